@@ -1,0 +1,120 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``EVENTAPP_*`` environment variables.
+
+Nothing here reads the environment at import time; :func:`load_config` is called by the factory.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+#: Default participant categories (code, French label, English label, badge colour).
+#: Codes are stable: files, reports and the API use them.
+DEFAULT_CATEGORIES = [
+    ("fds", "FDS", "Defence and security forces", "#1f4e79"),
+    ("authority", "Autorités", "Authorities", "#7b2c2c"),
+    ("traditional", "Autorités traditionnelles et religieuses", "Traditional and religious leaders", "#6a3d9a"),
+    ("civil_society", "Société civile", "Civil society", "#1b7a3a"),
+    ("civilian", "Population civile", "Civilian population", "#b35900"),
+    ("press", "Presse", "Press", "#333333"),
+    ("partner", "Partenaires", "Partners", "#0b7285"),
+    ("staff", "Organisation", "Organising team", "#a61e4d"),
+]
+
+#: Default age bands: (code, lowest age, highest age or None).
+DEFAULT_AGE_BANDS = [
+    ("0-17", 0, 17),
+    ("18-24", 18, 24),
+    ("25-35", 25, 35),
+    ("36-50", 36, 50),
+    ("51-64", 51, 64),
+    ("65+", 65, None),
+]
+
+DEFAULTS = dict(
+    SQLALCHEMY_DATABASE_URI=None,  # filled from the instance path when unset
+    SQLALCHEMY_TRACK_MODIFICATIONS=False,
+    SQLALCHEMY_ENGINE_OPTIONS={},
+    SECRET_KEY=None,
+    WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning at the door must still post
+    SESSION_COOKIE_HTTPONLY=True,
+    SESSION_COOKIE_SAMESITE="Lax",
+    REMEMBER_COOKIE_HTTPONLY=True,
+    REMEMBER_COOKIE_SAMESITE="Lax",
+    PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    BABEL_DEFAULT_LOCALE="fr",
+    BABEL_DEFAULT_TIMEZONE="Africa/Bamako",
+    LANGUAGES=["fr", "en"],
+    DEFAULT_TIMEZONE="Africa/Bamako",
+    CATEGORIES=DEFAULT_CATEGORIES,
+    AGE_BANDS=DEFAULT_AGE_BANDS,
+    LOGO_MAX_BYTES=2 * 1024 * 1024,
+    IMPORT_MAX_BYTES=10 * 1024 * 1024,
+    IMPORT_MAX_ROWS=20_000,
+    PHONE_DEFAULT_REGION="ML",
+    # Mail: with no MAIL_SERVER, messages are written to instance/outbox/ as .eml files.
+    MAIL_SERVER=None,
+    MAIL_PORT=25,
+    MAIL_USE_TLS=False,
+    MAIL_USE_SSL=False,
+    MAIL_USERNAME=None,
+    MAIL_PASSWORD=None,
+    MAIL_DEFAULT_SENDER="eventapp@localhost",
+    # Where links in emails and printed letters point to (the laptop's LAN address at a venue).
+    EXTERNAL_URL=None,
+    RATELIMIT_STORAGE_URI="memory://",
+    RATELIMIT_HEADERS_ENABLED=True,
+    LOGIN_MAX_FAILURES=5,
+    LOGIN_FAILURE_WINDOW=timedelta(minutes=15),
+    PASSWORD_MIN_LENGTH=10,
+    SMALL_COUNT_THRESHOLD=5,
+)
+
+ENV_PREFIX = "EVENTAPP_"
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, ``instance/config.py``, environment, overrides.
+
+    ``overrides`` (the factory's ``config`` argument, used by tests) comes last so a test
+    always gets exactly what it asked for.
+    """
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    # EVENTAPP_DATABASE_URL and EVENTAPP_SECRET_KEY are the contract's names; any other
+    # EVENTAPP_FOO sets FOO (values parsed as JSON when they can be, as Flask does).
+    app.config.from_prefixed_env(prefix="EVENTAPP")
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventapp.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the installation's secret key, making it once (readable by the owner only)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,93 @@
+"""Languages: French first, English complete.
+
+The interface language is the user's choice (kept in the session, or on their account), else
+the browser's, else French. Documents use their event's language, whatever the reader's.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+from eventapp.extensions import babel
+
+LANGUAGES = ("fr", "en")
+
+
+def select_locale() -> str:
+    """The language of this request's interface; outside a request (CLI), the system's language."""
+    if not has_request_context():
+        lang = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or "")
+        return "fr" if lang.lower().startswith("fr") else "en"
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES) or "fr"
+
+
+def current_language() -> str:
+    """'fr' or 'en', for the current request (French outside a request)."""
+    try:
+        return str(get_locale().language)
+    except (RuntimeError, AttributeError):
+        return "fr"
+
+
+def format_day(value: date, language: str | None = None, fmt: str = "full") -> str:
+    """A date in words in ``language`` ('mercredi 21 juin 2023' / 'Wednesday, June 21, 2023')."""
+    return babel_dates.format_date(value, format=fmt, locale=language or current_language())
+
+
+def format_time(value: time | datetime, language: str | None = None, tz: str | None = None) -> str:
+    """A time of day as ``HH:MM``; aware datetimes are shown in ``tz`` (the event's zone)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and tz:
+            value = value.astimezone(ZoneInfo(tz))
+        value = value.time()
+    return value.strftime("%H:%M")
+
+
+def format_datetime(value: datetime, language: str | None = None, tz: str | None = None) -> str:
+    """A date and time in ``language``, in the time zone ``tz`` when given."""
+    if value.tzinfo is not None and tz:
+        value = value.astimezone(ZoneInfo(tz))
+    return babel_dates.format_datetime(value, format="medium", locale=language or current_language(),
+                                       tzinfo=value.tzinfo)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and the template helpers."""
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["hhmm"] = format_time
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    from eventapp.labels import label
+
+    app.jinja_env.globals["label"] = label
+
+    @app.context_processor
+    def _endpoints():
+        # Lets shared templates link to an area only when its blueprint is registered.
+        return {"url_map_endpoints": app.view_functions.keys()}
+
+    @app.before_request
+    def _remember_language() -> None:
+        # ?lang=en switches the interface and is remembered for the session.
+        lang = request.args.get("lang")
+        if lang in LANGUAGES:
+            session["lang"] = lang
+        g.language = None
+
+
+__all__ = ["LANGUAGES", "current_language", "force_locale", "format_datetime", "format_day",
+           "format_time", "init_app", "select_locale", "current_app"]

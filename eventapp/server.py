@@ -1,0 +1,88 @@
+"""The production server: cheroot (pure Python, runs on Linux and Windows), optionally over TLS."""
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+from pathlib import Path
+
+import click
+from flask import Flask
+
+
+def ensure_certificate(tls_dir: Path, hostnames: list[str] | None = None) -> tuple[Path, Path]:
+    """A self-signed certificate for the venue, made once and kept in ``tls_dir``."""
+    cert_path, key_path = tls_dir / "cert.pem", tls_dir / "key.pem"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    tls_dir.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = set(hostnames or []) | {"localhost", socket.gethostname()}
+    ips = {"127.0.0.1"} | set(local_addresses())
+    san = [x509.DNSName(n) for n in sorted(names)] + [x509.IPAddress(ipaddress.ip_address(i)) for i in sorted(ips)]
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eventapp"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "eventapp (self-signed)")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=825))
+        .add_extension(x509.SubjectAlternativeName(san), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def local_addresses() -> list[str]:
+    """This machine's IPv4 addresses on the local network (what phones type in)."""
+    addresses = set()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET address: no packet is sent by a UDP connect
+            addresses.add(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            addresses.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(a for a in addresses if not a.startswith("127."))
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool = False, threads: int = 16) -> None:
+    """Serve ``app`` until interrupted."""
+    from cheroot import wsgi
+
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp")
+    scheme = "http"
+    if use_https:
+        from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+        cert, key = ensure_certificate(Path(app.instance_path) / "tls")
+        server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+        scheme = "https"
+    hosts = local_addresses() if host in ("0.0.0.0", "::") else [host]
+    for h in hosts or [host]:
+        click.echo(f"eventapp serving on {scheme}://{h}:{port}/")
+    if use_https:
+        click.echo("Phones will warn that the certificate is self-signed: accept it once to use the camera.")
+    hook = app.extensions.get("eventapp.serve_hooks", [])
+    for start in hook:
+        start(app)
+    try:
+        server.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,173 @@
+"""Events: create, update, archive, logos; lookup by slug."""
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Event, Project
+from eventapp.models.event import EVENT_STATUSES
+from eventapp.services.audit import Actor, record
+from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.text import slugify
+
+EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_address", "city",
+                "start_date", "end_date", "timezone", "language", "status", "description",
+                "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
+LOGO_KINDS = ("organiser_logo", "partner_logo")
+_IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
+
+
+def get_event(slug: str) -> Event:
+    """The event with this slug; raises NotFound."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise NotFound(_("No event has the identifier “%(slug)s”.", slug=slug))
+    return event
+
+
+def list_events(include_archived: bool = False, events: list[int] | None = None) -> list[Event]:
+    """Events, most recent first; ``events`` limits to these ids (door users)."""
+    query = select(Event).order_by(Event.start_date.desc(), Event.id.desc())
+    if not include_archived:
+        query = query.where(Event.status != "archived")
+    if events is not None:
+        query = query.where(Event.id.in_(events))
+    return list(db.session.scalars(query))
+
+
+def get_or_create_project(name: str) -> Project | None:
+    """The project of this name, created when new; None for an empty name."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    project = db.session.scalar(select(Project).where(Project.name == name))
+    if project is None:
+        project = Project(name=name)
+        db.session.add(project)
+    return project
+
+
+def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not (data.get("title") or "").strip():
+        errors["title"] = [_("A title is required.")]
+    start, end = data.get("start_date"), data.get("end_date")
+    if not isinstance(start, date):
+        errors["start_date"] = [_("A start date is required.")]
+    if not isinstance(end, date):
+        errors["end_date"] = [_("An end date is required.")]
+    if isinstance(start, date) and isinstance(end, date):
+        if end < start:
+            errors["end_date"] = [_("The end date is before the start date.")]
+        elif (end - start).days > 60:
+            errors["end_date"] = [_("An event lasts at most 60 days.")]
+    try:
+        ZoneInfo(data.get("timezone") or "Africa/Bamako")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [_("Unknown time zone.")]
+    if data.get("language", "fr") not in ("fr", "en"):
+        errors["language"] = [_("The language must be French or English.")]
+    if data.get("status", "draft") not in EVENT_STATUSES:
+        errors["status"] = [_("Unknown status.")]
+    slug = data.get("slug")
+    if slug:
+        if slug != slugify(slug):
+            errors["slug"] = [_("Use lower-case letters, digits and hyphens only.")]
+        else:
+            other = db.session.scalar(select(Event).where(Event.slug == slug))
+            if other is not None and other is not event:
+                errors["slug"] = [_("This identifier is already used by another event.")]
+    if event is not None and isinstance(start, date) and isinstance(end, date):
+        outside = [i for i in event.agenda_items if not (start <= i.day <= end)]
+        if outside:
+            errors["end_date" if outside[0].day > end else "start_date"] = [
+                _("%(n)d agenda items would fall outside the new dates; move them first.", n=len(outside))]
+    return errors
+
+
+def unique_slug(title: str) -> str:
+    """A slug from the title, with a number added when it is taken."""
+    base = slugify(title)
+    slug, n = base, 2
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = None) -> Event:
+    """Create (``event`` None) or update an event from ``data``; nothing saved on error.
+
+    ``data`` holds the fields of EVENT_FIELDS plus ``project`` (a name).
+    """
+    errors = _validate(data, event)
+    if errors:
+        raise ValidationError(errors)
+    creating = event is None
+    if creating:
+        event = Event(slug=data.get("slug") or unique_slug(data["title"]))
+        db.session.add(event)
+    for field in EVENT_FIELDS:
+        if field in data and data[field] is not None:
+            value = data[field]
+            setattr(event, field, value.strip() if isinstance(value, str) else value)
+    if "retention_until" in data:
+        event.retention_until = data["retention_until"]
+    if "project" in data:
+        event.project = get_or_create_project(data["project"])
+    db.session.flush()
+    record(actor, "event.create" if creating else "event.update", event, event_id=event.id)
+    db.session.commit()
+    return event
+
+
+def set_status(event: Event, status: str, *, actor: Actor | None = None) -> Event:
+    """Open, close or archive an event."""
+    if status not in EVENT_STATUSES:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    event.status = status
+    record(actor, "event.status", event, event_id=event.id, status=status)
+    db.session.commit()
+    return event
+
+
+def store_logo(event: Event, kind: str, content: bytes, upload_dir: Path, max_bytes: int,
+               *, actor: Actor | None = None) -> str:
+    """Check and keep an uploaded PNG or JPEG logo; returns its stored file name.
+
+    The type is read from the file's bytes and the image is opened, so a renamed file or a
+    broken image is refused, whatever its name says.
+    """
+    if kind not in LOGO_KINDS:
+        raise ValidationError({kind: [_("Unknown logo.")]})
+    if not content:
+        raise ValidationError({kind: [_("The file is empty.")]})
+    if len(content) > max_bytes:
+        raise ValidationError({kind: [_("The logo is too large (at most %(mb).1f MB).", mb=max_bytes / 1e6)]})
+    ext = next((e for sig, e in _IMAGE_SIGNATURES.items() if content.startswith(sig)), None)
+    if ext is None:
+        raise ValidationError({kind: [_("The logo must be a PNG or JPEG image.")]})
+    try:
+        from reportlab.lib.utils import ImageReader
+
+        width, height = ImageReader(io.BytesIO(content)).getSize()
+    except Exception:  # reportlab raises many kinds for a broken image
+        raise ValidationError({kind: [_("The image cannot be read.")]}) from None
+    if not (width and height):
+        raise ValidationError({kind: [_("The image cannot be read.")]})
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{event.slug}-{kind}-{secrets.token_hex(4)}{ext}"
+    (upload_dir / name).write_bytes(content)
+    old = getattr(event, kind)
+    setattr(event, kind, name)
+    record(actor, "event.logo", event, event_id=event.id, kind=kind)
+    db.session.commit()
+    if old and old != name:
+        (upload_dir / old).unlink(missing_ok=True)
+    return name

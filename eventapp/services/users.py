@@ -1,0 +1,90 @@
+"""Staff accounts: creation, passwords, sign-in checks."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventapp.extensions import db
+from eventapp.models import User, utcnow
+from eventapp.models.user import ROLES as ROLES_
+from eventapp.services.audit import Actor, record
+from eventapp.services.errors import ValidationError
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def validate_password(password: str, min_length: int = MIN_PASSWORD_LENGTH) -> None:
+    """Refuse passwords that are too short (length matters more than character classes)."""
+    if len(password or "") < min_length:
+        raise ValidationError({"password": [_("The password must have at least %(n)d characters.", n=min_length)]})
+
+
+def get_by_email(email: str) -> User | None:
+    """The account with this email (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def create_user(email: str, role: str, password: str, name: str = "", *, actor: Actor | None = None,
+                min_length: int = MIN_PASSWORD_LENGTH) -> User:
+    """Create an account; raises ValidationError for a bad role, email taken or short password."""
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if "@" not in email or len(email) > 254:
+        errors["email"] = [_("Enter a valid email address.")]
+    elif get_by_email(email):
+        errors["email"] = [_("An account with this email already exists.")]
+    if role not in ROLES_:
+        errors["role"] = [_("Unknown role: %(role)s.", role=role)]
+    try:
+        validate_password(password, min_length)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", user, email=email, role=role)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, role: str | None = None, name: str | None = None, active: bool | None = None,
+                password: str | None = None, event_ids: list[int] | None = None, actor: Actor | None = None,
+                min_length: int = MIN_PASSWORD_LENGTH) -> User:
+    """Change an account's role, name, activity, password or (door users) events."""
+    from eventapp.models import Event
+
+    if role is not None:
+        if role not in ROLES_:
+            raise ValidationError({"role": [_("Unknown role: %(role)s.", role=role)]})
+        user.role = role
+    if name is not None:
+        user.name = name.strip()
+    if active is not None:
+        user.active = active
+    if password:
+        validate_password(password, min_length)
+        user.password_hash = generate_password_hash(password)
+    if event_ids is not None:
+        user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids))))
+    record(actor, "user.update", user, role=user.role, active=user.active)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account matching email and password, or None (same cost either way)."""
+    user = get_by_email(email)
+    if user is None:
+        # Hash anyway so a missing account takes as long as a wrong password.
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")

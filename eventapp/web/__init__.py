@@ -1,0 +1,72 @@
+"""The web layer: one blueprint per area, each a module of this package exposing ``bp``.
+
+Blueprints are found by walking the package, so adding an area is adding a module.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from eventapp.services.errors import NotFound
+
+
+def wants_json() -> bool:
+    """True for API calls, which get JSON errors instead of HTML pages."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _error(status: int, message: str):
+    if wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint of this package and the error pages."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        bp = getattr(module, "bp", None)
+        if bp is not None:
+            app.register_blueprint(bp)
+
+    @app.errorhandler(NotFound)
+    def _not_found_service(exc):
+        return _error(404, str(exc))
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        return _error(400, _("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return _error(400, _("The form expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        return _error(403, _("You are not allowed to see this page."))
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        return _error(404, _("This page does not exist."))
+
+    @app.errorhandler(405)
+    def _method(exc):
+        return _error(405, _("This method is not allowed here."))
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        return _error(413, _("The file is too large."))
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        return _error(429, _("Too many attempts. Wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return _error(500, _("Something went wrong on our side. The error has been logged."))

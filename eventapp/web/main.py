@@ -1,0 +1,17 @@
+"""The home page: the events the user may see."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from eventapp.services import events as event_service
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Events, most recent first (door users see only theirs)."""
+    ids = [e.id for e in current_user.events] if current_user.role == "door" else None
+    return render_template("main/index.html", events=event_service.list_events(events=ids))
