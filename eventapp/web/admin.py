@@ -13,6 +13,7 @@ from eventapp.security import roles_required
 from eventapp.services import events as event_service
 from eventapp.services import users as user_service
 from eventapp.services.errors import ValidationError
+from eventapp.web.event_forms import select_choices
 from eventapp.web.helpers import actor, form_errors_from
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,8 +31,8 @@ class UserForm(FlaskForm):
 
     def __init__(self, *args, events=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = choices("role")
-        self.event_ids.choices = [(e.id, f"{e.title} ({e.start_date:%d/%m/%Y})") for e in events]
+        self.role.choices = select_choices(choices("role"))
+        self.event_ids.choices = select_choices((e.id, f"{e.title} ({e.start_date:%d/%m/%Y})") for e in events)
 
 
 @bp.route("/users")

@@ -18,8 +18,22 @@ from eventapp.labels import choices
 from eventapp.models.event import AGENDA_KINDS, OFFICIAL_ROLES
 
 
-def _timezones() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(available_timezones()) if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
+try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def select_choices(pairs) -> list:
+    """(value, label) pairs as the installed WTForms wants select choices."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _timezones() -> list:
+    return select_choices((z, z) for z in sorted(available_timezones())
+                          if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
 def _strip(value):
@@ -40,7 +54,7 @@ class EventForm(FlaskForm):
     start_date = DateField(_l("First day"), validators=[Optional()])
     end_date = DateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), default="Africa/Bamako", validate_choice=False)
-    language = SelectField(_l("Language of its documents"), choices=[("fr", "Français"), ("en", "English")],
+    language = SelectField(_l("Language of its documents"), choices=select_choices([("fr", "Français"), ("en", "English")]),
                            default="fr", validate_choice=False)
     status = SelectField(_l("Status"), default="draft", validate_choice=False)
     description = TextAreaField(_l("Description"))
@@ -54,7 +68,7 @@ class EventForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = _timezones()
-        self.status.choices = choices("event_status")
+        self.status.choices = select_choices(choices("event_status"))
 
     def data_for_service(self) -> dict:
         """The fields as ``services.events.save_event`` takes them."""
@@ -93,8 +107,8 @@ class AgendaItemForm(FlaskForm):
 
     def __init__(self, *args, officials=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, v) for k, v in choices("agenda_kind") if k in AGENDA_KINDS]
-        self.official_ids.choices = [(o.id, o.display_name) for o in officials]
+        self.kind.choices = select_choices((k, v) for k, v in choices("agenda_kind") if k in AGENDA_KINDS)
+        self.official_ids.choices = select_choices((o.id, o.display_name) for o in officials)
 
     def data_for_service(self) -> dict:
         """The fields as ``services.agenda`` takes them."""
@@ -118,8 +132,9 @@ class OfficialForm(FlaskForm):
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(k, v) for k, v in choices("official_role") if k in OFFICIAL_ROLES]
-        self.agenda_item_ids.choices = [(i.id, f"{i.day:%d/%m} {i.start_time:%H:%M} · {i.title}") for i in items]
+        self.role.choices = select_choices((k, v) for k, v in choices("official_role") if k in OFFICIAL_ROLES)
+        self.agenda_item_ids.choices = select_choices(
+            (i.id, f"{i.day:%d/%m} {i.start_time:%H:%M} · {i.title}") for i in items)
 
     def data_for_service(self) -> dict:
         """The fields as ``services.officials`` takes them."""
