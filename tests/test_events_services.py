@@ -54,10 +54,11 @@ def test_slug_taken_is_refused(app):
     assert count(Event) == 1
 
 
-def test_bad_slug_time_zone_language(app):
+def test_bad_slug_time_zone_language_retention(app):
     with pytest.raises(ValidationError) as exc:
-        events.save_event(_data(slug="Pas Bon", timezone="Mars/Olympus", language="de"))
-    assert set(exc.value.errors) == {"slug", "timezone", "language"}
+        events.save_event(_data(slug="Pas Bon", timezone="Mars/Olympus", language="de",
+                                retention_until=date(2023, 6, 1)))
+    assert set(exc.value.errors) == {"slug", "timezone", "language", "retention_until"}
 
 
 def test_update_keeps_agenda_inside_days(app):

@@ -8,10 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import Event, Project
+from eventapp.models import Event, Project, Registration
 from eventapp.models.event import EVENT_STATUSES
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
@@ -54,6 +54,11 @@ def get_or_create_project(name: str) -> Project | None:
     return project
 
 
+def registration_count(event: Event) -> int:
+    """How many registrations the event has (counted by the database, not loaded)."""
+    return db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event.id))
+
+
 def project_names() -> list[str]:
     """The names of the projects, in alphabetical order (offered when creating an event)."""
     return list(db.session.scalars(select(Project.name).order_by(Project.name)))
@@ -73,6 +78,9 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
             errors["end_date"] = [_("The end date is before the start date.")]
         elif (end - start).days > 60:
             errors["end_date"] = [_("An event lasts at most 60 days.")]
+    retention = data.get("retention_until")
+    if isinstance(retention, date) and isinstance(end, date) and retention < end:
+        errors["retention_until"] = [_("Personal data must be kept at least until the last day of the event.")]
     try:
         ZoneInfo(data.get("timezone") or "Africa/Bamako")
     except (ZoneInfoNotFoundError, ValueError):

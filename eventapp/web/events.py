@@ -58,6 +58,7 @@ def show(slug: str):
         "events/show.html", event=event, days=agenda_service.items_by_day(event),
         overlapping=agenda_service.overlapping_ids(event), overlaps=agenda_service.overlaps(event),
         officials=official_service.officials_in_order(event),
+        registrations=event_service.registration_count(event),
         can_edit=current_user.has_role("organizer"),
     )
 
