@@ -1,6 +1,6 @@
 """A git merge driver for the French catalogue: the union of both sides' messages.
 
-    git config merge.po.driver "python3 tools/po_merge.py %O %A %B"
+    git config merge.po.driver "python3 -m tools.po_merge %O %A %B"
 
 Where both sides translate the same message differently, ours (%A) wins. The result is
 written sorted, like tools.i18n writes it.
