@@ -238,3 +238,11 @@ def test_official_needs_name_and_known_role(app):
     with pytest.raises(ValidationError) as exc:
         officials.create_official(event, _official(last_name="", role="king", protocol_rank=0))
     assert set(exc.value.errors) == {"last_name", "role", "protocol_rank"}
+
+
+def test_next_slot_follows_the_last_item(app):
+    event = factories.make_event(start_date=date(2023, 6, 21), end_date=date(2023, 6, 22))
+    assert agenda.next_slot(event) == (date(2023, 6, 21), time(9, 0), time(9, 30))
+    agenda.create_item(event, _item(day=date(2023, 6, 22), start_time=time(10), end_time=time(11, 45)))
+    agenda.create_item(event, _item(start_time=time(16), end_time=time(17)))
+    assert agenda.next_slot(event) == (date(2023, 6, 22), time(11, 45), time(12, 15))

@@ -10,7 +10,6 @@ from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
@@ -113,13 +112,14 @@ def programme_pdf(data: Programme) -> bytes:
         story += [table, Spacer(1, 4 * mm)]
 
     story.append(_p(_("Programme"), st["h2"]))
-    day_style = ParagraphStyle("day", parent=st["h3"], keepWithNext=True)
     if not data.days:
         story.append(_p(_("The agenda is not set yet."), st["muted"]))
     for day in data.days:
-        heading = _p(format_date(day.day, format="full", locale=data.language).capitalize(), day_style)
-        rows = [[_p(_("Time"), st["cell_bold"]), _p(_("Item"), st["cell_bold"]),
-                 _p(_("Held by"), st["cell_bold"])]]
+        # The day is the table's first row, repeated with the column titles when a day runs onto
+        # the next page: a day's heading never stays alone at the foot of a page.
+        heading = _p(format_date(day.day, format="full", locale=data.language).capitalize(), st["h3"])
+        rows = [[heading, "", ""],
+                [_p(_("Time"), st["cell_bold"]), _p(_("Item"), st["cell_bold"]), _p(_("Held by"), st["cell_bold"])]]
         for item in day.items:
             what = f"<b>{escape(item.title)}</b>"
             extra = " · ".join(escape(x) for x in (item.kind, item.room) if x)
@@ -132,15 +132,16 @@ def programme_pdf(data: Programme) -> bytes:
                 Paragraph(what, st["cell"]),
                 Paragraph("<br/>".join(escape(n) for n in item.held_by), st["cell"]),
             ])
-        table = Table(rows, colWidths=[30 * mm, 88 * mm, None], repeatRows=1)
+        table = Table(rows, colWidths=[30 * mm, 88 * mm, None], repeatRows=2)
         table.setStyle(TableStyle([
+            ("SPAN", (0, 0), (-1, 0)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1ec")),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+            ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1ec")),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
             ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (0, 0), 0),
         ]))
-        # The day's heading stays with its table, which splits across pages with its header row.
-        story += [heading, table, Spacer(1, 3 * mm)]
+        story += [table, Spacer(1, 3 * mm)]
 
     letterhead = Letterhead(title=data.title, subtitle=_dates(data), organiser=data.organiser,
                             language=data.language, organiser_logo=data.organiser_logo,

@@ -125,6 +125,17 @@ def items_by_day(event: Event) -> list[tuple[date, list[AgendaItem]]]:
     return [(day, list(items)) for day, items in groupby(items_in_order(event), key=lambda i: i.day)]
 
 
+def next_slot(event: Event) -> tuple[date, time, time]:
+    """Where a new item most likely goes: after the last item (or 09:00 on the first day), 30 minutes."""
+    items = items_in_order(event)
+    if not items:
+        return event.start_date, time(9, 0), time(9, 30)
+    last = max(items, key=lambda i: (i.day, i.end_time))
+    start = last.end_time
+    minutes = min(start.hour * 60 + start.minute + 30, 23 * 60 + 59)
+    return last.day, start, time(minutes // 60, minutes % 60)
+
+
 def overlaps(event: Event) -> list[tuple[AgendaItem, AgendaItem]]:
     """Pairs of items of the same day whose times overlap, in time order.
 

@@ -150,7 +150,7 @@ def agenda_new(slug: str):
     event = event_or_404(slug)
     form = AgendaItemForm(officials=official_service.officials_in_order(event))
     if request.method == "GET":
-        form.day.data = event.start_date
+        form.day.data, form.start_time.data, form.end_time.data = agenda_service.next_slot(event)
     if form.validate_on_submit():
         try:
             agenda_service.create_item(event, form.data_for_service(), actor=actor())
