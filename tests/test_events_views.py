@@ -238,3 +238,13 @@ def test_index_links_to_events(client, login):
     event = factories.make_event(title="Atelier de Gao")
     page = client.get("/").get_data(as_text=True)
     assert f'href="/events/{event.slug}"' in page and 'href="/events/new"' in page
+
+
+def test_archived_events_listed_on_demand(client, login):
+    login("organizer")
+    factories.make_event(title="Atelier archivé", status="archived")
+    factories.make_event(title="Atelier en cours")
+    page = client.get("/").get_data(as_text=True)
+    assert "Atelier en cours" in page and "Atelier archivé" not in page and "Afficher les événements archivés" in page
+    page = client.get("/?archived=1").get_data(as_text=True)
+    assert "Atelier archivé" in page and "Atelier en cours" in page

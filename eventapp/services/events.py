@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import Event, Project, Registration
 from eventapp.models.event import EVENT_STATUSES
+from eventapp.services import agenda, officials
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.text import slugify
@@ -22,6 +24,25 @@ EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_ad
                 "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
 LOGO_KINDS = ("organiser_logo", "partner_logo")
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
+
+
+@dataclass(frozen=True)
+class EventOverview:
+    """What the event page shows besides the event itself."""
+
+    days: list  # (day, [AgendaItem]) in time order
+    overlaps: list  # (AgendaItem, AgendaItem) pairs
+    overlapping_ids: set[int]
+    officials: list  # in protocol order
+    registrations: int
+
+
+def event_overview(event: Event) -> EventOverview:
+    """The programme by day with its overlaps, the officials in protocol order, and counts."""
+    pairs = agenda.overlaps(event)
+    return EventOverview(days=agenda.items_by_day(event), overlaps=pairs,
+                         overlapping_ids={item.id for pair in pairs for item in pair},
+                         officials=officials.officials_in_order(event), registrations=registration_count(event))
 
 
 def get_event(slug: str) -> Event:

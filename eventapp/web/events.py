@@ -54,11 +54,10 @@ def create():
 def show(slug: str):
     """The event page: key facts, programme with who holds each part, officials, actions."""
     event = event_or_404(slug)
+    overview = event_service.event_overview(event)
     return render_template(
-        "events/show.html", event=event, days=agenda_service.items_by_day(event),
-        overlapping=agenda_service.overlapping_ids(event), overlaps=agenda_service.overlaps(event),
-        officials=official_service.officials_in_order(event),
-        registrations=event_service.registration_count(event),
+        "events/show.html", event=event, days=overview.days, overlapping=overview.overlapping_ids,
+        overlaps=overview.overlaps, officials=overview.officials, registrations=overview.registrations,
         can_edit=current_user.has_role("organizer"),
     )
 
