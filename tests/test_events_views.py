@@ -248,3 +248,28 @@ def test_archived_events_listed_on_demand(client, login):
     assert "Atelier en cours" in page and "Atelier archivé" not in page and "Afficher les événements archivés" in page
     page = client.get("/?archived=1").get_data(as_text=True)
     assert "Atelier archivé" in page and "Atelier en cours" in page
+
+
+def _token(page: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+def test_forms_and_buttons_carry_their_csrf_token(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = factories.make_user(role="organizer")
+    token = _token(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    token = _token(client.get("/events/new").get_data(as_text=True))
+    response = client.post("/events/new", data=_form(csrf_token=token))
+    assert response.status_code == 302
+    event = db.session.scalar(select(Event))
+    # A button posted from elsewhere (no token) is refused and changes nothing.
+    assert client.post(f"/events/{event.slug}/status", data={"status": "archived"}).status_code == 400
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    response = client.post(f"/events/{event.slug}/status", data={"status": "open", "csrf_token": _token(page)})
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.status == "open"
