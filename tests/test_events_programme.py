@@ -1,6 +1,7 @@
 """The printable programme: plain data in, PDF out; officials in protocol order, accents intact."""
 from __future__ import annotations
 
+import io
 from datetime import date, time
 
 from eventapp.documents.programme import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
@@ -27,6 +28,9 @@ def test_document_from_plain_data_in_french():
     )
     pdf = programme_pdf(data)
     assert pdf.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1  # the organiser's logo
     text = pdf_text(pdf)
     assert text.index("M. Oumar SOGOBA") < text.index("Dr Fatoumata MAÏGA") < text.index("M. Ibrahim N'DIAYE")
     for words in ("Officiels", "Programme", "mercredi 21 juin 2023", "jeudi 22 juin 2023", "09:00 – 09:30",

@@ -52,7 +52,7 @@ def test_https_server_serves_the_login_page(tmp_path):
                     assert r.status == 200
                     assert r.headers["Strict-Transport-Security"]
                 break
-            except (ConnectionError, urllib.error.URLError, ssl.SSLError, socket.timeout):
+            except (TimeoutError, ConnectionError, urllib.error.URLError, ssl.SSLError):
                 if server.poll() is not None:
                     break
                 time.sleep(0.2)

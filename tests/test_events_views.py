@@ -86,8 +86,8 @@ def test_oversized_logo_message(client, login, app):
     event = factories.make_event()
     data = _form(title=event.title, slug=event.slug, start_date="2023-06-21", end_date="2023-06-21",
                  organiser_logo=(io.BytesIO(png_bytes(300, 300) + b"\0" * 2000), "big.png"))
-    page = client.post(f"/events/{event.slug}/edit", data=data, content_type="multipart/form-data").get_data(as_text=True)
-    assert "Le logo est trop lourd (0.0 Mo au plus)." in page or "Le logo est trop lourd" in page
+    response = client.post(f"/events/{event.slug}/edit", data=data, content_type="multipart/form-data")
+    assert "Le logo est trop lourd" in response.get_data(as_text=True)
     db.session.refresh(event)
     assert event.organiser_logo is None and event.city == "Bamako"
 
@@ -162,7 +162,8 @@ def test_agenda_views_and_overlap_flag(client, login):
     assert "Des séquences du programme se chevauchent" in page and page.count("Chevauchement") == 2
     # Outside the event's days, end before start: messages, nothing saved.
     page = client.post(f"/events/{event.slug}/agenda/new", data=dict(
-        day="2023-06-25", start_time="11:00", end_time="10:00", title="Hors dates", kind="debate")).get_data(as_text=True)
+        day="2023-06-25", start_time="11:00", end_time="10:00", title="Hors dates", kind="debate"))
+    page = page.get_data(as_text=True)
     assert "Ce jour n&#39;est pas l&#39;un des jours de l&#39;événement" in page
     assert "L&#39;heure de fin doit être postérieure à l&#39;heure de début." in page
     assert count(AgendaItem) == 2

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from eventapp.config import DEFAULT_CATEGORIES
-
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, CheckIn, Event, Official, Person, Registration, ScanLog, Station, User
 from eventapp.services.audit import Actor, record

@@ -10,13 +10,20 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from eventapp.labels import choices
 from eventapp.models.event import AGENDA_KINDS, OFFICIAL_ROLES
-
 
 try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -54,8 +61,8 @@ class EventForm(FlaskForm):
     start_date = DateField(_l("First day"), validators=[Optional()])
     end_date = DateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), default="Africa/Bamako", validate_choice=False)
-    language = SelectField(_l("Language of its documents"), choices=select_choices([("fr", "Français"), ("en", "English")]),
-                           default="fr", validate_choice=False)
+    language = SelectField(_l("Language of its documents"), default="fr", validate_choice=False,
+                           choices=select_choices([("fr", "Français"), ("en", "English")]))
     status = SelectField(_l("Status"), default="draft", validate_choice=False)
     description = TextAreaField(_l("Description"))
     organiser_logo = FileField(_l("Organiser's logo (PNG or JPEG)"))
