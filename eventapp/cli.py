@@ -142,7 +142,10 @@ def programme_command(event, out):
 
     found = event_arg(event)
     pdf = make_programme(found, Path(current_app.instance_path) / "uploads", actor=Actor.cli())
-    Path(out).write_bytes(pdf)
+    try:
+        Path(out).write_bytes(pdf)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
     click.echo(f"Programme written to {out} ({len(pdf) // 1024 + 1} KB)")
 
 

@@ -115,3 +115,5 @@ def test_programme_command(runner, tmp_path):
     assert "Présentation des résultats de 17 mois de" in text
     missing = runner.invoke(args=["programme", "nope", "--out", str(tmp_path / "x.pdf")])
     assert missing.exit_code != 0 and "nope" in missing.output
+    nowhere = runner.invoke(args=["programme", "restitution-2023", "--out", str(tmp_path / "no" / "such" / "x.pdf")])
+    assert nowhere.exit_code != 0 and "Cannot write" in nowhere.output

@@ -274,3 +274,9 @@ def test_forms_and_buttons_carry_their_csrf_token(client, app):
     assert response.status_code == 302
     db.session.refresh(event)
     assert event.status == "open"
+
+
+def test_unreadable_date_gets_a_french_message(client, login):
+    login("organizer")
+    page = client.post("/events/new", data=_form(start_date="21/06/2023")).get_data(as_text=True)
+    assert "N&#39;est pas une date valide." in page and count(Event) == 0
