@@ -246,3 +246,19 @@ def test_next_slot_follows_the_last_item(app):
     agenda.create_item(event, _item(day=date(2023, 6, 22), start_time=time(10), end_time=time(11, 45)))
     agenda.create_item(event, _item(start_time=time(16), end_time=time(17)))
     assert agenda.next_slot(event) == (date(2023, 6, 22), time(11, 45), time(12, 15))
+
+
+def test_postponed_event_moves_its_agenda(app):
+    event = factories.make_event(start_date=date(2023, 6, 21), end_date=date(2023, 6, 22))
+    first = factories.make_agenda_item(event, day=date(2023, 6, 21))
+    second = factories.make_agenda_item(event, day=date(2023, 6, 22), title="Clôture")
+    moved = _data(start_date=date(2023, 7, 4), end_date=date(2023, 7, 5))
+    with pytest.raises(ValidationError):  # without moving the agenda, its items would be stranded
+        events.save_event(moved, event)
+    events.save_event(dict(moved, move_agenda=True), event)
+    db.session.expire_all()
+    assert (first.day, second.day) == (date(2023, 7, 4), date(2023, 7, 5))
+    with pytest.raises(ValidationError):  # a shorter event still may not strand its last day
+        events.save_event(_data(start_date=date(2023, 7, 5), end_date=date(2023, 7, 5), move_agenda=True), event)
+    db.session.expire_all()
+    assert (first.day, second.day) == (date(2023, 7, 4), date(2023, 7, 5))

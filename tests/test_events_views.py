@@ -280,3 +280,15 @@ def test_unreadable_date_gets_a_french_message(client, login):
     login("organizer")
     page = client.post("/events/new", data=_form(start_date="21/06/2023")).get_data(as_text=True)
     assert "N&#39;est pas une date valide." in page and count(Event) == 0
+
+
+def test_postpone_with_the_agenda(client, login):
+    login("organizer")
+    event = factories.make_event()
+    item = factories.make_agenda_item(event)
+    assert "Déplacer le programme avec les dates" in client.get(f"/events/{event.slug}/edit").get_data(as_text=True)
+    response = client.post(f"/events/{event.slug}/edit", data=_form(
+        title=event.title, slug=event.slug, start_date="2023-09-12", end_date="2023-09-12", move_agenda="y"))
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.day == date(2023, 9, 12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,11 +119,21 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
             if other is not None and other is not event:
                 errors["slug"] = [_("This identifier is already used by another event.")]
     if event is not None and isinstance(start, date) and isinstance(end, date):
-        outside = [i for i in event.agenda_items if not (start <= i.day <= end)]
+        shift = _agenda_shift(data, event)
+        outside = [i for i in event.agenda_items if not (start <= i.day + shift <= end)]
         if outside:
-            errors["end_date" if outside[0].day > end else "start_date"] = [
+            errors["end_date" if outside[0].day + shift > end else "start_date"] = [
                 _("%(n)d agenda items would fall outside the new dates; move them first.", n=len(outside))]
     return errors
+
+
+def _agenda_shift(data: dict, event: Event) -> timedelta:
+    """How far the agenda moves with the event: by as many days as the first day moves,
+    when ``move_agenda`` is asked for (a postponed workshop keeps its programme)."""
+    start = data.get("start_date")
+    if data.get("move_agenda") and isinstance(start, date) and event.start_date:
+        return start - event.start_date
+    return timedelta(0)
 
 
 def unique_slug(title: str) -> str:
@@ -140,7 +150,8 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
                max_logo_bytes: int = 2 * 1024 * 1024) -> Event:
     """Create (``event`` None) or update an event from ``data``; nothing saved on error.
 
-    ``data`` holds the fields of EVENT_FIELDS plus ``project`` (a name). ``logos`` maps
+    ``data`` holds the fields of EVENT_FIELDS plus ``project`` (a name) and, when updating,
+    ``move_agenda`` (move every agenda item by as many days as the first day moves). ``logos`` maps
     ``organiser_logo``/``partner_logo`` to uploaded bytes, kept in ``upload_dir``; they are
     checked with the fields, so a bad logo saves nothing either.
     """
@@ -157,6 +168,11 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
     if creating:
         event = Event(slug=data.get("slug") or unique_slug(data["title"]))
         db.session.add(event)
+    else:
+        shift = _agenda_shift(data, event)
+        if shift:
+            for item in event.agenda_items:
+                item.day = item.day + shift
     for field in EVENT_FIELDS:
         if field in data and data[field] is not None:
             value = data[field]

@@ -71,6 +71,7 @@ class EventForm(FlaskForm):
     discreet_badges = BooleanField(_l("Discreet badges (first name only)"))
     sheet_show_phone = BooleanField(_l("Show phone numbers on sign-in sheets"))
     retention_until = DateField(_l("Keep personal data until"), validators=[Optional()])
+    move_agenda = BooleanField(_l("Move the agenda with the dates (the event is postponed or brought forward)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,7 +82,7 @@ class EventForm(FlaskForm):
         """The fields as ``services.events.save_event`` takes them."""
         names = ("title", "slug", "project", "organiser", "partner", "venue_name", "venue_address", "city",
                  "start_date", "end_date", "timezone", "language", "status", "description", "badge_layout",
-                 "discreet_badges", "sheet_show_phone", "retention_until")
+                 "discreet_badges", "sheet_show_phone", "retention_until", "move_agenda")
         data = {name: getattr(self, name).data for name in names}
         data["slug"] = (data["slug"] or "").strip().lower()
         data["project"] = data["project"] or ""
