@@ -292,3 +292,26 @@ def test_postpone_with_the_agenda(client, login):
     assert response.status_code == 302
     db.session.refresh(item)
     assert item.day == date(2023, 9, 12)
+
+
+def test_copy_an_event_with_its_agenda_and_officials(client, login):
+    login("organizer")
+    event = factories.make_event(title="Atelier de Bamako", start_date=date(2023, 6, 21), end_date=date(2023, 6, 22))
+    sogoba = factories.make_official(event, honorific="M.", first_name="Oumar", role="presides", protocol_rank=1)
+    factories.make_official(event, last_name="MAÏGA", role="speaker", protocol_rank=2)
+    item = factories.make_agenda_item(event, day=date(2023, 6, 22), title="Clôture", kind="closing")
+    item.officials = [sogoba]
+    db.session.commit()
+    page = client.post(f"/events/{event.slug}/duplicate", data=dict(title="", start_date="")).get_data(as_text=True)
+    assert "Un titre est obligatoire." in page and "Une date de début est obligatoire." in page
+    assert count(Event) == 1
+    response = client.post(f"/events/{event.slug}/duplicate",
+                           data=dict(title="Atelier de Mopti", start_date="2023-10-02", slug=""))
+    assert response.status_code == 302
+    copy = db.session.scalar(select(Event).where(Event.title == "Atelier de Mopti"))
+    assert (copy.start_date, copy.end_date, copy.status) == (date(2023, 10, 2), date(2023, 10, 3), "draft")
+    assert [o.last_name for o in copy.officials] == ["SOGOBA", "MAÏGA"]
+    (copied_item,) = copy.agenda_items
+    assert copied_item.day == date(2023, 10, 3) and [o.last_name for o in copied_item.officials] == ["SOGOBA"]
+    assert copied_item.officials[0].event_id == copy.id
+    assert [o.last_name for o in event.officials] == ["SOGOBA", "MAÏGA"]  # the original is untouched

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import Event, Project, Registration
+from eventapp.models import AgendaItem, Event, Official, Project, Registration
 from eventapp.models.event import EVENT_STATUSES
 from eventapp.services import agenda, officials
 from eventapp.services.audit import Actor, record
@@ -204,6 +204,47 @@ def event_form_data(event: Event) -> dict:
     data = {field: getattr(event, field) for field in EVENT_FIELDS}
     data["project"] = event.project.name if event.project else ""
     return data
+
+
+def duplicate_event(event: Event, title: str, start_date: date | None, slug: str = "", *,
+                    actor: Actor | None = None) -> Event:
+    """A new draft event like ``event`` (details, settings, agenda and officials), held from
+    ``start_date`` on; registrations, logos and attendance are not copied."""
+    data = event_form_data(event)
+    if isinstance(start_date, date):
+        shift = start_date - event.start_date
+        data["start_date"], data["end_date"] = start_date, event.end_date + shift
+    else:
+        shift = timedelta(0)
+        data["start_date"] = start_date
+    data.update(title=title or "", slug=slug or "", status="draft", retention_until=None)
+    errors = _validate(data, None)
+    if errors:
+        raise ValidationError(errors)
+    copy = Event(slug=data["slug"] or unique_slug(data["title"]))
+    for field in EVENT_FIELDS:
+        if field != "slug":
+            setattr(copy, field, data[field].strip() if isinstance(data[field], str) else data[field])
+    copy.project = event.project
+    db.session.add(copy)
+    officials_map = {}
+    # Load the originals first, then build the copies without flushing half-made objects.
+    originals = officials.officials_in_order(event)
+    items = [(item, list(item.officials)) for item in agenda.items_in_order(event)]
+    with db.session.no_autoflush:
+        for official in originals:
+            twin = Official(**{f: getattr(official, f) for f in (*officials.OFFICIAL_FIELDS, "protocol_rank")})
+            copy.officials.append(twin)
+            officials_map[official.id] = twin
+        for item, holders in items:
+            twin = AgendaItem(**{f: getattr(item, f) for f in agenda.ITEM_FIELDS})
+            twin.day = item.day + shift
+            copy.agenda_items.append(twin)
+            twin.officials = [officials_map[o.id] for o in holders]
+    db.session.flush()
+    record(actor, "event.duplicate", copy, event_id=copy.id, source=event.slug)
+    db.session.commit()
+    return copy
 
 
 def set_status(event: Event, status: str, *, actor: Actor | None = None) -> Event:

@@ -150,3 +150,11 @@ class OfficialForm(FlaskForm):
                 "last_name": self.last_name.data or "", "function": self.function.data or "",
                 "institution": self.institution.data or "", "role": self.role.data,
                 "protocol_rank": self.protocol_rank.data, "agenda_item_ids": self.agenda_item_ids.data or []}
+
+
+class DuplicateForm(FlaskForm):
+    """Make a new event from an existing one."""
+
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    slug = StringField(_l("Identifier in addresses"), validators=[Length(max=80)])
+    start_date = DateField(_l("First day"), validators=[Optional()])

@@ -15,7 +15,7 @@ from eventapp.services import events as event_service
 from eventapp.services import officials as official_service
 from eventapp.services.errors import ValidationError
 from eventapp.services.programme import make_programme
-from eventapp.web.event_forms import AgendaItemForm, EventForm, OfficialForm
+from eventapp.web.event_forms import AgendaItemForm, DuplicateForm, EventForm, OfficialForm
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -75,6 +75,26 @@ def edit(slug: str):
             flash(_("The event is saved."), "success")
             return redirect(url_for("events.show", slug=event.slug))
     return render_template("events/form.html", form=form, event=event, projects=event_service.project_names())
+
+
+@bp.route("/<slug>/duplicate", methods=["GET", "POST"])
+@roles_required("organizer")
+def duplicate(slug: str):
+    """A new event with the same details, agenda and officials, on other dates."""
+    event = event_or_404(slug)
+    form = DuplicateForm()
+    if request.method == "GET":
+        form.title.data = event.title
+    if form.validate_on_submit():
+        try:
+            copy = event_service.duplicate_event(event, form.title.data or "", form.start_date.data,
+                                                 (form.slug.data or "").strip().lower(), actor=actor())
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            flash(_("The event is copied: check its details and dates."), "success")
+            return redirect(url_for("events.edit", slug=copy.slug))
+    return render_template("events/duplicate.html", form=form, event=event)
 
 
 @bp.route("/<slug>/status", methods=["POST"])
