@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from eventapp.labels import label
 from eventapp.security import roles_required
@@ -47,7 +47,7 @@ def create():
 
 
 @bp.route("/<slug>")
-@login_required
+@roles_required("organizer", "coordinator", "door")
 def show(slug: str):
     """The event page: key facts, programme with who holds each part, officials, actions."""
     event = event_or_404(slug)
@@ -114,7 +114,7 @@ def change_status(slug: str):
 
 
 @bp.route("/<slug>/logo/<kind>")
-@login_required
+@roles_required("organizer", "coordinator", "door")
 def logo(slug: str, kind: str):
     """One of the event's logos (for signed-in users only)."""
     event = event_or_404(slug)
