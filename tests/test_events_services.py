@@ -46,6 +46,13 @@ def test_dates_out_of_order_save_nothing(app):
     assert count(Event) == 0 and count(Project) == 0
 
 
+def test_reserved_slug(app):
+    assert events.save_event(_data(title="New")).slug == "new-2"
+    with pytest.raises(ValidationError) as exc:
+        events.save_event(_data(slug="new"))
+    assert "slug" in exc.value.errors
+
+
 def test_slug_taken_is_refused(app):
     factories.make_event(slug="restitution-2023")
     with pytest.raises(ValidationError) as exc:

@@ -23,6 +23,8 @@ EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_ad
                 "start_date", "end_date", "timezone", "language", "status", "description",
                 "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
 LOGO_KINDS = ("organiser_logo", "partner_logo")
+#: Slugs that name pages, not events (``/events/new``).
+RESERVED_SLUGS = frozenset({"new"})
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
@@ -114,6 +116,8 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
     if slug:
         if slug != slugify(slug):
             errors["slug"] = [_("Use lower-case letters, digits and hyphens only.")]
+        elif slug in RESERVED_SLUGS:
+            errors["slug"] = [_("This identifier is reserved; choose another.")]
         else:
             other = db.session.scalar(select(Event).where(Event.slug == slug))
             if other is not None and other is not event:
@@ -140,7 +144,7 @@ def unique_slug(title: str) -> str:
     """A slug from the title, with a number added when it is taken."""
     base = slugify(title)
     slug, n = base, 2
-    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+    while slug in RESERVED_SLUGS or db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
 
