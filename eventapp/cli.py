@@ -128,6 +128,8 @@ def demo_command(participants, on_date):
     for account in result.accounts:
         password = account.password or "(existing account: password unchanged)"
         click.echo(f"  {account.role:<12} {account.email:<32} {password}")
+    if any(a.password for a in result.accounts):
+        click.echo("These passwords are public: change them (admin → Users) before serving on a network.")
 
 
 @click.command("programme")
