@@ -20,6 +20,7 @@ from eventapp.web.helpers import actor, event_or_404, form_errors_from
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
+
 def upload_dir() -> Path:
     """Where logos are kept: ``instance/uploads``."""
     return Path(current_app.instance_path) / "uploads"
