@@ -44,9 +44,9 @@ class PersonForm(FlaskForm):
     honorific = StringField(_l("Title"))
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
-    sex = SelectField(_l("Sex"), choices=[])
-    age_band = SelectField(_l("Age band"), choices=[])
-    category_id = SelectField(_l("Category"), choices=[])
+    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
+    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
+    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
     organisation = StringField(_l("Organisation"))
     function = StringField(_l("Function"))
     locality = StringField(_l("Locality"))
@@ -69,7 +69,7 @@ class PersonForm(FlaskForm):
 class ParticipantForm(PersonForm):
     """A person's details plus the registration's status and notes."""
 
-    status = SelectField(_l("Status"), choices=[])
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
     registration_notes = TextAreaField(_l("Notes on the registration"))
     consent_photos = BooleanField(_l("Agrees to photos"))
     consent_recordings = BooleanField(_l("Agrees to recordings"))
@@ -129,8 +129,8 @@ def participant_new(slug: str):
         form.status.data = "registered"
     if form.validate_on_submit():
         try:
-            registration, reused = registrations.add_participant(event, form.person_data(), status=form.status.data,
-                                                                 actor=actor())
+            registration, reused = registrations.add_participant(
+                event, form.person_data(), status=form.status.data or "registered", actor=actor())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -162,7 +162,7 @@ def participant_edit(slug: str, registration_id: int):
             getattr(form, f"consent_{kind}").data = bool(current.get(kind) and current[kind].given)
     if form.validate_on_submit():
         data = form.person_data()
-        data.update(status=form.status.data, registration_notes=form.registration_notes.data)
+        data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data)
         consents = {kind: getattr(form, f"consent_{kind}").data for kind in ("photos", "recordings", "share_funder")}
         try:
             registrations.update_participant(registration, data, actor=actor())

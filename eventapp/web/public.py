@@ -45,8 +45,8 @@ class DetailsForm(FlaskForm):
 class PublicRegistrationForm(DetailsForm):
     """The public form: the fewest fields that reports need."""
 
-    sex = SelectField(_l("Sex"), choices=[])
-    age_band = SelectField(_l("Age band"), choices=[])
+    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
+    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
     locality = StringField(_l("Locality"))
 
 
