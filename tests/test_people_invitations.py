@@ -155,3 +155,19 @@ def test_letter_qr_code_is_at_least_25_mm(app):
 
     modules = len(qr_matrix("EA1" + "A" * 26))
     assert QR_SIZE * modules / (modules + 2 * QUIET_ZONE) >= 25 * mm
+
+
+def test_html_in_names_stays_text_in_emails_and_letters(app):
+    xss = "<script>alert(1)</script>"
+    event = workshop()
+    reg = factories.make_registration(event, factories.make_person(xss, "Traoré", organisation=xss,
+                                                                   email="x@example.org"))
+    invitations.send_emails(event, [reg], base_url=BASE)
+    from pathlib import Path
+
+    message = email.message_from_bytes(next((Path(app.instance_path) / "outbox").glob("*.eml")).read_bytes(),
+                                       policy=email.policy.default)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert xss not in html and "&lt;script&gt;" in html
+    pdf = invitations.print_letters(event, [reg], base_url=BASE)
+    assert xss in pdf_text(pdf)  # printed literally, not interpreted as markup

@@ -117,12 +117,14 @@ def test_public_registration_with_confirmation_and_qr(app, client, smtp):
     port, collector = smtp
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, EXTERNAL_URL="https://eventapp.local")
     event = open_event()
-    response = client.post(f"/e/{event.slug}/register", data=form(email="awa@example.org"))
+    response = client.post(f"/e/{event.slug}/register", data=form(email="awa@example.org", consent_photos="y"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     reg = db.session.scalar(select(Registration))
     assert reg.source == "public_form" and reg.status == "registered"
     assert reg.person.phone == "+22376123456" and reg.person.sex == "F"
+    assert sorted((c.kind, c.given, c.source) for c in reg.person.consents) == [
+        ("photos", True, "public_form"), ("recordings", False, "public_form"), ("share_funder", False, "public_form")]
     assert "Inscription confirmée" in html and f"https://eventapp.local/r/{reg.answer_token}" in html
     assert qr_from_page(html) == ["EA1" + reg.checkin_token]
     assert len(collector.messages) == 1

@@ -26,7 +26,7 @@ from eventapp.models import Event, Invitation, Person, Registration, utcnow
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.mail import InlineImage, Mail, MailSettings, send_messages
-from eventapp.services.people import apply_person_data, clean_person_data, find_existing
+from eventapp.services.people import apply_person_data, clean_person_data, find_existing, record_consent
 from eventapp.services.registrations import find_registration, mark_answered, new_registration
 from eventapp.services.text import name_key
 from eventapp.services.tokens import qr_payload
@@ -310,11 +310,13 @@ def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_a
 def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | None = None,
                     now: datetime | None = None, settings: MailSettings | None = None) -> Registration:
     """Register someone from the public form: checks the form is open, refuses duplicates,
-    sends a confirmation email with the QR code when an address is given.
+    records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
+    email with the QR code when an address is given.
     """
     reason = public_form_closed_reason(event, now)
     if reason:
         raise ValidationError(reason)
+    consents = data.pop("consents", None) or {}
     clean, errors = clean_person_data(data)
     if errors:
         raise ValidationError(errors)
@@ -337,6 +339,8 @@ def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | N
         record(actor, "person.create", person, event_id=event.id, source="public_form")
     registration = new_registration(event, person, status="registered", source="public_form")
     registration.responded_at = utcnow()
+    for kind, given in consents.items():
+        record_consent(person, kind, bool(given), event_id=event.id, source="public_form", actor=actor, commit=False)
     db.session.flush()
     record(actor, "registration.create", registration, event_id=event.id, source="public_form")
     db.session.commit()

@@ -184,7 +184,6 @@ def participant_edit(slug: str, registration_id: int):
 def cancel_selected(slug: str):
     """Cancel the selected registrations."""
     event = event_or_404(slug)
-    FlaskForm().validate_on_submit() or abort(400)
     n = registrations.cancel_registrations(event, _selected_ids(), actor=actor())
     flash(_("%(n)d registrations cancelled.", n=n), "success" if n else "warning")
     return redirect(url_for("people.participants", slug=event.slug))
@@ -321,7 +320,6 @@ def _targets(event, scope: str):
 def invite(slug: str):
     """Email invitations to the selection (or to everyone, or to those who have not answered)."""
     event = event_or_404(slug)
-    FlaskForm().validate_on_submit() or abort(400)
     kind = request.form.get("kind", "invitation")
     targets = _targets(event, request.form.get("scope", "selection"))
     if not targets:
@@ -342,7 +340,6 @@ def invite(slug: str):
 def remind(slug: str):
     """Remind by email those who have not answered."""
     event = event_or_404(slug)
-    FlaskForm().validate_on_submit() or abort(400)
     report = invitations.send_reminders(event, base_url=base_url(), actor=actor())
     flash(_("Reminders: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
             "address.", sent=report.sent, outbox=report.outbox, failed=report.failed, none=report.no_email),
@@ -355,7 +352,6 @@ def remind(slug: str):
 def letters(slug: str):
     """Printable invitation letters (PDF, one page per person) for the selection."""
     event = event_or_404(slug)
-    FlaskForm().validate_on_submit() or abort(400)
     scope = request.form.get("scope", "selection")
     targets = _targets(event, scope)
     if scope == "no_email":
@@ -452,4 +448,7 @@ def merge(kept_id: int, merged_id: int):
             flash(_("%(merged)s has been merged into %(kept)s.", merged=merged.full_name, kept=kept.full_name),
                   "success")
             return redirect(url_for("people.person", person_id=kept.id))
-    return render_template("people/merge.html", kept=kept, merged=merged, form=form, fields=people.PERSON_FIELDS)
+    labels = dict(imports.FIELD_LABELS, honorific=imports.FIELD_LABELS["title"], category_id=_("Category"),
+                  notes=_("Notes"))
+    return render_template("people/merge.html", kept=kept, merged=merged, form=form,
+                           fields=[(f, labels[f]) for f in people.PERSON_FIELDS])

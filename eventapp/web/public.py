@@ -7,10 +7,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 
 from eventapp.extensions import limiter
 from eventapp.i18n import current_language
+from eventapp.models.person import CONSENT_KINDS
 from eventapp.services import invitations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
@@ -48,6 +49,9 @@ class PublicRegistrationForm(DetailsForm):
     sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
     age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
     locality = StringField(_l("Locality"))
+    consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
+    consent_recordings = BooleanField(_l("I agree to be recorded"))
+    consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
@@ -108,6 +112,7 @@ def register(slug: str):
         data = {name: getattr(form, name).data or "" for name in
                 ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function", "sex",
                  "age_band", "locality")}
+        data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
             registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor())
         except ValidationError as exc:
