@@ -93,6 +93,12 @@ def test_reading_finds_the_header_row_below_a_title(app):
         {0: "first_name", 1: "last_name", 2: "email", 3: "phone", 4: "age_band"}
 
 
+def test_excel_separator_line_and_whole_name_column(app):
+    table = imports.read_table(b"sep=,\r\nNom et pr\xe9noms,T\xe9l\r\nAwa Traor\xe9,76123456\r\n", "x.csv")
+    assert table.headers == ["Nom et prénoms", "Tél"] and table.rows == [(3, ["Awa Traoré", "76123456"])]
+    assert imports.guess_mapping(table.headers) == {0: "last_name", 1: "phone"}
+
+
 def test_existing_directory_persons_are_reused(app):
     event = factories.make_event()
     known = factories.make_person("Awa", "Traoré", phone="+22376123456")

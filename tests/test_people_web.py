@@ -132,7 +132,7 @@ def test_bulk_add_from_directory_and_from_an_earlier_event(app, client, login):
 def test_import_page_upload_map_preview_import(app, client, login):
     login("organizer")
     event = factories.make_event()
-    content = cp1252_csv([["Liste des invités"], ["Nom complet", "Prénom", "Tél"],
+    content = cp1252_csv([["Liste des invités"], ["Participant", "Prénom", "Tél"],
                           ["Traoré", "Awa", "76123456"], ["Maïga", "Moussa", "abc"]])
     response = client.post(f"/events/{event.slug}/import",
                            data={"file": (io.BytesIO(content), "liste.csv")}, content_type="multipart/form-data")
@@ -143,7 +143,7 @@ def test_import_page_upload_map_preview_import(app, client, login):
     kept = list((Path(app.instance_path) / "imports").glob("*.bin"))
     assert [p.stem for p in kept] == [upload_id] and "liste" not in upload_id
     page = client.get(preview_url).get_data(as_text=True)
-    assert "La colonne obligatoire « Nom » manque" in page  # "Nom complet" is not a known header
+    assert "La colonne obligatoire « Nom » manque" in page  # "Participant" is not a known header
     # Map by hand, then preview: row 4's phone is wrong, nothing can be imported.
     mapping = {"col_0": "last_name", "col_1": "first_name", "col_2": "phone"}
     page = client.post(preview_url, data={**mapping, "action": "preview"}).get_data(as_text=True)

@@ -34,7 +34,9 @@ from eventapp.services.tokens import new_answer_token, new_checkin_token
 HEADERS: dict[str, tuple[str, ...]] = {
     "title": ("title", "honorific", "civilité", "titre"),
     "first_name": ("first name", "firstname", "given name", "prénom", "prénoms"),
-    "last_name": ("last name", "lastname", "surname", "family name", "nom", "nom de famille"),
+    "last_name": ("last name", "lastname", "surname", "family name", "nom", "nom de famille",
+                  # a single column holding whole names goes into the last name
+                  "name", "full name", "nom et prénom", "nom et prénoms", "nom complet", "prénom et nom"),
     "sex": ("sex", "gender", "sexe", "genre"),
     "age_band": ("age band", "age", "tranche d'âge", "âge", "tranche age"),
     "category": ("category", "catégorie"),
@@ -174,7 +176,13 @@ def _read_csv(content: bytes) -> list[list[str]]:
     if b"\x00" in content[:4096]:
         raise ValidationError({"file": [_("This file is not a CSV or XLSX file.")]})
     text = _decode(content)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    # Excel writes "sep=;" on the first line when asked to keep the separator.
+    first, _newline, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        delimiter, text = first.strip()[4], "\n" + rest  # a blank line keeps the row numbers
+    else:
+        delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return [[cell.strip() for cell in row] for row in reader]
     except csv.Error:
