@@ -152,6 +152,53 @@ def programme_command(event, out):
 # --- people (issue 3) -----------------------------------------------------------------
 
 
+@click.group("participants")
+def participants_group():
+    """Import and export an event's participants."""
+
+
+@participants_group.command("import")
+@click.argument("event")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@with_appcontext
+def participants_import(event, file, dry_run):
+    """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
+    from eventapp.services import imports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    try:
+        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    verb = "would be imported" if dry_run else "imported"
+    click.echo(f"{summary.rows} participants {verb} into {target.slug} "
+               f"({summary.created} new in the directory, {summary.reused} already known).")
+
+
+@participants_group.command("export")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv or FILE.xlsx")
+@click.option("--with-tokens", is_flag=True, help="Add each registration's check-in token and QR payload.")
+@with_appcontext
+def participants_export(event, out, with_tokens):
+    """Export EVENT's participants to CSV (UTF-8 with BOM, semicolons) or XLSX, by the file's extension."""
+    from eventapp.services import exports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data = exports.export_participants(target, fmt, with_tokens=with_tokens, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Exported {target.slug} to {out}")
+
+
+
 # --- door (issue 4) -------------------------------------------------------------------
 
 
