@@ -82,7 +82,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
             "checked_in_station": seen[1] if seen else None,
             "search": fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation)))),
         })
-    return {"cursor": now.isoformat(), "full": since is None, "day": day.isoformat(), "entries": entries}
+    return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(), "entries": entries}
 
 
 # --- search ---------------------------------------------------------------------------
