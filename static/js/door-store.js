@@ -31,7 +31,7 @@
     return new Promise(function (resolve, reject) {
       var tx = self.db.transaction(store, mode);
       var out = fn(tx.objectStore(store));
-      tx.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : out); };
+      tx.oncomplete = function () { resolve(out instanceof IDBRequest ? out.result : undefined); };
       tx.onerror = function () { reject(tx.error); };
       tx.onabort = function () { reject(tx.error); };
     });
