@@ -202,6 +202,40 @@ def participants_export(event, out, with_tokens):
 # --- door (issue 4) -------------------------------------------------------------------
 
 
+@click.group("stations")
+def stations_group():
+    """Door stations (devices paired to one event)."""
+
+
+@stations_group.command("create")
+@click.argument("event")
+@click.argument("name")
+@with_appcontext
+def stations_create(event, name):
+    """Create a station for EVENT and print its bearer token (shown once)."""
+    from eventapp.services import stations as station_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        issued = station_service.create_station(ev, name, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(issued.token)
+
+
+@stations_group.command("list")
+@click.argument("event")
+@with_appcontext
+def stations_list(event):
+    """List the stations of EVENT."""
+    from eventapp.services import stations as station_service
+
+    for station in station_service.list_stations(event_arg(event)):
+        state = "revoked" if station.revoked_at else "active"
+        click.echo(f"{station.id}\t{station.name}\t{state}")
+
+
 # --- printing (issue 5) ---------------------------------------------------------------
 
 
