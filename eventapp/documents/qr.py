@@ -23,6 +23,7 @@ except (ImportError, AttributeError):  # pragma: no cover - depends on the platf
     _zxing = None
 
 QUIET_ZONE = 4  # modules of white on each side, as the standard asks
+_DARK_TABLE = bytes([1] + [0] * 255)  # byte 0 (black) -> 1, anything else -> 0
 _ZXING_LEVELS = {ERROR_CORRECT_L: "L", ERROR_CORRECT_M: "M", ERROR_CORRECT_Q: "Q", ERROR_CORRECT_H: "H"}
 
 
@@ -35,8 +36,9 @@ def _matrix_zxing(data: str, error_correction: int) -> tuple[tuple[bool, ...], .
     barcode = _zxing.create_barcode(data, _zxing.BarcodeFormat.QRCode, ec_level=_ZXING_LEVELS[error_correction])
     image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
     rows, cols = image.shape
-    pixels = image.tobytes()  # one byte a module, 0 is dark
-    return tuple(tuple(pixels[r * cols + c] == 0 for c in range(cols)) for r in range(rows))
+    # One byte a module, 0 is dark: bytes.translate maps a whole row at once.
+    dark = image.tobytes().translate(_DARK_TABLE)
+    return tuple(tuple(map(bool, dark[r * cols:(r + 1) * cols])) for r in range(rows))
 
 
 def _matrix_qrcode(data: str, error_correction: int) -> tuple[tuple[bool, ...], ...]:
