@@ -270,3 +270,20 @@ def test_cli_badges(runner, crowd, tmp_path):
     assert none.exit_code != 0 and not (tmp_path / "y.pdf").exists()
     unknown = runner.invoke(args=["badges", "no-such-event", "--out", str(tmp_path / "z.pdf")])
     assert unknown.exit_code != 0
+
+
+def test_old_prints_are_removed_and_interrupted_ones_reported(app, crowd, tmp_path):
+    import os
+
+    event, _regs = crowd
+    prints = tmp_path / "prints"
+    prints.mkdir()
+    (prints / "old.pdf").write_bytes(b"%PDF")
+    (prints / "new.pdf").write_bytes(b"%PDF")
+    (prints / "stuck.json").write_text(json.dumps({"event_id": event.id, "state": "running", "done": 8, "total": 9}))
+    long_ago = os.stat(prints / "new.pdf").st_mtime - 2 * badge_service.JOB_KEEP_SECONDS
+    os.utime(prints / "old.pdf", (long_ago, long_ago))
+    os.utime(prints / "stuck.json", (long_ago, long_ago))
+    assert badge_service.job_status(prints, "stuck", event)["state"] == "failed"
+    assert badge_service.remove_old_jobs(prints) == 2
+    assert sorted(p.name for p in prints.iterdir()) == ["new.pdf"]

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 #: Statuses one may filter on (cancelled registrations are printed only when asked by id).
 PRINTABLE_STATUSES = tuple(s for s in REGISTRATION_STATUSES if s != "cancelled")
 _CHUNK = 500  # ids per IN (…) query: SQLite limits the number of parameters
+#: Finished prints are deleted after this long (they carry check-in tokens).
+JOB_KEEP_SECONDS = 24 * 3600
+#: A print whose status has not moved for this long was interrupted (the server stopped).
+JOB_STALE_SECONDS = 15 * 60
 
 
 class ReprintNeedsConfirmation(ServiceError):
@@ -307,12 +312,29 @@ def _write_status(path: Path, status: dict) -> None:
     os.replace(tmp, path)  # readers never see half a file
 
 
+def remove_old_jobs(prints_dir: Path, keep_seconds: float = JOB_KEEP_SECONDS) -> int:
+    """Delete the files of prints older than ``keep_seconds``; returns how many files went."""
+    if not prints_dir.is_dir():
+        return 0
+    limit = time.time() - keep_seconds
+    removed = 0
+    for path in prints_dir.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:  # another process removed it first
+            continue
+    return removed
+
+
 def start_print_job(app, event: Event, request: PrintRequest, *, actor: Actor | None, upload_dir: Path | None,
                     prints_dir: Path) -> str:
     """Check the request now (errors show on the form), then make the PDF in a thread; returns
-    the job's id, whose status :func:`job_status` reads."""
+    the job's id, whose status :func:`job_status` reads. Old prints are cleared on the way."""
     registrations, layout = _check(event, request, door_only_walk_in=False)
     prints_dir.mkdir(parents=True, exist_ok=True)
+    remove_old_jobs(prints_dir)
     job_id = secrets.token_urlsafe(12)
     status_path, _pdf = _job_paths(prints_dir, job_id)
     status = dict(event_id=event.id, state="running", done=0, total=len(registrations), layout=layout,
@@ -362,6 +384,13 @@ def job_status(prints_dir: Path, job_id: str, event: Event) -> dict:
         raise NotFound(_("This print does not exist.")) from None
     if status.get("event_id") != event.id:
         raise NotFound(_("This print does not exist."))
+    if status.get("state") == "running":
+        try:
+            stale = time.time() - status_path.stat().st_mtime > JOB_STALE_SECONDS
+        except OSError:
+            stale = True
+        if stale:  # the thread died with its process: say so rather than spin for ever
+            status = {**status, "state": "failed", "error": _("The print was interrupted. Start it again.")}
     return status
 
 

@@ -46,7 +46,7 @@ def _encoders():
     encoders = {"qrcode (automatic mask)": qrcode_default, "qrcode (fixed mask)": qrcode_fixed_mask,
                 "segno (automatic mask)": segno_default, "segno (fixed mask)": segno_fixed_mask}
     if qr.encoder_name() == "zxing-cpp":
-        encoders["zxing-cpp (compiled)"] = lambda data: qr._matrix_zxing(data, qr.ERROR_CORRECT_M)
+        encoders["zxing-cpp (compiled)"] = lambda data: qr._rows_zxing(data, qr.ERROR_CORRECT_M)
     return encoders
 
 
@@ -68,7 +68,7 @@ def test_thousand_badges():
                        date(2023, 6, 22), "fr", "Bamako")
     people = [BadgePerson(p, *NAMES[i % len(NAMES)], "Institut malien de recherche action pour la paix",
                           "Chargé de programme", *CATEGORIES[i % len(CATEGORIES)]) for i, p in enumerate(payloads)]
-    qr.qr_matrix.cache_clear()
+    qr._rows.cache_clear()
     qr._module_path.cache_clear()
     for layout in ("a4-8", "a4-10", "id1"):
         seconds, pdf = _timed(lambda: render_badges(event, people, layout))
