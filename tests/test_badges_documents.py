@@ -113,7 +113,7 @@ def test_long_names_shrink_or_wrap_and_stay_inside_their_box(name):
                 assert word in printed.replace(" ", " ") or word in printed.replace(" ", "")
         for item in items:
             assert x - 0.01 <= item.x and item.x + item.width <= x + w + 0.01, item
-            assert y - 0.3 * item.size <= item.y and item.y + 0.8 * item.size <= y + h + 0.01, item
+            assert y - 0.25 * item.size <= item.y and item.y + 0.75 * item.size <= y + h + 0.01, item
         _inside(band_items(person.category_label, person.category_colour, d), d.width, d.band_height)
     _inside(header_items(event, d, (True, True)), d.width, d.height)
     # The QR code (quiet zone included) is at least 20 mm and inside the badge.
@@ -189,3 +189,36 @@ def test_qr_encoder_and_rectangles_cover_exactly_the_dark_modules():
                 covered.add((r, c))
     assert covered == {(r, c) for r, line in enumerate(matrix) for c, dark in enumerate(line) if dark}
     assert sum(length for _r, _c, length in dark_runs(matrix)) == len(covered)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_drawn_text_stays_inside_the_badges_in_the_pdf(name):
+    """Read the characters' boxes back from the rendered PDF (PDFium) and check each one."""
+    import pypdfium2 as pdfium
+
+    layout = LAYOUTS[name]
+    crowd = [BadgePerson(qr_payload(new_checkin_token()), LONG_NAME, "A" * 40, "Ministère " * 12,
+                         "Secrétaire général " * 5, "Autorités traditionnelles et religieuses " * 2, "#6a3d9a"),
+             BadgePerson(qr_payload(new_checkin_token()), *ARABIC, "", "", "Presse", "#333333")]
+    pdf = render_badges(make_event(title="Atelier national de restitution " * 4, organiser_logo=png_logo()),
+                        crowd, name)
+    boxes = [layout.badge_box(i) for i in range(layout.per_page)]
+    qx, qy, qs = design_for(layout).qr
+    codes = [(x + qx, y + qy, qs) for x, y, _w, _h in boxes]  # quiet zones included
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        text = page.get_textpage()
+        checked = 0
+        for i in range(text.count_chars()):
+            if text.get_text_range(i, 1).isspace():
+                continue
+            left, bottom, right, top = text.get_charbox(i)
+            assert any(x - 0.5 <= left and right <= x + w + 0.5 and y - 0.5 <= bottom and top <= y + h + 0.5
+                       for x, y, w, h in boxes), (i, text.get_text_range(i, 1), (left, bottom, right, top))
+            assert not any(left < cx + cs and right > cx and bottom < cy + cs and top > cy for cx, cy, cs in codes), \
+                (i, text.get_text_range(i, 1))
+            checked += 1
+        assert checked > 100
+    finally:
+        document.close()

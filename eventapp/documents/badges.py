@@ -235,7 +235,7 @@ def design_for(layout: Layout) -> Design:
     header_bottom = h - pad - header_h
     qr = 25 * mm * s
     qr_y = band_h + 1 * mm * s
-    zone_bottom = qr_y + qr - 1 * mm * s  # the quiet zone's top is white anyway
+    zone_bottom = qr_y + qr + 0.5 * mm * s  # text keeps out of the quiet zone
     text_box = (pad, zone_bottom, w - 2 * pad, header_bottom - zone_bottom - 1 * mm * s)
     return Design(w, h, pad, h - pad, header_bottom, (15 * mm * s, 9 * mm * s), band_h,
                   ((w - qr) / 2, qr_y, qr), text_box, 20 * s, 8.5 * s, 8 * s)
@@ -255,7 +255,8 @@ def _lines(fitted: Fitted, x: float, width: float, top: float, colour: str = "#0
     """Place fitted lines from ``top`` downwards, centred (or left-aligned) in ``width``."""
     items, y = [], top
     for line, line_width in zip(fitted.lines, fitted.widths):
-        y -= fitted.size * (LEADING - 0.12) if not items else fitted.size * LEADING
+        # The first baseline sits one size below the top (the capitals' height and a little).
+        y -= fitted.size if not items else fitted.size * LEADING
         lx = x + (width - line_width) / 2 if align == "centre" else x
         items.append(TextItem(line, fitted.font, fitted.size, lx, y, line_width, colour))
     return items
@@ -282,7 +283,9 @@ def person_items(person: BadgePerson, event: BadgeEvent, d: Design) -> list[Text
     """The name, function and organisation, fitted into the text zone and centred in it."""
     x, y, w, h = d.text_box
     align = "left" if d.width > d.height else "centre"
+    gap = 1.2 * mm
     if event.discreet:
+        # The first name only (the last name for someone who gave a single name).
         name = (person.first_name or person.last_name).strip()
         name_fit = fit_text(name, CONDENSED_BOLD, w, h, d.name_max * 1.2, 8, 2)
         blocks = [(name_fit, "#000000")]
@@ -290,11 +293,10 @@ def person_items(person: BadgePerson, event: BadgeEvent, d: Design) -> list[Text
         name = " ".join(p for p in (person.first_name, person.last_name) if p)
         details = [t for t in (person.function, person.organisation) if t and t.strip()]
         detail_h = h * 0.22 if details else 0
-        name_fit = fit_text(name, CONDENSED_BOLD, w, h - len(details) * detail_h - 2, d.name_max, 8, 2)
+        name_fit = fit_text(name, CONDENSED_BOLD, w, h - len(details) * (detail_h + gap), d.name_max, 8, 2)
         blocks = [(name_fit, "#000000")]
         for text in details:
             blocks.append((fit_text(text, CONDENSED, w, detail_h, d.detail_max, 5, 2), "#333333"))
-    gap = 1.2 * mm
     total = sum(f.height for f, _c in blocks) + gap * (len(blocks) - 1)
     top = y + (h + total) / 2
     items: list[TextItem] = []
