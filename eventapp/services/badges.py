@@ -356,9 +356,12 @@ def _run_job(app, job_id, event_id, ids, layout, discreet, actor, upload_dir, pr
             event = db.session.get(Event, event_id)
             registrations = select_registrations(event, Selection(registration_ids=ids))
 
+            written = [0]
+
             def progress(done: int, total: int) -> None:
-                if done == total or done % 200 < 10:  # a few writes, not one a page
+                if done - written[0] >= 200 or done == total:  # a few writes, not one a page
                     _write_status(status_path, {**status, "done": done})
+                    written[0] = done
 
             pdf = render_badges(badge_event(event, upload_dir, discreet),
                                 [badge_person(r, event.language) for r in registrations], layout, progress)

@@ -147,6 +147,8 @@ def print_badges(slug: str):
         return _page(event)
     if request.method == "GET":
         values, ids = request.args, request.args.getlist("registration_id")
+        if not any(i.strip() for i in ids):
+            abort(400)  # an empty ?registration_id= must not print everyone
     else:
         values, ids = request.form, request.form.getlist("registration_ids")
     if door and len([i for i in ids if i.strip()]) != 1:
