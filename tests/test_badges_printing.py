@@ -88,7 +88,7 @@ def test_bad_requests_are_clear(crowd):
     event, _regs = crowd
     with pytest.raises(ValidationError) as info:
         badge_service.parse_print_request(event, {"layout": "a3-99", "status": "cancelled", "category": "x"})
-    assert set(info.value.errors) == {"layout", "status", "category"}
+    assert set(info.value.errors) == {"layout", "status", "category", "registration_ids"}
     empty = factories.make_event()
     with pytest.raises(ValidationError):
         badge_service.print_badges(empty, request_for())
@@ -126,7 +126,8 @@ def test_page_form_and_pdf_download(client, login, crowd):
     login("organizer")
     page = client.get(f"/events/{event.slug}/badges")
     assert page.status_code == 200 and "a4-10" in page.get_data(as_text=True)
-    response = client.post(f"/events/{event.slug}/badges", data={"layout": "a4-4", "status": "", "category": ""})
+    response = client.post(f"/events/{event.slug}/badges", data={"layout": "a4-4", "status": "", "category": "",
+                                                                    "scope": "filters"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "badges-" in response.headers["Content-Disposition"]
     assert len(decode_qr_codes(response.data, dpi=150)[0]) == 3
@@ -157,10 +158,12 @@ def test_one_registration_by_get_and_bad_input_is_no_500(client, login, crowd):
     assert client.get(f"/events/{event.slug}/badges?registration_id=abc").status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=").status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=999999").status_code == 404
-    bad = client.post(f"/events/{event.slug}/badges", data={"layout": "a3-99"})
+    bad = client.post(f"/events/{event.slug}/badges", data={"layout": "a3-99", "scope": "filters"})
     assert bad.status_code == 400 and "a4-8" in bad.get_data(as_text=True)
+    nothing_ticked = client.post(f"/events/{event.slug}/badges", data={"registration_ids": []})
+    assert nothing_ticked.status_code == 400 and "Aucun participant" in nothing_ticked.get_data(as_text=True)
     empty = factories.make_event()
-    nobody = client.post(f"/events/{empty.slug}/badges", data={})
+    nobody = client.post(f"/events/{empty.slug}/badges", data={"scope": "filters"})
     assert nobody.status_code == 400 and "Personne" in nobody.get_data(as_text=True)
     assert client.get("/events/no-such-event/badges").status_code == 404
 
@@ -204,7 +207,7 @@ def test_large_prints_run_in_the_background(app, client, login, crowd):
     event, regs = crowd
     app.config["BADGES_BACKGROUND_FROM"] = 2
     login("organizer")
-    response = client.post(f"/events/{event.slug}/badges", data={})
+    response = client.post(f"/events/{event.slug}/badges", data={"scope": "filters"})
     assert response.status_code == 302 and "/badges/jobs/" in response.headers["Location"]
     page = client.get(response.headers["Location"])
     assert page.status_code == 200 and "badges.js" in page.get_data(as_text=True)

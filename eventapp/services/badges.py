@@ -101,7 +101,11 @@ def _int(value, field_name: str, message: str) -> int:
 
 def parse_print_request(event: Event, values: Mapping[str, str], registration_ids: list[str] | None = None) -> PrintRequest:
     """Read a print form (strings, as posted) into a :class:`PrintRequest`; ValidationError
-    with messages per field for anything unknown."""
+    with messages per field for anything unknown.
+
+    Either ``registration_ids`` are given (ticked rows, one walk-in), or ``scope=filters``
+    says that the filters (status, category, include_printed) choose.
+    """
     errors: dict[str, list[str]] = {}
     layout = (values.get("layout") or "").strip() or None
     if layout is not None and layout not in LAYOUTS:
@@ -125,6 +129,9 @@ def parse_print_request(event: Event, values: Mapping[str, str], registration_id
             ids = [_int(v, "registration_ids", _("Unknown registration.")) for v in registration_ids if str(v).strip()]
         except ValidationError as exc:
             errors.update(exc.errors)
+    if not ids and "registration_ids" not in errors and (values.get("scope") or "").strip() != "filters":
+        # A selection form posted with nothing ticked must not print the whole event.
+        errors["registration_ids"] = [_("No participant is ticked.")]
     if errors:
         raise ValidationError(errors)
     include_printed = str(values.get("include_printed", "")).lower() in ("1", "y", "yes", "on", "true")
@@ -285,6 +292,25 @@ def count_selected(event: Event, request: PrintRequest) -> int:
     return len(select_registrations(event, request.selection))
 
 
+@dataclass
+class PrintOutcome:
+    """What :func:`print_or_queue` did: a PDF made now, or a background job started."""
+
+    result: BadgePrint | None = None
+    job_id: str | None = None
+
+
+def print_or_queue(app, event: Event, request: PrintRequest, *, actor: Actor | None, upload_dir: Path | None,
+                   prints_dir: Path, background_from: int, door_only_walk_in: bool = False) -> PrintOutcome:
+    """Print now, or, from ``background_from`` badges on, start a background job (see
+    :func:`start_print_job`); the same errors as :func:`print_badges`."""
+    if not door_only_walk_in and count_selected(event, request) >= background_from:
+        return PrintOutcome(job_id=start_print_job(app, event, request, actor=actor, upload_dir=upload_dir,
+                                                   prints_dir=prints_dir))
+    return PrintOutcome(result=print_badges(event, request, actor=actor, upload_dir=upload_dir,
+                                            door_only_walk_in=door_only_walk_in))
+
+
 def save_settings(event: Event, layout: str, discreet: bool, *, actor: Actor | None = None) -> Event:
     """Set the event's default badge layout and discreet-badge option."""
     if layout not in LAYOUTS:
@@ -429,5 +455,5 @@ def layout_choices(translate: Callable[[str], str]) -> list[tuple[str, str]]:
 
 __all__ = ["BadgePrint", "NotAllowed", "PRINTABLE_STATUSES", "PrintRequest", "ReprintNeedsConfirmation",
            "Selection", "UnknownLayout", "badge_event", "badge_person", "count_selected", "job_pdf", "job_status",
-           "layout_choices", "nameplates_pdf", "parse_print_request", "print_badges", "save_settings",
+           "layout_choices", "nameplates_pdf", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
            "select_registrations", "start_print_job", "summary"]

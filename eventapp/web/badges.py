@@ -111,15 +111,10 @@ def _page(event, form=None, settings=None, status=200):
 def _print(event, req: badge_service.PrintRequest, form=None, *, door: bool = False):
     """Print now, in the background, or ask to confirm a reprint; errors go back to the form."""
     try:
-        if not door:
-            count = badge_service.count_selected(event, req)
-            if count >= current_app.config.get("BADGES_BACKGROUND_FROM", BACKGROUND_FROM):
-                job = badge_service.start_print_job(
-                    current_app._get_current_object(), event, req, actor=actor(), upload_dir=_upload_dir(),
-                    prints_dir=_prints_dir())
-                return redirect(url_for("badges.job", slug=event.slug, job_id=job))
-        return _pdf(badge_service.print_badges(event, req, actor=actor(), upload_dir=_upload_dir(),
-                                               door_only_walk_in=door))
+        outcome = badge_service.print_or_queue(
+            current_app._get_current_object(), event, req, actor=actor(), upload_dir=_upload_dir(),
+            prints_dir=_prints_dir(), door_only_walk_in=door,
+            background_from=current_app.config.get("BADGES_BACKGROUND_FROM", BACKGROUND_FROM))
     except badge_service.ReprintNeedsConfirmation as exc:
         return render_template("badges/confirm.html", event=event, req=req, ask=exc), 200
     except badge_service.NotAllowed:
@@ -132,6 +127,9 @@ def _print(event, req: badge_service.PrintRequest, form=None, *, door: bool = Fa
         form = form or _print_form(event)
         form_errors_from(exc, form)  # messages without a field of the form are flashed
         return _page(event, form=form, status=400)
+    if outcome.job_id:
+        return redirect(url_for("badges.job", slug=event.slug, job_id=outcome.job_id))
+    return _pdf(outcome.result)
 
 
 @bp.route("/events/<slug>/badges", methods=["GET", "POST"])
