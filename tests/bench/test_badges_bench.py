@@ -76,6 +76,11 @@ def test_thousand_badges():
               f"PDF {len(pdf) / 1e6:.2f} MB (QR encoding included for the first layout)")
         if layout == "a4-8":
             first_pdf = pdf
+    many = [BadgePerson(qr_payload(new_checkin_token()), *NAMES[i % len(NAMES)], "IMRAP", "Participant",
+                        *CATEGORIES[i % len(CATEGORIES)]) for i in range(10 * N)]
+    seconds, pdf = _timed(lambda: render_badges(event, many, "a4-8"))
+    print(f"render {10 * N} badges (a background print), a4-8: {seconds:6.2f} s  {10 * N / seconds:7.0f} badges/s  "
+          f"PDF {len(pdf) / 1e6:.2f} MB")
     # The figures count only if the codes scan: read back the first two sheets.
     from pypdf import PdfReader, PdfWriter
     import io
