@@ -291,3 +291,10 @@ def test_old_prints_are_removed_and_interrupted_ones_reported(app, crowd, tmp_pa
     assert badge_service.job_status(prints, "stuck", event)["state"] == "failed"
     assert badge_service.remove_old_jobs(prints) == 2
     assert sorted(p.name for p in prints.iterdir()) == ["new.pdf"]
+
+
+def test_badges_follow_the_events_language(app):
+    event = factories.make_event(language="en")
+    factories.make_registration(event, factories.make_person("Awa", "Traoré", category="civil_society"))
+    text = pdf_text(badge_service.print_badges(event, request_for()).pdf)
+    assert "Civil society" in text and "June 21, 2023" in text and "Traoré" in text
