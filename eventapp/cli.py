@@ -239,6 +239,58 @@ def stations_list(event):
 # --- printing (issue 5) ---------------------------------------------------------------
 
 
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+@click.command("badges")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@click.option("--layout", default=None, help="Sheet layout (default: the event's).")
+@click.option("--discreet/--not-discreet", default=None, help="First name only, no category or organisation.")
+@click.option("--not-printed", is_flag=True, help="Only the badges never printed before.")
+@with_appcontext
+def badges_command(event, out, layout, discreet, not_printed):
+    """Write the badge sheets of EVENT's participants (cancelled ones left out) to a PDF."""
+    from eventapp.documents.badges import LAYOUTS
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    if layout is not None and layout not in LAYOUTS:
+        fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
+    ev = event_arg(event)
+    request = badge_service.PrintRequest(
+        selection=badge_service.Selection(include_printed=not not_printed),
+        layout=layout, discreet=discreet, confirm_reprint=True,  # asking for the file is the confirmation
+    )
+    try:
+        result = badge_service.print_badges(ev, request, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(result.pdf)
+    click.echo(f"Wrote {result.count} badges ({result.layout}) to {out}")
+
+
+@click.command("nameplates")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@with_appcontext
+def nameplates_command(event, out):
+    """Write the name plates (table tents) of EVENT's officials, in protocol order, to a PDF."""
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        pdf = badge_service.nameplates_pdf(ev, actor=Actor.cli())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(pdf)
+    click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
+
+
 # --- reports (issue 6) ----------------------------------------------------------------
 
 
