@@ -61,6 +61,11 @@ class CertificateCheck:
     period: str
 
 
+def attendees_who_came(event: Event) -> list[Attendee]:
+    """Those who may receive a certificate: everyone with a valid check-in, in name order."""
+    return [a for a in load_attendees(event) if a.attended]
+
+
 def new_code() -> str:
     """A URL-safe code of 160 random bits."""
     return secrets.token_urlsafe(20)

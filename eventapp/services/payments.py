@@ -160,11 +160,12 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
     return sheet
 
 
-def _computed_rows(event: Event, sheet: PaymentSheet) -> list[PaymentRow]:
+def _computed_rows(event: Event, sheet: PaymentSheet, language: str | None = None) -> list[PaymentRow]:
+    language = language or event.language
     rates = json.loads(sheet.rates or "{}")
     overrides = {o.registration_id: o.rate for o in sheet.overrides}
     rows = []
-    for a in load_attendees(event):
+    for a in load_attendees(event, language):
         if not a.attended:
             continue
         days = sorted(a.arrivals)
@@ -172,20 +173,24 @@ def _computed_rows(event: Event, sheet: PaymentSheet) -> list[PaymentRow]:
         rate = overrides[a.registration_id] if overridden else rates.get(a.category_code or "", sheet.default_rate)
         rows.append(PaymentRow(
             number=len(rows) + 1, registration_id=a.registration_id, name=a.display_name, category=a.category_label,
-            days=len(days), days_text=", ".join(babel_dates.format_date(d, "d MMM", locale=event.language) for d in days),
+            days=len(days), days_text=", ".join(babel_dates.format_date(d, "d MMM", locale=language) for d in days),
             rate=rate, amount=rate * len(days), overridden=overridden))
     return rows
 
 
-def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bool = False) -> PaymentView:
-    """The sheet: computed from attendance while a draft, the frozen lines once paid."""
+def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bool = False,
+                 language: str | None = None) -> PaymentView:
+    """The sheet: computed from attendance while a draft, the frozen lines once paid.
+
+    Words are in ``language``: the event's (documents) unless told (the page, in the reader's).
+    """
     sheet = get_sheet(event)
-    language = event.language
+    language = language or event.language
     if sheet.status == "paid":
         rows = [PaymentRow(number=l.position, registration_id=l.registration_id, name=l.name, category=l.category,
                            days=l.days, days_text="", rate=l.rate, amount=l.amount) for l in sheet.lines]
     else:
-        rows = _computed_rows(event, sheet)
+        rows = _computed_rows(event, sheet, language)
     cats = db.session.scalars(select(Category).order_by(Category.sort_order, Category.code)).all()
     logos = logo_bytes(event, upload_dir) if with_logos else (None, None)
     return PaymentView(

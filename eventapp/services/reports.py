@@ -167,9 +167,13 @@ def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], bool]:
 
 
 def build_report(event: Event, *, external: bool = False, threshold: int | None = None,
-                 age_bands=None, upload_dir: Path | None = None, with_logos: bool = True) -> AttendanceReport:
-    """Compute the attendance report of an event (a correct empty report when nobody came)."""
-    language = event.language
+                 age_bands=None, upload_dir: Path | None = None, with_logos: bool = True,
+                 language: str | None = None) -> AttendanceReport:
+    """Compute the attendance report of an event (a correct empty report when nobody came).
+
+    Words are in ``language``: the event's (documents) unless told (the page, in the reader's).
+    """
+    language = language or event.language
     _ = translator(language)
     threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
     age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]

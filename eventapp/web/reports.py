@@ -53,17 +53,17 @@ def _base_url() -> str:
 def index(slug: str):
     """The figures of the event, with charts and buttons for every export."""
     event = event_or_404(slug)
-    report = report_service.build_report(event, external=_external(), with_logos=False)
-    charts = []
+    report = report_service.build_report(event, external=_external(), with_logos=False, language=_language())
+    charts = []  # (caption, SVG markup made here from numbers only)
     if report.arrivals_chart:
-        charts.append(bar_svg([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
-                              [_("Arrivals")], _("Arrivals per hour")))
+        charts.append((_("Arrivals per hour"), bar_svg([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
+                              [_("Arrivals")], _("Arrivals per hour"))))
     if report.category_chart:
-        charts.append(bar_svg([c for c, _v in report.category_chart],
+        charts.append((_("Attendance by category and sex"), bar_svg([c for c, _v in report.category_chart],
                               [[v[i] for _c, v in report.category_chart] for i in range(3)],
-                              report.sex_labels, _("Attendance by category and sex")))
+                              report.sex_labels, _("Attendance by category and sex"))))
     return render_template("reports/index.html", event=event, report=report, charts=charts, external=_external(),
-                           days=event.days, parts=sheet_service.sheet_parts(event, event.start_date))
+                           days=event.days)
 
 
 @bp.route("/events/<slug>/reports/report.<fmt>")
@@ -125,7 +125,7 @@ def payments(slug: str):
             return redirect(url_for(".payments", slug=slug))
         except ValidationError as exc:
             errors = exc.errors
-    view = payment_service.payment_view(event)
+    view = payment_service.payment_view(event, language=_language())
     return render_template("reports/payments.html", event=event, view=view, errors=errors,
                            form=request.form if errors else None), (400 if errors else 200)
 
@@ -161,7 +161,7 @@ def certificates(slug: str):
     """Certificates of attendance: the form, then one PDF for all, one per person, or by email."""
     event = event_or_404(slug)
     errors: dict[str, list[str]] = {}
-    attendees = [a for a in report_service.load_attendees(event) if a.attended]
+    attendees = certificate_service.attendees_who_came(event)
     if request.method == "POST":
         form = request.form
         ids = None
