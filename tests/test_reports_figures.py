@@ -107,6 +107,12 @@ def test_known_attendance_counts_in_xlsx(app, known):
     assert cell_by_labels(by_cat, "Partenaires", "Total") == 0
     assert cell_by_labels(by_cat, "Total", "Total") == 37
 
+    per_day = sheet(wb, "Participation par jour et par catégorie")
+    for code, label in labels.items():
+        assert cell_by_labels(per_day, label, DAY1_FR) == sum(1 for i in came if kf.category_of(i) == code and kf.day1(i))
+        assert cell_by_labels(per_day, label, DAY2_FR) == sum(1 for i in came if kf.category_of(i) == code and kf.day2(i))
+    assert cell_by_labels(per_day, "Total", "Ensemble") == 37
+
     by_age = sheet(wb, "Participation par tranche d'âge et par sexe")
     for band in kf.BANDS:
         people = [i for i in came if kf.band_of(i) == band]
@@ -139,7 +145,7 @@ def test_known_attendance_counts_in_pdf(app, known):
     assert f"Présents le {DAY2_FR} 17" in text.replace("\n", " ")
     e = expected_counts()
     flat = " ".join(text.split())
-    assert f"Personnes présentes 30 17 37" in flat
+    assert "Personnes présentes 30 17 37" in flat
     assert f"Personnes absentes {e['absent1']} {e['absent2']} {e['absent']}" in flat
     came = e["came"]
     fds = [i for i in came if kf.category_of(i) == "fds"]

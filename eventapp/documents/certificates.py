@@ -26,7 +26,7 @@ def _story(batch, cert, st) -> list:
                           spaceAfter=8)
     signatory = escape(batch.signatory_name) + (f", {escape(batch.signatory_function)}" if batch.signatory_function else "")
     holder = " ".join(x for x in (cert.honorific, cert.name) if x)
-    days = "; ".join(cert.days)
+    days = (" ; " if batch.language == "fr" else "; ").join(cert.days)
     story = [Spacer(1, 12 * mm), Paragraph(escape(_("Certificate of attendance")).upper(), title),
              Paragraph(_("I, the undersigned, %(signatory)s, certify that") % {"signatory": signatory}, body),
              Paragraph(escape(holder), name),
@@ -37,7 +37,9 @@ def _story(batch, cert, st) -> list:
              Paragraph(escape(_("Days attended: %(days)s.") % {"days": days}), body),
              Spacer(1, 4 * mm),
              Paragraph(escape(_("This certificate is issued to serve and avail as of right.")), body),
-             Spacer(1, 14 * mm)]
+             Spacer(1, 6 * mm),
+             Paragraph(escape(batch.issued), ParagraphStyle("cert_issued", parent=body, alignment=2)),
+             Spacer(1, 8 * mm)]
     qr_size = 32 * mm
     check = Paragraph(escape(_("Check that this certificate is genuine:")) + "<br/>" +
                       f"<font size=7>{escape(cert.verify_url)}</font>", st["small"])

@@ -51,7 +51,7 @@ def payment_xlsx(view) -> bytes:
     ws.append([_("Total (%(cur)s)") % {"cur": view.currency}, view.total])
     ws.cell(ws.max_row, 1).font = BOLD
     ws.cell(ws.max_row, 2).font = BOLD
-    for col, width in zip("ABCDEFG", (22, 34, 26, 14, 18, 18, 26)):
+    for col, width in zip("ABCDEFG", (22, 34, 26, 14, 18, 18, 26), strict=True):
         ws.column_dimensions[col].width = width
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -66,7 +66,7 @@ def payment_pdf(view) -> bytes:
     letterhead = Letterhead(title=view.event_title, subtitle=f"{title} · {view.period} · {view.venue}",
                             organiser=view.organiser, language=view.language, organiser_logo=view.organiser_logo,
                             partner_logo=view.partner_logo)
-    data = [_headers(_, view.currency)]
+    data = [[Paragraph(escape(h), st["cell_bold"]) for h in _headers(_, view.currency)]]
     for r in view.rows:
         data.append([str(r.number), Paragraph(escape(r.name), st["cell"]), Paragraph(escape(r.category), st["cell"]),
                      str(r.days), money(r.rate), money(r.amount), ""])

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from eventapp.documents.words import translator
 from eventapp.extensions import db
 from eventapp.models import Certificate, Event, Official, Registration, utcnow
-from eventapp.services.attendance import Attendee, load_attendees, logo_bytes, period_text, venue_text
+from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.mailer import Mailer, MailSettings, build_message
@@ -48,6 +48,7 @@ class CertificateBatch:
     signatory_name: str
     signatory_function: str
     certificates: list[CertificateData] = field(default_factory=list)
+    issued: str = ""  # "Done at Bamako, on 22 June 2023"
     organiser_logo: bytes | None = None
     partner_logo: bytes | None = None
 
@@ -126,6 +127,10 @@ def certificate_batch(event: Event, *, official_id, base_url: str, registration_
         period=period_text(event), language=event.language, signatory_name=official.display_name,
         signatory_function=", ".join(x for x in (official.function, official.institution) if x),
         organiser_logo=organiser_logo, partner_logo=partner_logo,
+        issued=_("Done at %(place)s, on %(date)s") % {
+            "place": event.city or venue_text(event) or "—",
+            "date": babel_dates.format_date(local_time(utcnow(), event.timezone).date(), format="long",
+                                            locale=event.language)},
         certificates=[CertificateData(
             name=a.full_name, honorific=a.honorific,
             days=[babel_dates.format_date(d, format="full", locale=event.language) for d in sorted(a.arrivals)],

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from eventapp.documents.words import translator
 from eventapp.extensions import db
-from eventapp.models import Event, Person, Project
+from eventapp.models import Person, Project
 from eventapp.services.attendance import Attendee, load_attendees
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound

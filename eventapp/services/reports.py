@@ -94,6 +94,7 @@ class AttendanceReport:
     summary: list[tuple[str, Value]]
     funnel: CountTable
     by_sex_category: CountTable
+    by_day_category: CountTable
     by_sex_age: CountTable
     by_locality: CountTable
     arrivals: CountTable
@@ -109,7 +110,7 @@ class AttendanceReport:
     @property
     def tables(self) -> list[CountTable]:
         """The tables in reading order."""
-        return [self.funnel, self.by_sex_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
+        return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
 
 
 def masker(external: bool, threshold: int):
@@ -215,6 +216,12 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     if uncategorised:
         groups.append((_("No category"), uncategorised))
     by_cat = sex_table("sex_category", _("Attendance by category and sex"), _("Category"), groups, mask, _)
+    day_rows = []
+    for label, people in groups:
+        day_rows.append((label, [mask(sum(1 for a in people if d in a.arrivals)) for d in days] + [mask(len(people))]))
+    day_rows.append((_("Total"), [mask(len(present(d))) for d in days] + [mask(len(came))]))
+    by_day = CountTable("day_category", _("Attendance per day by category"), _("Category"),
+                        [day_label(d, language) for d in days] + [_("Overall")], day_rows)
 
     band_codes = [b[0] for b in age_bands]
     age_groups = [(code, [a for a in came if a.age_band == code]) for code in band_codes]
@@ -265,7 +272,7 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
         (_("People absent"), absent_per[-1]),
         (_("Women who attended"), mask(women)), (_("Men who attended"), mask(men)),
     ]
-    for d, count in zip(days, attended_per):
+    for d, count in zip(days, attended_per[:-1], strict=True):
         summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, count))
 
     organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
@@ -283,7 +290,7 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     generated = babel_dates.format_datetime(local_time(utcnow(), event.timezone), format="medium", locale=language)
     return AttendanceReport(
         event=header, generated_at=generated, external=external, threshold=threshold, summary=summary,
-        funnel=funnel, by_sex_category=by_cat, by_sex_age=by_age, by_locality=by_loc, arrivals=arrivals,
+        funnel=funnel, by_sex_category=by_cat, by_day_category=by_day, by_sex_age=by_age, by_locality=by_loc, arrivals=arrivals,
         consents=consent_table, agenda=agenda, officials=officials, arrivals_chart=chart,
         category_chart=category_chart, sex_labels=by_cat.columns[:3], attended=len(came),
         registered=len(registered),
