@@ -157,6 +157,48 @@ def report_command(event, out, external):
 
 
 
+@click.command("payments")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.xlsx or FILE.pdf")
+@with_appcontext
+def payments_command(event, out):
+    """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.payments import export_payments
+
+    ev = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data, _name = export_payments(ev, fmt, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+@click.command("certificates")
+@click.argument("event")
+@click.option("--official", "official_id", required=True, type=int, help="Id of the official who signs.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.pdf (a page each) or FILE.zip (one PDF per person).")
+@with_appcontext
+def certificates_command(event, official_id, out):
+    """Write the certificates of attendance of everyone who came."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.certificates import print_certificates
+
+    ev = event_arg(event)
+    base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
+    try:
+        data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
+                                                    separate=out.suffix.lower() == ".zip", actor=Actor.cli(),
+                                                    upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
 # --- trust (issue 7) ------------------------------------------------------------------
 
 

@@ -133,3 +133,16 @@ def test_cli_sheets(small, runner, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     unknown = runner.invoke(args=["sheets", "nope", "--day", "2023-06-21", "--out", str(tmp_path / "y.pdf")])
     assert unknown.exit_code != 0
+
+
+def test_times_are_in_the_event_time_zone(app):
+    """A scan at 07:30 UTC is 08:30 in Lagos (UTC+1): the sheet and the report say 08:30."""
+    event = make_event(slug="lagos", timezone="Africa/Lagos")
+    reg = make_registration(event, make_person("Aïssata", "Dicko"))
+    kf.check_in(reg, event.start_date, kf.at(event.start_date, 7, 30))
+    db.session.commit()
+    assert sign_in_sheet(event, event.start_date, kind="attended").rows[0].arrival == "08:30"
+    from eventapp.services.reports import build_report
+
+    arrivals = build_report(event).arrivals
+    assert arrivals.rows[0][0] == "08:00–08:59"

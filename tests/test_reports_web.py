@@ -166,3 +166,19 @@ def test_cli_report(known, runner, tmp_path):
     assert runner.invoke(args=["report", "nope", "--out", str(tmp_path / "r.pdf")]).exit_code != 0
     entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "report.export")).all()
     assert len(entries) == 2 and all(e.actor == "cli" for e in entries)
+
+
+def test_cli_payments_and_certificates(known, runner, tmp_path):
+    event, _ = known
+    official = make_official(event, "SOGOBA", function="Secrétaire général")
+    out = tmp_path / "pay.xlsx"
+    assert runner.invoke(args=["payments", "restitution", "--out", str(out)]).exit_code == 0
+    assert load_workbook(out).active["A1"].value == "Transport et per diem"
+    bad = runner.invoke(args=["payments", "restitution", "--out", str(tmp_path / "pay.txt")])
+    assert bad.exit_code != 0
+    cert = tmp_path / "certs.pdf"
+    result = runner.invoke(args=["certificates", "restitution", "--official", str(official.id), "--out", str(cert)])
+    assert result.exit_code == 0, result.output
+    assert "ATTESTATION DE PARTICIPATION" in pdf_text(cert.read_bytes())
+    wrong = runner.invoke(args=["certificates", "restitution", "--official", "0", "--out", str(cert)])
+    assert wrong.exit_code != 0

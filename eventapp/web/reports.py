@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 
 from eventapp.documents.charts import bar_svg
+from eventapp.extensions import limiter
 from eventapp.security import roles_required
 from eventapp.services import certificates as certificate_service
 from eventapp.services import payments as payment_service
@@ -193,6 +194,7 @@ def certificates(slug: str):
 
 
 @bp.route("/certificates/<code>")
+@limiter.limit("60 per minute")  # codes are unguessable; this only slows a scripted sweep
 def certificate_check(code: str):
     """Public: confirms a certificate is genuine, showing only the name and the event."""
     try:
