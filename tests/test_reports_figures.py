@@ -148,9 +148,23 @@ def test_known_attendance_counts_in_pdf(app, known):
     assert "Personnes présentes 30 17 37" in flat
     assert f"Personnes absentes {e['absent1']} {e['absent2']} {e['absent']}" in flat
     came = e["came"]
-    fds = [i for i in came if kf.category_of(i) == "fds"]
-    s = Counter(kf.sex_of(i) for i in fds)
-    assert f"FDS {s['F']} {s['M']} {s['X']} {len(fds)}" in flat
+    labels = {"fds": "FDS", "authority": "Autorités", "civil_society": "Société civile",
+              "civilian": "Population civile", "press": "Presse"}
+    for code, label in labels.items():
+        people = [i for i in came if kf.category_of(i) == code]
+        s = Counter(kf.sex_of(i) for i in people)
+        assert f"{label} {s['F']} {s['M']} {s['X']} {len(people)}" in flat, label
+    for band in kf.BANDS:
+        people = [i for i in came if kf.band_of(i) == band]
+        s = Counter(kf.sex_of(i) for i in people)
+        assert f"{band} {s['F']} {s['M']} {s['X']} {len(people)}" in flat, band
+    for place in ("Bamako", "Mopti", "Ségou"):
+        people = [i for i in came if kf.locality_of(i) == place]
+        s = Counter(kf.sex_of(i) for i in people)
+        assert f"{place} {s['F']} {s['M']} {s['X']} {len(people)}" in flat, place
+    women = sum(1 for i in came if kf.sex_of(i) == "F")
+    assert f"Femmes présentes {women}" in flat
+    assert f"Personnes invitées {e['invited']} {e['invited']} {e['invited']}" in flat
     assert "Total 30 17 47" in flat  # arrivals: 30 on day 1, 17 on day 2
     assert "Arrivées par heure" in flat and "Participation par catégorie et par sexe" in flat
 
@@ -252,3 +266,32 @@ def test_report_in_english_for_an_english_event(app):
     wb = load_workbook(io.BytesIO(export_report(event, "xlsx", actor=Actor.cli())[0]))
     assert pair(wb["Summary"], "People who attended") == 37
     assert cell_by_labels(sheet(wb, "Attendance by category and sex"), "Defence and security forces", "Total") == 8
+
+
+def test_an_invitation_sent_counts_as_invited(app, known):
+    from eventapp.models import Invitation
+
+    event, regs = known
+    before = build_report(event).funnel.value("Personnes invitées", "Ensemble")
+    assert kf.status_of(0) == "registered"
+    db.session.add(Invitation(registration_id=regs[0].id, channel="email"))
+    db.session.commit()
+    assert build_report(event).funnel.value("Personnes invitées", "Ensemble") == before + 1
+
+
+def test_an_agenda_item_check_in_counts_as_presence_that_day(app):
+    from datetime import time
+
+    from tests.factories import make_agenda_item
+
+    event = make_event()
+    item = make_agenda_item(event, "Débat", start=time(10, 0), end=time(12, 0))
+    reg = make_registration(event, make_person("Hawa", "Sidibé", sex="F"))
+    kf.check_in(reg, event.start_date, kf.at(event.start_date, 10, 15), item=item)
+    db.session.commit()
+    report = build_report(event)
+    assert report.attended == 1
+    from eventapp.services.sheets import sign_in_sheet
+
+    rows = sign_in_sheet(event, event.start_date, kind="attended", part=f"item:{item.id}").rows
+    assert [(r.name, r.arrival) for r in rows] == [("Sidibé Hawa", "10:15")]
