@@ -146,3 +146,25 @@ def test_times_are_in_the_event_time_zone(app):
 
     arrivals = build_report(event).arrivals
     assert arrivals.rows[0][0] == "08:00–08:59"
+
+
+def test_logos_of_organiser_and_partner_are_printed(small, app):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    event, _ = small
+    uploads = Path(app.instance_path) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    for name, colour in (("org.png", "green"), ("partner.png", "red")):
+        buffer = io.BytesIO()
+        Image.new("RGB", (120, 60), colour).save(buffer, "PNG")
+        (uploads / name).write_bytes(buffer.getvalue())
+    event.organiser_logo, event.partner_logo = "org.png", "partner.png"
+    db.session.commit()
+    data, _ = print_sheet(event, "2023-06-21")
+    assert data.count(b"/Subtype /Image") >= 2
+    from eventapp.services.reports import export_report
+
+    assert export_report(event, "pdf", actor=None)[0].count(b"/Subtype /Image") >= 2

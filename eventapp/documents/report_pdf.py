@@ -60,7 +60,7 @@ def report_pdf(report) -> bytes:
                                st["muted"]))
     story.append(Spacer(1, 4 * mm))
     summary = Table([[Paragraph(escape(label), st["cell"]), str(value)] for label, value in report.summary],
-                    colWidths=[110 * mm, 30 * mm])
+                    colWidths=[110 * mm, 30 * mm], hAlign="LEFT")
     summary.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                                  ("FONT", (1, 0), (1, -1), "DejaVuSans-Bold", 10)]))
     story += [Paragraph(escape(_("Summary")), st["h2"]), summary]

@@ -112,7 +112,7 @@ def sign_in_sheet_pdf(sheet) -> bytes:
         Paragraph(escape(count_line), st["body"]), Spacer(1, 3 * mm),
         Table([[_("The facilitator"), ""], [_("Name:") + " " + "_" * 45, _("Signature:")],
                [_("Date:") + " " + "_" * 45, ""]],
-              colWidths=[120 * mm, 80 * mm], rowHeights=[6 * mm, 12 * mm, 8 * mm],
+              colWidths=[120 * mm, 80 * mm], rowHeights=[6 * mm, 12 * mm, 8 * mm], hAlign="LEFT",
               style=TableStyle([("FONT", (0, 0), (-1, 0), BOLD, 10), ("FONT", (0, 1), (-1, -1), CONDENSED, 9),
                                 ("BOX", (1, 1), (1, 2), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])),
     ])]
