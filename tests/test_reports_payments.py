@@ -112,3 +112,37 @@ def test_nothing_to_pay_when_nobody_came(app):
     with pytest.raises(ValidationError):
         mark_paid(event)
     assert export_payments(event, "xlsx")[0]
+
+
+def test_two_people_marking_paid_at_once_pay_once(sheet, app):
+    import threading
+
+    event, _ = sheet
+    event_id = event.id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press(label):
+        from eventapp.models import Event
+
+        with app.app_context():
+            ev = db.session.get(Event, event_id)
+            barrier.wait()
+            try:
+                mark_paid(ev, actor=Actor(label=label))
+                outcomes.append("paid")
+            except ValidationError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press, args=(f"user{n}@example.org",)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["paid", "refused"]
+    from eventapp.models import PaymentLine
+
+    assert db.session.scalar(db.select(db.func.count()).select_from(PaymentLine)) == 37

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import dates as babel_dates
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.documents.words import translator
 from eventapp.extensions import db
@@ -70,13 +71,21 @@ class PaymentView:
         return sum(r.days for r in self.rows)
 
 
-def get_sheet(event: Event) -> PaymentSheet:
-    """The event's payment sheet, made (as a draft, in XOF) the first time it is asked for."""
-    sheet = db.session.scalar(select(PaymentSheet).where(PaymentSheet.event_id == event.id))
+def get_sheet(event: Event, *, for_update: bool = False) -> PaymentSheet:
+    """The event's payment sheet, made (as a draft, in XOF) the first time it is asked for.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL), so that a change and
+    "mark paid" from two browsers cannot interleave.
+    """
+    query = select(PaymentSheet).where(PaymentSheet.event_id == event.id)
+    sheet = db.session.scalar(query.with_for_update() if for_update else query)
     if sheet is None:
-        sheet = PaymentSheet(event_id=event.id, currency="XOF", default_rate=0, rates="{}", status="draft")
-        db.session.add(sheet)
-        db.session.commit()
+        try:
+            db.session.add(PaymentSheet(event_id=event.id, currency="XOF", default_rate=0, rates="{}", status="draft"))
+            db.session.commit()
+        except IntegrityError:  # made at the same moment by another request: use that one
+            db.session.rollback()
+        sheet = db.session.scalar(query.with_for_update() if for_update else query)
     return sheet
 
 
@@ -107,8 +116,9 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
     registration id to an amount per day ('' or None goes back to the category's rate).
     """
     _ = translator(event.language)
-    sheet = get_sheet(event)
+    sheet = get_sheet(event, for_update=True)
     if sheet.status == "paid":
+        db.session.rollback()
         raise _locked_error(event, sheet)
     errors: dict[str, list[str]] = {}
     if currency is not None:
@@ -139,6 +149,7 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
             continue
         parsed_overrides[reg_id] = _amount(value, f"override_{reg_id}", errors, _)
     if errors:
+        db.session.rollback()
         raise ValidationError(errors)
     if currency is not None:
         sheet.currency = currency
@@ -204,21 +215,34 @@ def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bo
 
 
 def mark_paid(event: Event, *, actor: Actor | None = None) -> PaymentSheet:
-    """Freeze the lines as they are now and lock the sheet; a paid sheet says when and by whom."""
-    sheet = get_sheet(event)
-    if sheet.status == "paid":
+    """Freeze the lines as they are now and lock the sheet; a paid sheet says when and by whom.
+
+    The sheet is claimed by a conditional UPDATE that is the first statement of its
+    transaction, so that two people pressing "mark paid" at once pay once.
+    """
+    _ = translator(event.language)
+    sheet_id = get_sheet(event).id
+    event_id = event.id
+    db.session.commit()  # end any read transaction: the claim below must start a new one
+    claimed = db.session.execute(
+        update(PaymentSheet).where(PaymentSheet.id == sheet_id, PaymentSheet.status == "draft")
+        .values(status="paid", paid_at=utcnow(), paid_by_id=actor.user_id if actor else None,
+                paid_by=actor.label if actor else "")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    sheet = db.session.get(PaymentSheet, sheet_id)
+    if not claimed:
+        db.session.rollback()
         raise _locked_error(event, sheet)
+    db.session.refresh(sheet)
     rows = _computed_rows(event, sheet)
     if not rows:
-        raise ValidationError(translator(event.language)("Nobody has come yet: there is nothing to pay."))
+        db.session.rollback()
+        raise ValidationError(_("Nobody has come yet: there is nothing to pay."))
     for r in rows:
         sheet.lines.append(PaymentLine(registration_id=r.registration_id, position=r.number, name=r.name,
                                        category=r.category, days=r.days, rate=r.rate, amount=r.amount))
-    sheet.status = "paid"
-    sheet.paid_at = utcnow()
-    sheet.paid_by_id = actor.user_id if actor else None
-    sheet.paid_by = actor.label if actor else ""
-    record(actor, "payments.paid", sheet, event_id=event.id, total=sum(r.amount for r in rows), lines=len(rows),
+    record(actor, "payments.paid", sheet, event_id=event_id, total=sum(r.amount for r in rows), lines=len(rows),
            currency=sheet.currency)
     db.session.commit()
     return sheet
