@@ -294,6 +294,99 @@ def nameplates_command(event, out):
 # --- reports (issue 6) ----------------------------------------------------------------
 
 
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+@click.command("sheets")
+@click.argument("event")
+@click.option("--day", required=True, help="The day of the event, YYYY-MM-DD.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf")
+@click.option("--kind", type=click.Choice(["expected", "attended"]), default="expected", show_default=True,
+              help="expected: everyone expected, to sign on arrival; attended: those who came, with their times.")
+@click.option("--part", default="day", show_default=True, help="day, morning, afternoon or item:ID (an agenda item).")
+@click.option("--blank-rows", default=10, show_default=True, type=int, help="Empty rows at the end for walk-ins.")
+@with_appcontext
+def sheets_command(event, day, out, kind, part, blank_rows):
+    """Print the sign-in sheet (feuille d'émargement) of one day of an event."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.sheets import print_sheet
+
+    ev = event_arg(event)
+    try:
+        data, _name = print_sheet(ev, day, kind=kind, part=part, blank_rows=blank_rows, actor=Actor.cli(),
+                                  upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+@click.command("report")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf or FILE.xlsx")
+@click.option("--external", is_flag=True, help="The report leaves the organisation: hide small counts.")
+@with_appcontext
+def report_command(event, out, external):
+    """Write the attendance report of an event as PDF or XLSX (by the file's extension)."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.reports import export_report
+
+    ev = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "xlsx"):
+        fail("The report is written as .pdf or .xlsx: give --out FILE.pdf or FILE.xlsx.")
+    try:
+        data, _name = export_report(ev, fmt, actor=Actor.cli(), external=external, upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+
+@click.command("payments")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.xlsx or FILE.pdf")
+@with_appcontext
+def payments_command(event, out):
+    """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.payments import export_payments
+
+    ev = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data, _name = export_payments(ev, fmt, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+@click.command("certificates")
+@click.argument("event")
+@click.option("--official", "official_id", required=True, type=int, help="Id of the official who signs.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.pdf (a page each) or FILE.zip (one PDF per person).")
+@with_appcontext
+def certificates_command(event, official_id, out):
+    """Write the certificates of attendance of everyone who came."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.certificates import print_certificates
+
+    ev = event_arg(event)
+    base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
+    try:
+        data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
+                                                    separate=out.suffix.lower() == ".zip", actor=Actor.cli(),
+                                                    upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
 # --- trust (issue 7) ------------------------------------------------------------------
 
 
