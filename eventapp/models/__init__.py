@@ -5,10 +5,11 @@ from eventapp.models.checkin import CheckIn, ScanLog, Station
 from eventapp.models.event import AgendaItem, Event, Official, Project, agenda_item_officials
 from eventapp.models.person import Category, Consent, Person, PersonMerge
 from eventapp.models.registration import Invitation, Registration
+from eventapp.models.trust import LoginFailure
 from eventapp.models.user import User, user_events
 
 __all__ = [
     "AgendaItem", "AuditEntry", "Base", "Category", "CheckIn", "Consent", "Event", "Invitation",
-    "Official", "Person", "PersonMerge", "Project", "Registration", "ScanLog", "Station", "User",
+    "LoginFailure", "Official", "Person", "PersonMerge", "Project", "Registration", "ScanLog", "Station", "User",
     "agenda_item_officials", "user_events", "utcnow",
 ]
