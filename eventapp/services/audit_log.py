@@ -106,8 +106,9 @@ def export_rows(f: AuditFilter, *, actor: Actor | None = None, limit: int = 200_
     """Every entry matching ``f`` (oldest first) for a download; the export itself is logged."""
     rows = [_row(e, slug) for e, slug in db.session.execute(
         _query(f).order_by(AuditEntry.at, AuditEntry.id).limit(limit))]
-    record(actor, "audit.export", rows=len(rows), action=f.action, actor=f.actor, event_id=f.event_id,
-           date_from=f.date_from, date_to=f.date_to, text=f.text)
+    filters = {k: v for k, v in (("action", f.action), ("actor", f.actor), ("event_id", f.event_id),
+                                 ("date_from", f.date_from), ("date_to", f.date_to), ("text", f.text)) if v}
+    record(actor, "audit.export", rows=len(rows), filters=filters)
     db.session.commit()
     return rows
 
