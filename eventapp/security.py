@@ -122,6 +122,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # The door page needs the camera, here only; nothing needs the microphone or location.
+        response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
             # at http://127.0.0.1 must stay reachable.

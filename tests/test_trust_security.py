@@ -58,6 +58,7 @@ def test_headers_on_every_kind_of_answer(client):
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
+        assert "camera=(self)" in headers["Permissions-Policy"]
 
 
 def test_no_inline_script_or_style_in_templates():
