@@ -254,3 +254,33 @@ def test_cli_person_export_and_erase(workshop, runner, tmp_path):
     assert only_a.erased_at is not None
     assert runner.invoke(args=["person", "erase", str(only_a.id), "--yes"]).exit_code != 0
     assert runner.invoke(args=["person", "export", "999999", "--out", str(out)]).exit_code != 0
+
+
+def test_two_processes_purging_at_once_purge_once(workshop, app, _schema, tmp_path):
+    """Each `eventapp serve` process runs the daily check: together they must purge once."""
+    import threading
+
+    from tests.conftest import make_app
+
+    persons_before = db.session.scalar(select(func.count(Person.id)))
+    apps = [make_app(_schema, tmp_path / f"p{i}") for i in range(2)]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def check(i):
+        barrier.wait()
+        results[i] = run_retention_check(apps[i], today=date(2024, 1, 1))
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for other in apps:
+        with other.app_context():
+            db.engine.dispose()
+    db.session.expire_all()
+    assert sum(len(r or []) for r in results) == 1
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "event.purge")) == 1
+    assert db.session.scalar(select(func.count(Person.id))) == persons_before + 1  # one stand-in, not two
+    assert workshop["a"].purged_at is not None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eventapp.extensions import db
 from eventapp.models import (AuditEntry, CheckIn, Consent, Event, Invitation, Person, PersonMerge,
@@ -97,6 +97,20 @@ def _detach(registration: Registration, now: datetime) -> Person:
     return stand_in
 
 
+def _lock(event: Event) -> None:
+    """Hold the event's row until commit, so two processes never purge it at the same time.
+
+    A no-op UPDATE rather than SELECT … FOR UPDATE: it locks the row on PostgreSQL and takes
+    SQLite's write lock too (a SELECT would not), so the re-read that follows sees whatever
+    another process committed while we waited.
+    """
+    db.session.execute(
+        update(Event).where(Event.id == event.id)
+        .values(purged_at=Event.purged_at, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(event)
+
+
 def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False,
                 today: date | None = None) -> PurgeResult:
     """Remove the personal data of ``event``'s participants, keeping every count; commits.
@@ -105,6 +119,7 @@ def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False
     Running it again is harmless (it catches late additions).
     """
     today = today or date.today()
+    _lock(event)
     if not force:
         if event.retention_until is None:
             raise ValidationError(_("This event has no retention date; purge it only on purpose (force)."))
@@ -148,7 +163,14 @@ def events_due(today: date | None = None) -> list[Event]:
 def purge_due_events(actor: Actor | None = None, today: date | None = None) -> list[PurgeResult]:
     """Purge every event past its retention date (the daily check of ``eventapp serve``)."""
     today = today or date.today()
-    return [purge_event(event, actor, today=today) for event in events_due(today)]
+    results = []
+    for event in events_due(today):
+        _lock(event)
+        if event.purged_at is not None:  # another server process got there first
+            db.session.commit()
+            continue
+        results.append(purge_event(event, actor, today=today))
+    return results
 
 
 def get_person(person_id: int) -> Person:

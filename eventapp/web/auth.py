@@ -49,7 +49,7 @@ def login():
             start_session()
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
         if result.locked_for:
-            message = _("Too many failed sign-in attempts. Try again in %(n)d minutes.", n=result.locked_minutes)
+            message = _("Too many failed sign-in attempts. Try again in %(n)d min.", n=result.locked_minutes)
             response = current_app.make_response((render_template("auth/login.html", form=form, locked=message), 429))
             response.headers["Retry-After"] = str(result.locked_for)
             return response
