@@ -61,6 +61,15 @@ SESSION_SIGNED_IN_AT = "_signed_in_at"
 SESSION_SEEN_AT = "_seen_at"
 
 
+def fresh_session() -> None:
+    """Empty the session before a sign-in (keeping the chosen language), so nothing set
+    before it — by the user or by someone who handed them a cookie — survives into it."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 def start_session(now: float | None = None) -> None:
     """Stamp a fresh sign-in on the session (called right after ``login_user``)."""
     now = int(now if now is not None else time.time())

@@ -248,3 +248,13 @@ def test_proxy_fix_on_takes_client_address_and_scheme(_schema, tmp_path):
         with app.app_context():
             _empty_tables()
             db.engine.dispose()
+
+
+def test_sign_in_starts_a_fresh_session_keeping_the_language(client):
+    factories.make_user(email="awa@example.org")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        session["lang"] = "en"
+    _sign_in(client, "awa@example.org")
+    with client.session_transaction() as session:
+        assert "planted" not in session and session["lang"] == "en" and "_user_id" in session

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from eventapp.extensions import db
 from eventapp.models import (AuditEntry, CheckIn, Consent, Event, Invitation, Person, PersonMerge,
@@ -37,40 +38,55 @@ def pseudonym(person_id: int) -> str:
     return f"ANON-{person_id:06d}"
 
 
-def _blank(person: Person, now: datetime) -> None:
-    """Remove what identifies ``person``; keep sex, age band, category and locality."""
-    person.honorific = ""
-    person.first_name = ""
-    person.last_name = pseudonym(person.id)
-    person.organisation = ""
-    person.function = ""
-    person.phone = None
-    person.email = None
-    person.notes = ""
-    person.name_key = ""
-    person.erased_at = person.erased_at or now
-    # A merge snapshot is a copy of a person's fields: it goes too.
-    for merge in db.session.scalars(select(PersonMerge).where(
-            (PersonMerge.kept_id == person.id) | (PersonMerge.merged_id == person.id))):
-        merge.snapshot = "{}"
-    # Audit details about this person may quote their name: keep who did what and when, not the words.
-    for entry in db.session.scalars(select(AuditEntry).where(
-            AuditEntry.object_type == "Person", AuditEntry.object_id == str(person.id))):
-        entry.details = ""
+def _chunks(values: list, size: int = 500):
+    """Slices of ``values`` small enough for an IN list on every database."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
-def _blank_registration(registration: Registration) -> None:
-    registration.notes = ""
-    for invitation in registration.invitations:
-        invitation.error = ""  # a mail server's refusal quotes the address
+def _bulk_update(statement) -> None:
+    db.session.execute(statement.execution_options(synchronize_session=False))
 
 
-def _unpurged_elsewhere(person: Person, event: Event) -> bool:
-    """True when the person is registered at another event whose data is still kept."""
-    return db.session.scalar(
-        select(Registration.id).join(Event, Event.id == Registration.event_id).where(
-            Registration.person_id == person.id, Registration.event_id != event.id,
-            Event.purged_at.is_(None)).limit(1)) is not None
+def _blank(persons: list[Person], now: datetime) -> None:
+    """Remove what identifies each person; keep sex, age band, category and locality."""
+    for person in persons:
+        person.honorific = ""
+        person.first_name = ""
+        person.last_name = pseudonym(person.id)
+        person.organisation = ""
+        person.function = ""
+        person.phone = None
+        person.email = None
+        person.notes = ""
+        person.name_key = ""
+        person.erased_at = person.erased_at or now
+    for chunk in _chunks([p.id for p in persons]):
+        # A merge snapshot is a copy of a person's fields: it goes too.
+        _bulk_update(update(PersonMerge).where(PersonMerge.kept_id.in_(chunk) | PersonMerge.merged_id.in_(chunk))
+                     .values(snapshot="{}"))
+        # Audit details about a person may quote their name: keep who did what and when, not the words.
+        _bulk_update(update(AuditEntry).where(AuditEntry.object_type == "Person",
+                                              AuditEntry.object_id.in_([str(i) for i in chunk]))
+                     .values(details=""))
+
+
+def _blank_registrations(registration_ids: list[int]) -> None:
+    """Notes of registrations, and errors of their invitations (a mail server's refusal quotes the address)."""
+    for chunk in _chunks(registration_ids):
+        _bulk_update(update(Registration).where(Registration.id.in_(chunk)).values(notes=""))
+        _bulk_update(update(Invitation).where(Invitation.registration_id.in_(chunk)).values(error=""))
+
+
+def _kept_elsewhere(person_ids: list[int], event: Event) -> set[int]:
+    """Those of ``person_ids`` registered at another event whose data is still kept."""
+    kept: set[int] = set()
+    for chunk in _chunks(person_ids):
+        kept.update(db.session.scalars(
+            select(Registration.person_id).join(Event, Event.id == Registration.event_id).where(
+                Registration.person_id.in_(chunk), Registration.event_id != event.id,
+                Event.purged_at.is_(None)).distinct()))
+    return kept
 
 
 def _detach(registration: Registration, now: datetime) -> Person:
@@ -127,22 +143,19 @@ def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False
             raise ValidationError(_("The data of this event is kept until %(day)s; purge it only on purpose (force).",
                                     day=event.retention_until.isoformat()))
     now = utcnow()
-    erased = detached = 0
-    registrations = list(db.session.scalars(select(Registration).where(Registration.event_id == event.id)))
-    for registration in registrations:
-        _blank_registration(registration)
-        person = registration.person
-        if person.erased_at is not None:
-            continue
-        if _unpurged_elsewhere(person, event):
-            _detach(registration, now)
-            detached += 1
-        else:
-            _blank(person, now)
-            erased += 1
+    registrations = list(db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id).options(selectinload(Registration.person))))
+    _blank_registrations([r.id for r in registrations])
+    live = [r for r in registrations if r.person.erased_at is None]
+    kept = _kept_elsewhere([r.person_id for r in live], event)
+    to_detach = [r for r in live if r.person_id in kept]
+    to_erase = [r.person for r in live if r.person_id not in kept]
+    for registration in to_detach:
+        _detach(registration, now)
+    _blank(to_erase, now)
+    erased, detached = len(to_erase), len(to_detach)
     # Raw scans may hold whatever a keyboard scanner typed (a name searched by mistake).
-    for log in db.session.scalars(select(ScanLog).where(ScanLog.event_id == event.id)):
-        log.payload = ""
+    _bulk_update(update(ScanLog).where(ScanLog.event_id == event.id).values(payload=""))
     event.purged_at = now
     result = PurgeResult(event_slug=event.slug, registrations=len(registrations), persons_erased=erased,
                          persons_detached=detached)
@@ -241,9 +254,8 @@ def erase_person(person: Person, actor: Actor | None = None) -> Person:
     if person.erased_at is not None:
         raise ValidationError(_("The data of this person has already been erased."))
     now = utcnow()
-    for registration in person.registrations:
-        _blank_registration(registration)
-    _blank(person, now)
+    _blank_registrations([r.id for r in person.registrations])
+    _blank([person], now)
     # Recorded after the blanking, so this entry is the one that says it happened.
     record(actor, "person.erase", person)
     db.session.commit()

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 
 from eventapp.extensions import db
 from eventapp.i18n import LANGUAGES
-from eventapp.security import start_session
+from eventapp.security import fresh_session, start_session
 from eventapp.services import signin as signin_service
 from eventapp.services.audit import record
 from eventapp.web.helpers import actor
@@ -45,6 +45,7 @@ def login():
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             window=current_app.config["LOGIN_FAILURE_WINDOW"])
         if result.user is not None:
+            fresh_session()
             login_user(result.user)
             start_session()
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
