@@ -138,9 +138,7 @@ def make_world() -> World:
     users["door"].events = [event]
     users["door_other"].events = [other]
     token = new_station_token()
-    station = Station(event=other, name="Porte B", token_hash=hash_token(token)) if hasattr(Station, "event") \
-        else Station(event_id=other.id, name="Porte B", token_hash=hash_token(token))
-    db.session.add(station)
+    db.session.add(Station(event_id=other.id, name="Porte B", token_hash=hash_token(token)))
     own_station = Station(event_id=event.id, name="Porte A", token_hash=hash_token(new_station_token()))
     db.session.add(own_station)
     db.session.flush()

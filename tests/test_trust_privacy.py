@@ -284,3 +284,18 @@ def test_two_processes_purging_at_once_purge_once(workshop, app, _schema, tmp_pa
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "event.purge")) == 1
     assert db.session.scalar(select(func.count(Person.id))) == persons_before + 1  # one stand-in, not two
     assert workshop["a"].purged_at is not None
+
+
+def test_page_partials_link_admins_only(workshop, app):
+    from flask import render_template
+    from flask_login import login_user
+
+    for role, shown in (("admin", True), ("organizer", False)):
+        user = factories.make_user(role=role)
+        with app.test_request_context():
+            login_user(user)
+            event_links = render_template("privacy/_event_actions.html", event=workshop["a"])
+            person_links = render_template("privacy/_person_actions.html", person=workshop["only_a"])
+        assert ("/admin/events/atelier-mopti/purge" in event_links) is shown
+        assert (f"/admin/audit?event={workshop['a'].id}" in event_links) is shown
+        assert (f"/admin/people/{workshop['only_a'].id}/privacy" in person_links) is shown
