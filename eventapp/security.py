@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     def expire_sessions():
         # Flask re-signs the cookie on every request, so its max-age alone would slide
         # forever: the absolute lifetime and the idle timeout are checked here.
-        if not current_user.is_authenticated:
+        if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = time.time()
         if _session_expired(app, now):

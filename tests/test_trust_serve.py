@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -58,21 +59,14 @@ def test_serve_https_secure_cookies_and_retention_check(tmp_path):
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-        check = (
-            "from eventapp import create_app\n"
-            "from eventapp.extensions import db\n"
-            "from eventapp.models import Event\n"
-            "app = create_app()\n"
-            "with app.app_context():\n"
-            "    print(db.session.scalar(db.select(Event.purged_at).where(Event.slug == 'ancien')) is not None)\n")
-        purged = "False"
-        for _ in range(100):
-            purged = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True,
-                                    text=True).stdout.strip()
-            if purged == "True":
+        purged = None
+        for _ in range(200):  # the check runs at start, in its own thread
+            with sqlite3.connect(tmp_path / "instance" / "eventapp.db", timeout=10) as conn:
+                purged = conn.execute("SELECT purged_at FROM events WHERE slug = 'ancien'").fetchone()[0]
+            if purged is not None:
                 break
-            time.sleep(0.1)
-        assert purged == "True"
+            time.sleep(0.05)
+        assert purged is not None
     finally:
         server.terminate()
         try:
