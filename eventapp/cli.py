@@ -4,6 +4,7 @@ Commands are thin: they parse arguments, call services and print.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -154,7 +155,11 @@ def person_export(person_id, out):
     from eventapp.services.audit import Actor
 
     person = _person_arg(person_id)
-    out.write_bytes(privacy.export_person_json(person, Actor.cli()))
+    data = privacy.export_person_json(person, Actor.cli())
+    # Personal data: readable by its owner only.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     click.echo(f"Wrote {out}")
 
 

@@ -87,6 +87,10 @@ DEFAULTS = dict(
 
 ENV_PREFIX = "EVENTAPP_"
 
+#: Settings that are durations: a number given for one of them is a number of seconds.
+DURATION_KEYS = ("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_TIMEOUT", "LOGIN_FAILURE_WINDOW",
+                 "RETENTION_CHECK_INTERVAL")
+
 
 def load_config(app, overrides: dict | None = None) -> None:
     """Fill ``app.config`` in order: defaults, ``instance/config.py``, environment, overrides.
@@ -103,6 +107,11 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if overrides:
         app.config.from_mapping(overrides)
+
+    # Durations may come from the environment or instance/config.py as numbers of seconds.
+    for key in DURATION_KEYS:
+        if isinstance(app.config.get(key), (int, float)) and not isinstance(app.config.get(key), bool):
+            app.config[key] = timedelta(seconds=app.config[key])
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,7 @@ def test_backup_while_writing_then_restore_finds_every_row(app, runner, tmp_path
     assert writer.error is None, writer.error
     assert result.exit_code == 0, result.output
     assert out.exists() and not out.with_name(out.name + ".partial").exists()
+    assert out.stat().st_mode & 0o077 == 0  # owner only: it holds everyone's data
     print(f"\nbackup: {len(before)} rows committed before it, {during} more written while it ran")
 
     if db.engine.dialect.name == "sqlite":

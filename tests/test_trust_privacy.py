@@ -248,6 +248,7 @@ def test_cli_person_export_and_erase(workshop, runner, tmp_path):
     result = runner.invoke(args=["person", "export", str(only_a.id), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text(encoding="utf-8"))["person"]["last_name"] == "Traoré"
+    assert out.stat().st_mode & 0o077 == 0
     result = runner.invoke(args=["person", "erase", str(only_a.id), "--yes"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()

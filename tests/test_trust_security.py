@@ -260,3 +260,14 @@ def test_sign_in_starts_a_fresh_session_keeping_the_language(client):
     _sign_in(client, "awa@example.org")
     with client.session_transaction() as session:
         assert "planted" not in session and session["lang"] == "en" and "_user_id" in session
+
+
+def test_durations_from_the_environment_are_seconds(tmp_path, monkeypatch):
+    from eventapp import create_app
+
+    monkeypatch.setenv("EVENTAPP_SESSION_IDLE_TIMEOUT", "3600")
+    monkeypatch.setenv("EVENTAPP_LOGIN_FAILURE_WINDOW", "600")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_IDLE_TIMEOUT"] == timedelta(hours=1)
+    assert app.config["LOGIN_FAILURE_WINDOW"] == timedelta(minutes=10)
+    assert app.config["RETENTION_CHECK_INTERVAL"] == timedelta(days=1)

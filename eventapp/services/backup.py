@@ -41,6 +41,8 @@ def backup_database(database_url: str, out: Path | str) -> Path:
             _backup_postgresql(url, partial)
         else:
             raise BackupError(_("No backup method for %(backend)s databases.", backend=url.get_backend_name()))
+        # A backup holds every participant's data: readable by its owner only.
+        os.chmod(partial, 0o600)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
