@@ -4,6 +4,7 @@ Commands are thin: they parse arguments, call services and print.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -388,6 +389,96 @@ def certificates_command(event, official_id, out):
 
 
 # --- trust (issue 7) ------------------------------------------------------------------
+
+
+@click.command("purge")
+@click.argument("event")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Purge even before the event's retention date.")
+@with_appcontext
+def purge_command(event, yes, force):
+    """Remove the personal data of EVENT's participants, keeping counts and reports."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    if not yes:
+        click.confirm(f"Erase the personal data of the participants of {target.slug}?", abort=True)
+    try:
+        result = privacy.purge_event(target, Actor.cli(), force=force)
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(f"Purged {result.event_slug}: {result.registrations} registrations kept, "
+               f"{result.persons_erased} persons erased, {result.persons_detached} detached.")
+
+
+@click.group("person")
+def person_group():
+    """One person's data: export it, erase it (data protection requests)."""
+
+
+def _person_arg(person_id: int):
+    from eventapp.services import privacy
+
+    try:
+        return privacy.get_person(person_id)
+    except ServiceError as exc:
+        fail(str(exc))
+
+
+@person_group.command("export")
+@click.argument("person_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def person_export(person_id, out):
+    """Write everything stored about a person to a JSON file."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    person = _person_arg(person_id)
+    data = privacy.export_person_json(person, Actor.cli())
+    # Personal data: readable by its owner only.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"Wrote {out}")
+
+
+@person_group.command("erase")
+@click.argument("person_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def person_erase(person_id, yes):
+    """Erase a person's personal data (counts, check-ins and consents stay)."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    person = _person_arg(person_id)
+    if not yes:
+        click.confirm(f"Erase the personal data of person {person.id}?", abort=True)
+    try:
+        privacy.erase_person(person, Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(f"Erased person {person.id}")
+
+
+@click.command("backup")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@with_appcontext
+def backup_command(out):
+    """Write a consistent copy of the database while the app runs (SQLite backup or pg_dump)."""
+    from eventapp.services.audit import Actor, record
+    from eventapp.services.backup import backup_database
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    try:
+        path = backup_database(url, out)
+    except ServiceError as exc:
+        fail(str(exc))
+    record(Actor.cli(), "backup", path=str(path))
+    db.session.commit()
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes)")
 
 
 def init_app(app) -> None:
