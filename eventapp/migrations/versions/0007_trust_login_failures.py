@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0007_trust'
-down_revision = '0001_initial'
+down_revision = '0006_reports'
 branch_labels = None
 depends_on = None
 
