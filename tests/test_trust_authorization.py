@@ -91,6 +91,25 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.logout": {"POST": everyone(302)},
     "auth.set_language": {"POST": everyone(302)},
     "main.index": {"GET": signed_in(200)},
+    # events (issue 2)
+    "events.create": {"GET": organizers(200), "POST": organizers(200)},  # POST without a title
+    "events.show": {"GET": door_of_event(200)},
+    "events.edit": {"GET": organizers(200), "POST": organizers(200)},  # POST without a title
+    "events.duplicate": {"GET": organizers(200), "POST": organizers(200)},  # POST without a title
+    "events.change_status": {"POST": organizers(302)},
+    "events.logo": {"GET": door_of_event(404)},  # the world's event has no logo
+    "events.delete_logo": {"POST": organizers(302)},
+    "events.programme_pdf": {"GET": staff_of_event(200)},
+    "events.agenda_new": {"GET": organizers(200), "POST": organizers(200)},  # POST without a title
+    "events.agenda_edit": {"GET": organizers(200), "POST": organizers(200)},
+    "events.agenda_delete": {"POST": organizers(302)},
+    "events.official_new": {"GET": organizers(200), "POST": organizers(200)},  # POST without a name
+    "events.official_edit": {"GET": organizers(200), "POST": organizers(200)},
+    "events.official_move": {"POST": organizers(302)},
+    "events.official_delete": {"POST": organizers(302)},
+    "admin.users": {"GET": admin_only(200)},
+    "admin.user_new": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without an email
+    "admin.user_edit": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without a role changes nothing
     # trust (issue 7)
     "audit.log": {"GET": admin_only(200)},
     "audit.export": {"GET": admin_only(200)},
@@ -163,6 +182,7 @@ URL_ARGUMENTS = {
     "item_id": lambda w: w.agenda_item.id,
     "agenda_item_id": lambda w: w.agenda_item.id,
     "official_id": lambda w: w.official.id,
+    "kind": lambda w: "organiser_logo",
     "user_id": lambda w: w.users["door"].id,
     "token": lambda w: w.registration.answer_token,
     "day": lambda w: w.event.start_date.isoformat(),
