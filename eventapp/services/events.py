@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from eventapp.documents.badges import DEFAULT_LAYOUT, LAYOUTS
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, Event, Official, Project, Registration
 from eventapp.models.event import EVENT_STATUSES
@@ -101,6 +102,10 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
             errors["end_date"] = [_("The end date is before the start date.")]
         elif (end - start).days > 60:
             errors["end_date"] = [_("An event lasts at most 60 days.")]
+    layout = data.get("badge_layout")
+    if layout and layout not in LAYOUTS and not (event is not None and layout == event.badge_layout):
+        errors["badge_layout"] = [_("Unknown layout “%(name)s”. Layouts: %(names)s.",
+                                    name=layout, names=", ".join(LAYOUTS))]
     retention = data.get("retention_until")
     if isinstance(retention, date) and isinstance(end, date) and retention < end:
         errors["retention_until"] = [_("Personal data must be kept at least until the last day of the event.")]
@@ -222,6 +227,8 @@ def duplicate_event(event: Event, title: str, start_date: date | None, slug: str
         shift = timedelta(0)
         data["start_date"] = start_date
     data.update(title=title or "", slug=slug or "", status="draft", retention_until=None)
+    if data["badge_layout"] not in LAYOUTS:
+        data["badge_layout"] = DEFAULT_LAYOUT  # a layout since removed
     errors = _validate(data, None)
     if errors:
         raise ValidationError(errors)
