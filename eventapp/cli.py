@@ -94,6 +94,61 @@ def serve_command(host, port, use_https, threads):
     serve(create_app(), host=host, port=port, use_https=use_https, threads=threads)
 
 
+@click.command("demo")
+@click.option("--participants", default=120, show_default=True, type=click.IntRange(0, 10_000),
+              help="How many invented participants.")
+@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD|today",
+              help="Hold the workshop on this day instead of 21 June 2023 (no attendance unless it is past).")
+@with_appcontext
+def demo_command(participants, on_date):
+    """Load the 21 June 2023 restitution workshop (slug restitution-2023); safe to run again."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from eventapp.services.audit import Actor
+    from eventapp.services.demo import DEMO_TIMEZONE, load_demo
+
+    today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    day = None
+    if on_date:
+        try:
+            day = today if on_date == "today" else date.fromisoformat(on_date)
+        except ValueError:
+            fail(f"--date: expected YYYY-MM-DD or 'today', got {on_date!r}")
+    try:
+        result = load_demo(participants, day, today=today, categories=current_app.config["CATEGORIES"],
+                           min_password_length=current_app.config["PASSWORD_MIN_LENGTH"], actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    event = result.event
+    click.echo(f"Demo event '{event.slug}' on {event.start_date.isoformat()}: {result.participants} participants, "
+               f"{len(event.agenda_items)} agenda items, {len(event.officials)} officials, "
+               f"{result.checkins} check-ins.")
+    click.echo("Sign in at /login (e.g. http://127.0.0.1:5000/login) with:")
+    for account in result.accounts:
+        password = account.password or "(existing account: password unchanged)"
+        click.echo(f"  {account.role:<12} {account.email:<32} {password}")
+
+
+@click.command("programme")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+@with_appcontext
+def programme_command(event, out):
+    """Write the printable programme of EVENT (its agenda and officials) as a PDF."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.programme import make_programme
+
+    found = event_arg(event)
+    pdf = make_programme(found, Path(current_app.instance_path) / "uploads", actor=Actor.cli())
+    try:
+        Path(out).write_bytes(pdf)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"Programme written to {out} ({len(pdf) // 1024 + 1} KB)")
+
+
 # --- people (issue 3) -----------------------------------------------------------------
 
 
