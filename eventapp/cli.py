@@ -172,6 +172,8 @@ def participants_import(event, file, dry_run):
         summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    if summary.ignored_columns:
+        click.echo("Columns ignored: " + ", ".join(summary.ignored_columns))
     verb = "would be imported" if dry_run else "imported"
     click.echo(f"{summary.rows} participants {verb} into {target.slug} "
                f"({summary.created} new in the directory, {summary.reused} already known).")

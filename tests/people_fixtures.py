@@ -75,8 +75,8 @@ def smtp_server():
         controller.stop()
 
 
-@pytest.fixture
-def smtp():
+@pytest.fixture(name="smtp")
+def smtp_fixture():
     """(port, collector) of a running loopback SMTP server."""
     with smtp_server() as server:
         yield server

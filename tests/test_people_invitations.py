@@ -15,7 +15,7 @@ from eventapp.services.mail import MailSettings
 from eventapp.services.tokens import qr_payload
 from tests import factories
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
-from tests.people_fixtures import smtp  # noqa: F401  (fixture)
+from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 BASE = "http://192.168.1.10:5000/"
 

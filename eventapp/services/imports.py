@@ -124,6 +124,11 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors and not self.issues
 
+    @property
+    def ignored_columns(self) -> list[str]:
+        """Headers of the columns no field is taken from (shown, so a wrong guess is noticed)."""
+        return [h for i, h in enumerate(self.table.headers) if h and i not in self.mapping]
+
     def messages(self) -> list[str]:
         """Every problem as a sentence naming its row and column."""
         return list(self.errors) + [str(i) for i in self.issues]
@@ -137,6 +142,7 @@ class ImportSummary:
     created: int  # new directory persons
     reused: int  # existing directory persons registered
     dry_run: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 # --- reading files -----------------------------------------------------------------------
@@ -422,7 +428,8 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
         raise ValidationError({"file": plan.messages()})
     reused_rows = [r for r in plan.rows if r.person_id]
     new_rows = [r for r in plan.rows if not r.person_id]
-    summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run)
+    summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run,
+                            ignored_columns=plan.ignored_columns)
     if dry_run:
         return summary
     person_keys = ("honorific", "first_name", "last_name", "sex", "age_band", "category_id", "organisation",
