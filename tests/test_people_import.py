@@ -200,9 +200,10 @@ def test_cli_import_dry_run_then_for_real(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 participants would be imported" in result.output and "ignored" not in result.output
     assert count(Registration) == 0
-    result = runner.invoke(args=["participants", "import", "mopti-2023", str(path)])
+    result = runner.invoke(args=["participants", "import", "mopti-2023", str(path), "--status", "invited"])
     assert result.exit_code == 0 and "1 participants imported" in result.output
     assert count(Registration) == 1 and event.registrations[0].person.last_name == "Traoré"
+    assert event.registrations[0].status == "invited"
 
 
 def test_cli_import_errors_exit_non_zero_with_row_numbers(app, runner, tmp_path):

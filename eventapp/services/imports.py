@@ -53,6 +53,7 @@ FIELD_LABELS = {
 }
 FIELDS = tuple(HEADERS)
 REQUIRED = ("last_name",)
+IMPORT_STATUSES = ("registered", "invited")
 #: English export headers, in the contract's order.
 EXPORT_HEADERS = {"title": "title", "first_name": "first name", "last_name": "last name", "sex": "sex",
                   "age_band": "age band", "category": "category", "organisation": "organisation",
@@ -422,8 +423,14 @@ def insert_persons(params: list[dict]) -> list[int]:
 
 
 def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dry_run: bool = False,
-               filename: str = "") -> ImportSummary:
-    """Write every row of a checked plan in one transaction, or nothing when any row is wrong."""
+               filename: str = "", status: str = "registered") -> ImportSummary:
+    """Write every row of a checked plan in one transaction, or nothing when any row is wrong.
+
+    ``status`` is given to every registration: ``registered`` (a list of confirmed people) or
+    ``invited`` (a list of people to invite, who will answer).
+    """
+    if status not in IMPORT_STATUSES:
+        raise ValidationError({"status": [_("Unknown status.")]})
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
     reused_rows = [r for r in plan.rows if r.person_id]
@@ -446,11 +453,11 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
         person_ids = new_ids + [r.person_id for r in reused_rows]
         if person_ids:
             db.session.execute(Registration.__table__.insert(), [
-                {"event_id": event.id, "person_id": pid, "status": "registered", "source": "import",
+                {"event_id": event.id, "person_id": pid, "status": status, "source": "import",
                  "checkin_token": new_checkin_token(), "answer_token": new_answer_token(), "notes": ""}
                 for pid in person_ids])
         record(actor, "registration.import", event, event_id=event.id, filename=filename, rows=summary.rows,
-               created=summary.created, reused=summary.reused)
+               created=summary.created, reused=summary.reused, status=status)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -459,13 +466,13 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
 
 
 def import_file(event: Event, content: bytes, filename: str, *, mapping: dict[int, str] | None = None,
-                actor: Actor | None = None, dry_run: bool = False) -> ImportSummary:
+                actor: Actor | None = None, dry_run: bool = False, status: str = "registered") -> ImportSummary:
     """Read, check and import a file in one go (the CLI); raises ValidationError listing every problem."""
     table = read_table(content, filename)
     plan = prepare_import(event, table, mapping)
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
-    return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename)
+    return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename, status=status)
 
 
 __all__ = ["EXPORT_HEADERS", "FIELDS", "FIELD_LABELS", "HEADERS", "ImportPlan", "ImportSummary", "PreparedRow",

@@ -167,11 +167,12 @@ def history(event: Event, limit: int = 100) -> list[Invitation]:
 
 
 def not_answered(event: Event) -> list[Registration]:
-    """Invited people who have not answered yet."""
+    """People sent an invitation (email or letter) who have not answered yet."""
+    invited = select(Invitation.registration_id).where(Invitation.kind == "invitation")
     return list(db.session.scalars(
         select(Registration).join(Registration.person)
-        .where(Registration.event_id == event.id, Registration.status == "invited",
-               Registration.responded_at.is_(None))
+        .where(Registration.event_id == event.id, Registration.status.in_(("invited", "registered")),
+               Registration.responded_at.is_(None), Registration.id.in_(invited))
         .order_by(Person.last_name, Person.first_name)))
 
 

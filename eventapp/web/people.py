@@ -267,7 +267,9 @@ def import_preview(slug: str, upload_id: str):
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
     plan = imports.prepare_import(event, table, mapping)
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
-        summary = imports.run_import(event, plan, actor=actor(), filename=filename)
+        status = request.form.get("status", "registered")
+        summary = imports.run_import(event, plan, actor=actor(), filename=filename,
+                                     status=status if status in imports.IMPORT_STATUSES else "registered")
         imports.delete_upload(upload_id, _uploads())
         flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
                 rows=summary.rows, created=summary.created, reused=summary.reused), "success")
