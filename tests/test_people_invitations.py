@@ -6,6 +6,7 @@ import email.policy
 import io
 from datetime import time
 
+import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -173,3 +174,29 @@ def test_html_in_names_stays_text_in_emails_and_letters(app):
     assert xss not in html and "&lt;script&gt;" in html
     pdf = invitations.print_letters(event, [reg], base_url=BASE)
     assert xss in pdf_text(pdf)  # printed literally, not interpreted as markup
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # a loopback test server
+def test_smtp_credentials_from_the_configuration(app):
+    from tests.people_fixtures import smtp_server
+
+    event = workshop()
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
+    with smtp_server(credentials=("imrap", "s3cret-pass")) as (port, collector):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        assert invitations.send_emails(event, [reg], base_url=BASE).failed == 1  # no credentials: refused
+        app.config.update(MAIL_USERNAME="imrap", MAIL_PASSWORD="s3cret-pass")
+        assert invitations.send_emails(event, [reg], base_url=BASE).sent == 1
+        assert [m["To"] for m in collector.messages] == ["awa@example.org"]
+
+
+def test_neutralised_cells_read_back_unchanged():
+    from eventapp.services.exports import neutralise
+    from eventapp.services.imports import _strip_quote
+
+    samples = ["", "Traoré", "=1+1", "+22376123456", "-", "--", "@SUM(A1)", "\tcmd", "\rx", "'=already", "'",
+               "a=b", " =x", "é=", "N'Diaye", "=HYPERLINK(\"http://evil\";\"clic\")"]
+    for text in samples + [c + rest for c in "=+-@\t\r'" for rest in ("", "x", "'", "=")]:
+        cell = neutralise(text)
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), text
+        assert _strip_quote(cell) == text or (text.startswith("'") and cell == text), text
