@@ -245,3 +245,13 @@ def test_event_actions_partial_renders(app, client, login):
         html = render_template("people/_event_actions.html", event=event)
     assert f"/events/{event.slug}/participants" in html and f"/events/{event.slug}/import" in html
     assert f"/events/{event.slug}/invitations" in html and "export" in html
+
+
+def test_event_page_links_to_people(app, client, login):
+    if "events.show" not in app.view_functions:
+        return  # the events area is not merged into this branch
+    login("organizer")
+    event = factories.make_event()
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    for path in ("participants", "import", "invitations", "export?format=xlsx"):
+        assert f"/events/{event.slug}/{path}" in page, path

@@ -149,7 +149,7 @@ def send_emails(event: Event, registrations: list[Registration], *, kind: str = 
         targets.append(registration)
     mails = [_build_mail(event, r, kind, base_url) for r in targets]
     results = send_messages(mails, settings)
-    for registration, (status, error) in zip(targets, results):
+    for registration, (status, error) in zip(targets, results, strict=True):
         setattr(report, status, getattr(report, status) + 1)
         db.session.add(Invitation(registration=registration, channel="email", kind=kind, sent_at=utcnow(),
                                   sent_by_id=actor.user_id if actor else None, status=status, error=error[:2000]))
