@@ -270,3 +270,10 @@ def test_cli_export_xlsx_with_tokens(app, runner, tmp_path):
     assert "'=HYPERLINK(\"http://evil\")" in [v for row in rows for v in row]
     bad = runner.invoke(args=["participants", "export", "export-2023", "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0
+
+
+def test_xlsx_over_the_row_limit_is_refused_not_cut(app):
+    event = factories.make_event()
+    app.config["IMPORT_MAX_ROWS"] = 20
+    rows = [["Nom"]] + [[f"Nom{i}"] if i % 3 else [None] for i in range(60)]
+    assert any("too many rows" in m for m in errors_of(event, xlsx(rows), "x.xlsx"))

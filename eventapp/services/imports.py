@@ -12,7 +12,6 @@ import json
 import re
 import secrets
 import time
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -199,22 +198,23 @@ def _read_csv(content: bytes) -> list[list[str]]:
 def _read_xlsx(content: bytes, max_rows: int) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    corrupt = ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
-    except Exception:  # openpyxl raises many kinds for a broken workbook
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
+    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, ValueError…) for a broken workbook
+        raise corrupt from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in row])
-            if len(rows) > max_rows + 50:  # enough to report "too many rows" without reading everything
+        rows, filled = [], 0
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in row]
+            rows.append(cells)
+            filled += any(cells)
+            # Past the limit (plus a header and title rows), stop reading: read_table reports it.
+            if filled > max_rows + 12:
                 break
         return rows
     except Exception:
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
+        raise corrupt from None
     finally:
         workbook.close()
 
