@@ -46,7 +46,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "courriel", "adresse email", "mail"),
 }
 FIELD_LABELS = {
-    "title": _l("Title"), "first_name": _l("First name"), "last_name": _l("Last name"), "sex": _l("Sex"),
+    "title": _l("Honorific"), "first_name": _l("First name"), "last_name": _l("Last name"), "sex": _l("Sex"),
     "age_band": _l("Age band"), "category": _l("Category"), "organisation": _l("Organisation"),
     "function": _l("Function"), "locality": _l("Locality"), "phone": _l("Phone"), "email": _l("Email"),
 }

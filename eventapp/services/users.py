@@ -1,6 +1,7 @@
 """Staff accounts: creation, passwords, sign-in checks."""
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,7 +16,13 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def validate_password(password: str, min_length: int = MIN_PASSWORD_LENGTH) -> None:
-    """Refuse passwords that are too short (length matters more than character classes)."""
+    """Refuse passwords that are too short (length matters more than character classes).
+
+    The installation's ``PASSWORD_MIN_LENGTH`` is a floor no caller can lower, so a form that
+    forgets to pass it (an admin setting a password) still follows the configuration.
+    """
+    if has_app_context():
+        min_length = max(min_length, int(current_app.config.get("PASSWORD_MIN_LENGTH") or 0))
     if len(password or "") < min_length:
         raise ValidationError({"password": [_("The password must have at least %(n)d characters.", n=min_length)]})
 

@@ -41,7 +41,7 @@ def _uploads() -> Path:
 class PersonForm(FlaskForm):
     """A person's details; the service checks and normalises them."""
 
-    honorific = StringField(_l("Title"))
+    honorific = StringField(_l("Honorific"))
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     sex = SelectField(_l("Sex"), choices=[], validate_choice=False)

@@ -34,7 +34,7 @@ def qr_data_uri(registration) -> str:
 class DetailsForm(FlaskForm):
     """The details a person may correct on their answer page."""
 
-    honorific = StringField(_l("Title"))
+    honorific = StringField(_l("Honorific"))
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     phone = StringField(_l("Phone"))
