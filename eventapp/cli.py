@@ -164,17 +164,22 @@ def participants_group():
 @click.argument("event")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@click.option("--status", type=click.Choice(["registered", "invited"]), default="registered", show_default=True,
+              help="Status of the new registrations (invited: people who will be asked to answer).")
 @with_appcontext
-def participants_import(event, file, dry_run):
+def participants_import(event, file, dry_run, status):
     """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
     from eventapp.services import imports
     from eventapp.services.audit import Actor
 
     target = event_arg(event)
     try:
-        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
+        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run,
+                                      status=status)
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    if summary.ignored_columns:
+        click.echo("Columns ignored: " + ", ".join(summary.ignored_columns))
     verb = "would be imported" if dry_run else "imported"
     click.echo(f"{summary.rows} participants {verb} into {target.slug} "
                f"({summary.created} new in the directory, {summary.reused} already known).")

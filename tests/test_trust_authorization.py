@@ -116,6 +116,26 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "privacy.person": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without confirmation
     "privacy.export_person": {"GET": admin_only(200)},
     "privacy.purge_event": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without confirmation
+    # people (issue 3); an empty POST is a form with errors (200) or an empty selection (302)
+    "people.participants": {"GET": staff_of_event(200)},
+    "people.export": {"GET": staff_of_event(200)},
+    "people.participant_new": {"GET": organizers(200), "POST": organizers(200)},
+    "people.participant_edit": {"GET": organizers(200), "POST": organizers(302)},  # keeps the values shown
+    "people.cancel_selected": {"POST": organizers(302)},
+    "people.add_bulk": {"GET": organizers(200), "POST": organizers(302)},
+    "people.import_upload": {"GET": organizers(200), "POST": organizers(200)},
+    "people.import_preview": {"GET": organizers(302), "POST": organizers(302)},  # unknown upload: back to step 1
+    "people.invitations_page": {"GET": organizers(200)},
+    "people.invite": {"POST": organizers(302)},
+    "people.remind": {"POST": organizers(302)},
+    "people.letters": {"POST": organizers(302)},
+    "people.registration_settings": {"GET": organizers(200), "POST": organizers(302)},
+    "people.directory": {"GET": organizers(200)},
+    "people.duplicates": {"GET": organizers(200)},
+    "people.person": {"GET": organizers(200), "POST": organizers(302)},
+    "people.merge": {"GET": organizers(200), "POST": organizers(200)},  # a person into itself: refused
+    "public.answer": {"GET": everyone(200), "POST": everyone(409)},  # the world's event is over
+    "public.register": {"GET": everyone(200), "POST": everyone(409)},  # its form is closed
 }
 
 
@@ -188,6 +208,9 @@ URL_ARGUMENTS = {
     "day": lambda w: w.event.start_date.isoformat(),
     "lang": lambda w: "en",
     "filename": lambda w: "css/app.css",
+    "upload_id": lambda w: "no-such-upload-0123456789",
+    "kept_id": lambda w: w.person.id,
+    "merged_id": lambda w: w.person.id,
 }
 
 
