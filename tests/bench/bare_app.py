@@ -41,7 +41,8 @@ if __name__ == "__main__":
     from cheroot import wsgi
 
     url, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    server = wsgi.Server(("127.0.0.1", port), make_app(url), numthreads=threads, server_name="bare")
+    server = wsgi.Server(("127.0.0.1", port), make_app(url), numthreads=threads, server_name="bare",
+                         request_queue_size=256)
     try:
         server.start()
     except KeyboardInterrupt:
