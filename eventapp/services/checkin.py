@@ -407,6 +407,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     """Check in the holder of a scanned badge at ``event``; never raises for a bad scan.
 
     ``payload_or_token`` is what the scanner read (the QR payload, or a bare token).
+    ``station`` is a Station or a ``stations.StationRef`` (anything with ``id`` and ``name``).
     ``scanned_at`` is the device's clock (None: now). ``client_id`` makes retries idempotent.
     Raises ValidationError only for a bad ``source`` or an over-long ``client_id``.
     """
