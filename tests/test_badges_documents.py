@@ -88,6 +88,15 @@ def test_every_badge_lies_inside_the_page_and_its_cut_marks():
             assert len(segments) == 2 * (len(xs) + len(ys))
 
 
+def test_a_layout_that_does_not_fit_is_refused_when_defined():
+    from eventapp.documents.badges import Layout
+
+    with pytest.raises(ValueError):
+        Layout("too-many", "x", (595, 842), 3, 5, (252, 153))  # 3 × 89 mm > 210 mm
+    with pytest.raises(ValueError):
+        Layout("no-room", "x", (595, 842), 2, 2, (297, 420))  # no margin left for cut marks
+
+
 def _inside(items, width, height):
     for item in items:
         assert item.x >= -0.01 and item.x + item.width <= width + 0.01, item

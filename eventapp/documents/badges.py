@@ -51,6 +51,14 @@ class Layout:
     mark_offset: float = 1.5 * mm  # cut marks start this far from the badges…
     mark_length: float = 4 * mm  # …and are this long
 
+    def __post_init__(self) -> None:
+        # A layout is checked when it is defined, so a wrong new entry fails at import.
+        left, bottom = self.margins
+        if left < 0 or bottom < 0:
+            raise ValueError(f"layout {self.name}: the badges do not fit the page")
+        if self.cut_marks and min(left, bottom) < self.mark_offset + self.mark_length:
+            raise ValueError(f"layout {self.name}: no room for the cut marks in the margins")
+
     @property
     def per_page(self) -> int:
         """Badges on one sheet."""
