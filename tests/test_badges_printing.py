@@ -274,6 +274,8 @@ def test_cli_badges(runner, crowd, tmp_path):
     assert none.exit_code != 0 and not (tmp_path / "y.pdf").exists()
     unknown = runner.invoke(args=["badges", "no-such-event", "--out", str(tmp_path / "z.pdf")])
     assert unknown.exit_code != 0
+    nowhere = runner.invoke(args=["badges", event.slug, "--out", str(tmp_path / "no" / "dir.pdf")])
+    assert nowhere.exit_code != 0 and "Cannot write" in nowhere.output
 
 
 def test_old_prints_are_removed_and_interrupted_ones_reported(app, crowd, tmp_path):
