@@ -91,6 +91,15 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.logout": {"POST": everyone(302)},
     "auth.set_language": {"POST": everyone(302)},
     "main.index": {"GET": signed_in(200)},
+    # badges (issue 5): door users print one walk-in's badge (?registration_id=N); without one,
+    # GET sends them to the door page and POST is a bad request; nothing for coordinators.
+    "badges.print_badges": {"GET": with_(organizers(200), door=302, door_other=404),
+                            "POST": with_(organizers(400), door=400, door_other=404)},  # nothing ticked
+    "badges.settings": {"POST": organizers(400)},  # no layout given
+    "badges.job": {"GET": organizers(404)},  # no such print
+    "badges.job_status": {"GET": organizers(404)},
+    "badges.job_download": {"GET": organizers(404)},
+    "badges.nameplates": {"GET": organizers(200)},
     # trust (issue 7)
     "audit.log": {"GET": admin_only(200)},
     "audit.export": {"GET": admin_only(200)},
@@ -168,6 +177,7 @@ URL_ARGUMENTS = {
     "day": lambda w: w.event.start_date.isoformat(),
     "lang": lambda w: "en",
     "filename": lambda w: "css/app.css",
+    "job_id": lambda w: "no-such-print",
 }
 
 
