@@ -156,7 +156,7 @@ def test_roster_stats_search_walkin_void(client, login, event):
                                                           "category": "press", "scanned_at": T0})
     assert w.status_code == 200 and w.json["result"] == "checked_in"
     person = db.session.scalar(select(Person).where(Person.last_name == "N'Diaye"))
-    assert person.name_key == "diaye n ousmane"
+    assert person.name_key == "ndiaye ousmane"  # apostrophes join, as searches type them
     bad = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "X", "scanned_at": T0})
     assert bad.status_code == 400 and "last_name" in bad.json["errors"]
     checkin_id = w.json["checkin"]["id"]
