@@ -301,3 +301,14 @@ def test_badges_follow_the_events_language(app):
     factories.make_registration(event, factories.make_person("Awa", "Traoré", category="civil_society"))
     text = pdf_text(badge_service.print_badges(event, request_for()).pdf)
     assert "Civil society" in text and "June 21, 2023" in text and "Traoré" in text
+
+
+def test_posts_without_a_csrf_token_are_refused(app, client, login, crowd):
+    event, _regs = crowd
+    login("organizer")
+    app.config["WTF_CSRF_ENABLED"] = True
+    for url, data in ((f"/events/{event.slug}/badges", {"scope": "filters"}),
+                      (f"/events/{event.slug}/badges/settings", {"layout": "id1"})):
+        assert client.post(url, data=data).status_code == 400
+    db.session.refresh(event)
+    assert event.badge_layout == "a4-8" and not audit("badges.print")
