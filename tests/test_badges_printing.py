@@ -145,6 +145,10 @@ def test_ticked_rows_and_reprint_confirmation(client, login, crowd):
     assert "Awa Traoré" in body and 'name="confirm"' in body and "2" in body
     confirmed = client.post(f"/events/{event.slug}/badges", data={"registration_ids": ids, "confirm": "1"})
     assert confirmed.mimetype == "application/pdf"
+    prints = badge_service.recent_prints(event)
+    assert [(p.count, p.reprints) for p in prints] == [(2, 2), (2, 0)]
+    page = client.get(f"/events/{event.slug}/badges").get_data(as_text=True)
+    assert "Impressions récentes" in page and prints[0].actor in page
     db.session.refresh(regs[0])
     assert regs[0].badge_print_count == 2
 

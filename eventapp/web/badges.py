@@ -105,6 +105,7 @@ def _page(event, form=None, settings=None, status=200):
     return render_template(
         "badges/index.html", event=event, form=form or _print_form(event),
         settings=settings or _settings_form(event), summary=badge_service.summary(event),
+        prints=badge_service.recent_prints(event),
     ), status
 
 
