@@ -161,6 +161,9 @@ def test_one_registration_by_get_and_bad_input_is_no_500(client, login, crowd):
     assert decode_qr_codes(one.data, dpi=150) == [[qr_payload(regs[2].checkin_token)]]
     assert client.get(f"/events/{event.slug}/badges?registration_id=abc").status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=").status_code == 400
+    assert client.get(f"/events/{event.slug}/badges?registration_id=99999999999999999999").status_code == 400
+    huge = client.post(f"/events/{event.slug}/badges", data={"scope": "filters", "category": "9" * 30})
+    assert huge.status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=999999").status_code == 404
     bad = client.post(f"/events/{event.slug}/badges", data={"layout": "a3-99", "scope": "filters"})
     assert bad.status_code == 400 and "a4-8" in bad.get_data(as_text=True)

@@ -95,9 +95,12 @@ class BadgePrint:
 
 def _int(value, field_name: str, message: str) -> int:
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         raise ValidationError({field_name: [message]}) from None
+    if not 0 < number < 2**31:  # beyond what an id column holds (PostgreSQL would refuse the query)
+        raise ValidationError({field_name: [message]})
+    return number
 
 
 def parse_print_request(event: Event, values: Mapping[str, str], registration_ids: list[str] | None = None) -> PrintRequest:
@@ -118,11 +121,11 @@ def parse_print_request(event: Event, values: Mapping[str, str], registration_id
     raw_category = (values.get("category") or "").strip()
     if raw_category:
         try:
-            category_id = int(raw_category)
-        except ValueError:
-            category_id = -1
-        if db.session.get(Category, category_id) is None:
-            errors["category"] = [_("Unknown category.")]
+            category_id = _int(raw_category, "category", _("Unknown category."))
+            if db.session.get(Category, category_id) is None:
+                raise ValidationError({"category": [_("Unknown category.")]})
+        except ValidationError as exc:
+            errors.update(exc.errors)
     discreet = {"": None, "yes": True, "no": False}.get((values.get("discreet") or "").strip())
     ids = None
     if registration_ids:
