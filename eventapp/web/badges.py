@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField
+from wtforms import BooleanField, SelectField
 
 from eventapp.i18n import current_language
 from eventapp.labels import choices
@@ -24,6 +24,12 @@ from eventapp.services import badges as badge_service
 from eventapp.services.categories import list_categories
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3 takes (value, label) pairs
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
 
 bp = Blueprint("badges", __name__)
 
