@@ -251,6 +251,21 @@ def _upload_dir() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
+def _check_out(out: str) -> None:
+    """Refuse an output path whose folder does not exist, before anything is printed."""
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        fail(f"Cannot write {out}: the folder {folder} does not exist.")
+
+
+def _write(out: str, data: bytes) -> None:
+    """Write the file, or leave with a clear error (no traceback for a bad path)."""
+    try:
+        Path(out).write_bytes(data)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
+
+
 @click.command("badges")
 @click.argument("event")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
@@ -267,6 +282,7 @@ def badges_command(event, out, layout, discreet, not_printed):
 
     if layout is not None and layout not in LAYOUTS:
         fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
+    _check_out(out)
     ev = event_arg(event)
     request = badge_service.PrintRequest(
         selection=badge_service.Selection(include_printed=not not_printed),
@@ -276,7 +292,7 @@ def badges_command(event, out, layout, discreet, not_printed):
         result = badge_service.print_badges(ev, request, actor=Actor.cli(), upload_dir=_upload_dir())
     except ServiceError as exc:
         fail(str(exc))
-    Path(out).write_bytes(result.pdf)
+    _write(out, result.pdf)
     click.echo(f"Wrote {result.count} badges ({result.layout}) to {out}")
 
 
@@ -290,12 +306,13 @@ def nameplates_command(event, out):
     from eventapp.services import badges as badge_service
     from eventapp.services.audit import Actor
 
+    _check_out(out)
     ev = event_arg(event)
     try:
         pdf = badge_service.nameplates_pdf(ev, actor=Actor.cli())
     except ServiceError as exc:
         fail(str(exc))
-    Path(out).write_bytes(pdf)
+    _write(out, pdf)
     click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
 
 

@@ -110,6 +110,15 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "admin.users": {"GET": admin_only(200)},
     "admin.user_new": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without an email
     "admin.user_edit": {"GET": admin_only(200), "POST": admin_only(200)},  # POST without a role changes nothing
+    # badges (issue 5): door users print one walk-in's badge (?registration_id=N); without one,
+    # GET sends them to the door page and POST is a bad request; nothing for coordinators.
+    "badges.print_badges": {"GET": with_(organizers(200), door=302, door_other=404),
+                            "POST": with_(organizers(400), door=400, door_other=404)},  # nothing ticked
+    "badges.settings": {"POST": organizers(400)},  # no layout given
+    "badges.job": {"GET": organizers(404)},  # no such print
+    "badges.job_status": {"GET": organizers(404)},
+    "badges.job_download": {"GET": organizers(404)},
+    "badges.nameplates": {"GET": organizers(200)},
     # trust (issue 7)
     "audit.log": {"GET": admin_only(200)},
     "audit.export": {"GET": admin_only(200)},
@@ -211,6 +220,7 @@ URL_ARGUMENTS = {
     "upload_id": lambda w: "no-such-upload-0123456789",
     "kept_id": lambda w: w.person.id,
     "merged_id": lambda w: w.person.id,
+    "job_id": lambda w: "no-such-print",
 }
 
 
