@@ -12,6 +12,7 @@ from pathlib import Path
 
 from babel import dates as babel_dates
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.documents.words import translator
 from eventapp.extensions import db
@@ -89,13 +90,19 @@ def _signatory(event: Event, official_id) -> Official:
     return official
 
 
-def _certificate_for(event: Event, attendee: Attendee, actor: Actor | None) -> Certificate:
-    cert = db.session.scalar(select(Certificate).where(Certificate.registration_id == attendee.registration_id))
-    if cert is None:
-        cert = Certificate(code=new_code(), event_id=event.id, registration_id=attendee.registration_id,
-                           issued_by_id=actor.user_id if actor else None)
-        db.session.add(cert)
-    return cert
+def _certificates_for(event: Event, attendees: list[Attendee], actor: Actor | None) -> list[Certificate]:
+    """The certificate of each attendee: the one already issued, or a new one (same code every print)."""
+    existing = {c.registration_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.event_id == event.id))}
+    out = []
+    for a in attendees:
+        cert = existing.get(a.registration_id)
+        if cert is None:
+            cert = Certificate(code=new_code(), event_id=event.id, registration_id=a.registration_id,
+                               issued_by_id=actor.user_id if actor else None)
+            db.session.add(cert)
+        out.append(cert)
+    return out
 
 
 def certificate_batch(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
@@ -116,11 +123,15 @@ def certificate_batch(event: Event, *, official_id, base_url: str, registration_
         attendees = chosen
     if not attendees:
         raise ValidationError(_("Nobody has come yet: there is no certificate to make."))
-    items = []
-    for a in attendees:
-        cert = _certificate_for(event, a, actor)
-        items.append((a, cert))
-    db.session.flush()
+    for attempt in range(2):
+        items = list(zip(attendees, _certificates_for(event, attendees, actor), strict=True))
+        try:
+            db.session.commit()  # codes are kept before any PDF shows them
+            break
+        except IntegrityError:  # another print issued some of them at the same moment: reuse those
+            db.session.rollback()
+            if attempt:
+                raise
     organiser_logo, partner_logo = logo_bytes(event, upload_dir)
     batch = CertificateBatch(
         event_title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
