@@ -39,8 +39,15 @@ def create_app(config: dict | None = None) -> Flask:
     from eventapp.config import load_config
 
     load_config(app, config)
+    if int(app.config.get("PROXY_FIX") or 0) > 0:
+        # Behind nginx & co.: take the client's address and scheme from X-Forwarded-* headers,
+        # trusting exactly PROXY_FIX hops (a header from anyone else could be forged).
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from eventapp import cli, extensions, i18n, security, web
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+    from eventapp import cli, extensions, i18n, retention, security, web
     from eventapp.database import init_database
 
     extensions.db.init_app(app)
@@ -53,4 +60,5 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    retention.init_app(app)
     return app

@@ -4,6 +4,7 @@ Commands are thin: they parse arguments, call services and print.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -94,13 +95,201 @@ def serve_command(host, port, use_https, threads):
     serve(create_app(), host=host, port=port, use_https=use_https, threads=threads)
 
 
+@click.command("demo")
+@click.option("--participants", default=120, show_default=True, type=click.IntRange(0, 10_000),
+              help="How many invented participants.")
+@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD|today",
+              help="Hold the workshop on this day instead of 21 June 2023 (no attendance unless it is past).")
+@with_appcontext
+def demo_command(participants, on_date):
+    """Load the 21 June 2023 restitution workshop (slug restitution-2023); safe to run again."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from eventapp.services.audit import Actor
+    from eventapp.services.demo import DEMO_TIMEZONE, load_demo
+
+    today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    day = None
+    if on_date:
+        try:
+            day = today if on_date == "today" else date.fromisoformat(on_date)
+        except ValueError:
+            fail(f"--date: expected YYYY-MM-DD or 'today', got {on_date!r}")
+    try:
+        result = load_demo(participants, day, today=today, categories=current_app.config["CATEGORIES"],
+                           min_password_length=current_app.config["PASSWORD_MIN_LENGTH"], actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    event = result.event
+    click.echo(f"Demo event '{event.slug}' on {event.start_date.isoformat()}: {result.participants} participants, "
+               f"{len(event.agenda_items)} agenda items, {len(event.officials)} officials, "
+               f"{result.checkins} check-ins.")
+    click.echo("Sign in at /login (e.g. http://127.0.0.1:5000/login) with:")
+    for account in result.accounts:
+        password = account.password or "(existing account: password unchanged)"
+        click.echo(f"  {account.role:<12} {account.email:<32} {password}")
+
+
+@click.command("programme")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+@with_appcontext
+def programme_command(event, out):
+    """Write the printable programme of EVENT (its agenda and officials) as a PDF."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.programme import make_programme
+
+    found = event_arg(event)
+    pdf = make_programme(found, Path(current_app.instance_path) / "uploads", actor=Actor.cli())
+    try:
+        Path(out).write_bytes(pdf)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"Programme written to {out} ({len(pdf) // 1024 + 1} KB)")
+
+
 # --- people (issue 3) -----------------------------------------------------------------
+
+
+@click.group("participants")
+def participants_group():
+    """Import and export an event's participants."""
+
+
+@participants_group.command("import")
+@click.argument("event")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@with_appcontext
+def participants_import(event, file, dry_run):
+    """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
+    from eventapp.services import imports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    try:
+        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    verb = "would be imported" if dry_run else "imported"
+    click.echo(f"{summary.rows} participants {verb} into {target.slug} "
+               f"({summary.created} new in the directory, {summary.reused} already known).")
+
+
+@participants_group.command("export")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv or FILE.xlsx")
+@click.option("--with-tokens", is_flag=True, help="Add each registration's check-in token and QR payload.")
+@with_appcontext
+def participants_export(event, out, with_tokens):
+    """Export EVENT's participants to CSV (UTF-8 with BOM, semicolons) or XLSX, by the file's extension."""
+    from eventapp.services import exports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data = exports.export_participants(target, fmt, with_tokens=with_tokens, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Exported {target.slug} to {out}")
+
 
 
 # --- door (issue 4) -------------------------------------------------------------------
 
 
+@click.group("stations")
+def stations_group():
+    """Door stations (devices paired to one event)."""
+
+
+@stations_group.command("create")
+@click.argument("event")
+@click.argument("name")
+@with_appcontext
+def stations_create(event, name):
+    """Create a station for EVENT and print its bearer token (shown once)."""
+    from eventapp.services import stations as station_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        issued = station_service.create_station(ev, name, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(issued.token)
+
+
+@stations_group.command("list")
+@click.argument("event")
+@with_appcontext
+def stations_list(event):
+    """List the stations of EVENT."""
+    from eventapp.services import stations as station_service
+
+    for station in station_service.list_stations(event_arg(event)):
+        state = "revoked" if station.revoked_at else "active"
+        click.echo(f"{station.id}\t{station.name}\t{state}")
+
+
 # --- printing (issue 5) ---------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+@click.command("badges")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@click.option("--layout", default=None, help="Sheet layout (default: the event's).")
+@click.option("--discreet/--not-discreet", default=None, help="First name only, no category or organisation.")
+@click.option("--not-printed", is_flag=True, help="Only the badges never printed before.")
+@with_appcontext
+def badges_command(event, out, layout, discreet, not_printed):
+    """Write the badge sheets of EVENT's participants (cancelled ones left out) to a PDF."""
+    from eventapp.documents.badges import LAYOUTS
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    if layout is not None and layout not in LAYOUTS:
+        fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
+    ev = event_arg(event)
+    request = badge_service.PrintRequest(
+        selection=badge_service.Selection(include_printed=not not_printed),
+        layout=layout, discreet=discreet, confirm_reprint=True,  # asking for the file is the confirmation
+    )
+    try:
+        result = badge_service.print_badges(ev, request, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(result.pdf)
+    click.echo(f"Wrote {result.count} badges ({result.layout}) to {out}")
+
+
+@click.command("nameplates")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@with_appcontext
+def nameplates_command(event, out):
+    """Write the name plates (table tents) of EVENT's officials, in protocol order, to a PDF."""
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        pdf = badge_service.nameplates_pdf(ev, actor=Actor.cli())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(pdf)
+    click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
 
 
 # --- reports (issue 6) ----------------------------------------------------------------
@@ -200,6 +389,96 @@ def certificates_command(event, official_id, out):
 
 
 # --- trust (issue 7) ------------------------------------------------------------------
+
+
+@click.command("purge")
+@click.argument("event")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Purge even before the event's retention date.")
+@with_appcontext
+def purge_command(event, yes, force):
+    """Remove the personal data of EVENT's participants, keeping counts and reports."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    if not yes:
+        click.confirm(f"Erase the personal data of the participants of {target.slug}?", abort=True)
+    try:
+        result = privacy.purge_event(target, Actor.cli(), force=force)
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(f"Purged {result.event_slug}: {result.registrations} registrations kept, "
+               f"{result.persons_erased} persons erased, {result.persons_detached} detached.")
+
+
+@click.group("person")
+def person_group():
+    """One person's data: export it, erase it (data protection requests)."""
+
+
+def _person_arg(person_id: int):
+    from eventapp.services import privacy
+
+    try:
+        return privacy.get_person(person_id)
+    except ServiceError as exc:
+        fail(str(exc))
+
+
+@person_group.command("export")
+@click.argument("person_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def person_export(person_id, out):
+    """Write everything stored about a person to a JSON file."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    person = _person_arg(person_id)
+    data = privacy.export_person_json(person, Actor.cli())
+    # Personal data: readable by its owner only.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"Wrote {out}")
+
+
+@person_group.command("erase")
+@click.argument("person_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def person_erase(person_id, yes):
+    """Erase a person's personal data (counts, check-ins and consents stay)."""
+    from eventapp.services import privacy
+    from eventapp.services.audit import Actor
+
+    person = _person_arg(person_id)
+    if not yes:
+        click.confirm(f"Erase the personal data of person {person.id}?", abort=True)
+    try:
+        privacy.erase_person(person, Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(f"Erased person {person.id}")
+
+
+@click.command("backup")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@with_appcontext
+def backup_command(out):
+    """Write a consistent copy of the database while the app runs (SQLite backup or pg_dump)."""
+    from eventapp.services.audit import Actor, record
+    from eventapp.services.backup import backup_database
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    try:
+        path = backup_database(url, out)
+    except ServiceError as exc:
+        fail(str(exc))
+    record(Actor.cli(), "backup", path=str(path))
+    db.session.commit()
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes)")
 
 
 def init_app(app) -> None:

@@ -40,9 +40,22 @@ DEFAULTS = dict(
     WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning at the door must still post
     SESSION_COOKIE_HTTPONLY=True,
     SESSION_COOKIE_SAMESITE="Lax",
+    # Secure cookies: always when True; otherwise still Secure on any request that came over
+    # HTTPS (security.SessionInterface). `eventapp serve --https` sets both to True.
+    SESSION_COOKIE_SECURE=False,
+    REMEMBER_COOKIE_SECURE=False,
     REMEMBER_COOKIE_HTTPONLY=True,
     REMEMBER_COOKIE_SAMESITE="Lax",
+    # A sign-in lasts at most this long, however busy (absolute limit)...
     PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    # ...and is dropped when unused for this long (a phone left on a table at the door).
+    SESSION_IDLE_TIMEOUT=timedelta(hours=3),
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto/-Host/-Port/
+    # -Prefix (Werkzeug ProxyFix). 0 (default) trusts none: never enable it without a proxy.
+    PROXY_FIX=0,
+    # The daily check of `eventapp serve` that purges events past their retention date.
+    RETENTION_CHECK_ENABLED=True,
+    RETENTION_CHECK_INTERVAL=timedelta(days=1),
     MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     BABEL_DEFAULT_LOCALE="fr",
     BABEL_DEFAULT_TIMEZONE="Africa/Bamako",
@@ -74,6 +87,10 @@ DEFAULTS = dict(
 
 ENV_PREFIX = "EVENTAPP_"
 
+#: Settings that are durations: a number given for one of them is a number of seconds.
+DURATION_KEYS = ("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_TIMEOUT", "LOGIN_FAILURE_WINDOW",
+                 "RETENTION_CHECK_INTERVAL")
+
 
 def load_config(app, overrides: dict | None = None) -> None:
     """Fill ``app.config`` in order: defaults, ``instance/config.py``, environment, overrides.
@@ -90,6 +107,11 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if overrides:
         app.config.from_mapping(overrides)
+
+    # Durations may come from the environment or instance/config.py as numbers of seconds.
+    for key in DURATION_KEYS:
+        if isinstance(app.config.get(key), (int, float)) and not isinstance(app.config.get(key), bool):
+            app.config[key] = timedelta(seconds=app.config[key])
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,14 @@
 """Sign-in plumbing, role checks and security headers."""
 from __future__ import annotations
 
+import time
 from functools import wraps
 
-from flask import Flask, abort, request
+from flask import Flask, abort, flash, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from eventapp.extensions import db, login_manager
 from eventapp.models import User
@@ -35,8 +38,58 @@ def can_access_event(user, event) -> bool:
     return True
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` is a fixed setting, but one installation is often reached both
+    ways (plain HTTP on the laptop itself, HTTPS from the phones): a cookie set over HTTPS must
+    never travel back over plain HTTP.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+
+def require_secure_cookies(app: Flask) -> None:
+    """Mark every cookie Secure (``eventapp serve --https`` calls this)."""
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+#: Session keys: when the user signed in, and when the session was last used (epoch seconds).
+SESSION_SIGNED_IN_AT = "_signed_in_at"
+SESSION_SEEN_AT = "_seen_at"
+
+
+def fresh_session() -> None:
+    """Empty the session before a sign-in (keeping the chosen language), so nothing set
+    before it — by the user or by someone who handed them a cookie — survives into it."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def start_session(now: float | None = None) -> None:
+    """Stamp a fresh sign-in on the session (called right after ``login_user``)."""
+    now = int(now if now is not None else time.time())
+    session.permanent = True
+    session[SESSION_SIGNED_IN_AT] = now
+    session[SESSION_SEEN_AT] = now
+
+
+def _session_expired(app: Flask, now: float) -> bool:
+    idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    # A sign-in made by another path than the login page has no stamps yet: start them now.
+    seen = session.setdefault(SESSION_SEEN_AT, int(now))
+    signed_in = session.setdefault(SESSION_SIGNED_IN_AT, int(now))
+    return now - seen > idle or now - signed_in > lifetime
+
+
 def init_app(app: Flask) -> None:
-    """Configure Flask-Login and the response headers."""
+    """Configure Flask-Login, session expiry and the response headers."""
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -46,6 +99,24 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))
+
+    @app.before_request
+    def expire_sessions():
+        # Flask re-signs the cookie on every request, so its max-age alone would slide
+        # forever: the absolute lifetime and the idle timeout are checked here.
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = time.time()
+        if _session_expired(app, now):
+            logout_user()
+            for key in (SESSION_SIGNED_IN_AT, SESSION_SEEN_AT):
+                session.pop(key, None)
+            flash(_("Your session has expired. Please sign in again."), "warning")
+            return None
+        # Write the stamp at most once a minute: fewer new cookies, same precision for hours.
+        if now - session[SESSION_SEEN_AT] >= 60:
+            session[SESSION_SEEN_AT] = int(now)
+        return None
 
     @app.after_request
     def security_headers(response):
@@ -60,6 +131,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # The door page needs the camera, here only; nothing needs the microphone or location.
+        response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
+            # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
+            # at http://127.0.0.1 must stay reachable.
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired
 
 from eventapp.extensions import db
 from eventapp.i18n import LANGUAGES
-from eventapp.services import users as user_service
+from eventapp.security import fresh_session, start_session
+from eventapp.services import signin as signin_service
 from eventapp.services.audit import record
 from eventapp.web.helpers import actor
 
@@ -39,17 +40,21 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            record(actor(), "login.failed", email=(form.email.data or "")[:254])
-            db.session.commit()
-            form.password.errors = [_("Wrong email or password.")]
-        else:
-            session.permanent = True
-            login_user(user)
-            record(actor(), "login", user)
-            db.session.commit()
+        result = signin_service.sign_in(
+            form.email.data, form.password.data, request.remote_addr or "",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            window=current_app.config["LOGIN_FAILURE_WINDOW"])
+        if result.user is not None:
+            fresh_session()
+            login_user(result.user)
+            start_session()
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+        if result.locked_for:
+            message = _("Too many failed sign-in attempts. Try again in %(n)d min.", n=result.locked_minutes)
+            response = current_app.make_response((render_template("auth/login.html", form=form, locked=message), 429))
+            response.headers["Retry-After"] = str(result.locked_for)
+            return response
+        form.password.errors = [_("Wrong email or password.")]
     return render_template("auth/login.html", form=form)
 
 
