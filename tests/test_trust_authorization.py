@@ -145,6 +145,17 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.merge": {"GET": organizers(200), "POST": organizers(200)},  # a person into itself: refused
     "public.answer": {"GET": everyone(200), "POST": everyone(409)},  # the world's event is over
     "public.register": {"GET": everyone(200), "POST": everyone(409)},  # its form is closed
+    # reports (issue 6)
+    "reports.index": {"GET": staff_of_event(200)},
+    "reports.report_file": {"GET": staff_of_event(200)},
+    "reports.sheets": {"GET": staff_of_event(200)},
+    "reports.payments": {"GET": staff_of_event(200), "POST": staff_of_event(302)},
+    "reports.payments_paid": {"POST": staff_of_event(302)},
+    "reports.payments_file": {"GET": staff_of_event(200)},
+    "reports.certificates": {"GET": staff_of_event(200), "POST": staff_of_event(400)},  # POST without a signatory
+    "reports.certificate_check": {"GET": everyone(404)},  # public; an unknown code
+    "reports.project": {"GET": staff_of_event(200)},
+    "reports.project_file": {"GET": staff_of_event(200)},
 }
 
 
@@ -221,7 +232,20 @@ URL_ARGUMENTS = {
     "kept_id": lambda w: w.person.id,
     "merged_id": lambda w: w.person.id,
     "job_id": lambda w: "no-such-print",
+    "fmt": lambda w: "pdf",
+    "code": lambda w: "not-a-certificate-code",
+    "project_id": lambda w: _project_of(w),
 }
+
+
+def _project_of(world: World) -> int:
+    """The id of the world's event's project (made on first use)."""
+    from eventapp.models import Project
+
+    if world.event.project is None:
+        world.event.project = Project(name=f"Projet {world.event.slug}")
+        db.session.commit()
+    return world.event.project_id
 
 
 def routes(app) -> list[tuple[str, str, object]]:
