@@ -10,7 +10,11 @@ Roles: anonymous; ``door`` (a door user given THIS event); ``door_other`` (a doo
 another event); coordinator; organizer; admin; ``station_other`` (no user, but the bearer token
 of a station paired to ANOTHER event, sent as ``Authorization: Bearer``).
 
-Expected answers are status codes, or ``LOGIN`` for a redirect to the sign-in page.
+Expected answers are status codes, or ``LOGIN`` for a redirect to the sign-in page. A JSON API
+route that stations use might read, for instance::
+
+    "door.api_scan": {"POST": with_(door_of_event(200), anonymous=401, station_other=404)},
+
 URL arguments are filled from ``URL_ARGUMENTS`` (objects made by ``World``); add a name there
 when a new route uses a new one.
 """
@@ -220,9 +224,19 @@ def _matches(expected, response) -> bool:
     return response.status_code == expected
 
 
+def undeclared_routes(app) -> list[str]:
+    """'endpoint METHOD' of the routes that have no line in EXPECTED."""
+    return sorted(f"{e} {m}" for e, m, _ in routes(app) if m not in EXPECTED.get(e, {}))
+
+
+def test_a_new_route_without_an_entry_is_caught(app):
+    app.add_url_rule("/trust-probe", "trust_probe", lambda: "probe", methods=["GET", "POST"])
+    assert undeclared_routes(app) == ["trust_probe GET", "trust_probe POST"]
+
+
 def test_every_route_is_declared(app):
     endpoints = {(e, m) for e, m, _ in routes(app)}
-    undeclared = sorted(f"{e} {m}" for e, m in endpoints if m not in EXPECTED.get(e, {}))
+    undeclared = undeclared_routes(app)
     assert undeclared == [], "declare these routes in EXPECTED of tests/test_trust_authorization.py: " + \
         ", ".join(undeclared)
     stale = sorted(f"{e} {m}" for e, methods in EXPECTED.items() for m in methods if (e, m) not in endpoints)
