@@ -74,10 +74,10 @@ def workshop(app):
                 recorded_at=datetime(2023, 6, 20, tzinfo=timezone.utc)),
         Consent(person=both, kind="share_funder", given=True, event_id=a.id),
     ])
-    duplicate = factories.make_person("Aissata", "Traore")
+    duplicate = factories.make_person("Aissata", "Traore", phone="+22376123456", merged_into_id=only_a.id)
     db.session.add(PersonMerge(kept_id=only_a.id, merged_id=duplicate.id, snapshot='{"phone": "+22376123456"}'))
     db.session.commit()
-    return dict(a=a, b=b, only_a=only_a, both=both, absent=absent, rb=rb)
+    return dict(a=a, b=b, only_a=only_a, both=both, absent=absent, rb=rb, duplicate=duplicate)
 
 
 def test_purge_keeps_counts_and_removes_identities(workshop):
@@ -104,6 +104,8 @@ def test_purge_keeps_counts_and_removes_identities(workshop):
     assert only_a.erased_at is not None and only_a.name_key == ""
     assert [(c.given, c.recorded_at.day) for c in only_a.consents] == [(True, 1), (False, 20)]
     assert db.session.scalar(select(PersonMerge.snapshot)) == "{}"
+    duplicate = db.session.scalar(select(Person).where(Person.merged_into_id == only_a.id))
+    assert duplicate.erased_at is not None and duplicate.phone is None and duplicate.first_name == ""
     assert all(r.notes == "" for r in a.registrations)
     assert db.session.scalar(select(Invitation.error)) == ""
     assert db.session.scalar(select(ScanLog.payload)) == ""
