@@ -43,6 +43,7 @@ def test_admin_reads_the_log_newest_first(entries, client, login):
     # newest first: the sign-in of the admin, then 22 June, then 21 June 09:00...
     assert page.index("export") < page.index("checkin.void") < page.index("login.failed") < page.index("person.update")
     assert "192.0.2.9" in page and "Maïga" in page
+    assert '<option value="gate@example.org">' in page and '<option value="login.failed">' in page
 
 
 @pytest.mark.parametrize("query, expected", [
