@@ -59,7 +59,7 @@ def workshop(app):
                                    locality="Mopti")
     ra = factories.make_registration(a, only_a)
     rb = factories.make_registration(a, both)
-    rc = factories.make_registration(a, absent)
+    factories.make_registration(a, absent)  # registered, never came
     factories.make_registration(b, both)
     ra.notes = "Place au premier rang"
     db.session.add(Invitation(registration=ra, channel="email", status="failed",
