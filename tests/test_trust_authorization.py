@@ -27,7 +27,7 @@ import pytest
 from flask import g
 
 from eventapp.extensions import db
-from eventapp.models import CheckIn, Event, Person, Registration, Station, User
+from eventapp.models import CheckIn, Consent, Event, Invitation, Person, Project, Registration, Station, User
 from eventapp.services.tokens import hash_token, new_station_token
 from tests import factories
 
@@ -118,13 +118,16 @@ class World:
     agenda_item: object
     official: object
     checkin: CheckIn
+    project: Project
+    invitation: Invitation
+    consent: Consent
 
     def alive(self) -> bool:
         """False when a request deleted one of the objects (then a new world is made)."""
         db.session.expire_all()
         return all(db.session.get(type(o), o.id) is not None for o in (
             self.event, self.other_event, self.person, self.registration, self.station, self.agenda_item,
-            self.official, self.checkin, *self.users.values()))
+            self.official, self.checkin, self.project, self.invitation, self.consent, *self.users.values()))
 
 
 def make_world() -> World:
@@ -150,10 +153,16 @@ def make_world() -> World:
     checkin = CheckIn(event_id=event.id, registration_id=registration.id, day=event.start_date, scanned_at=at,
                       recorded_at=at, station_id=own_station.id, source="qr", client_id=None)
     db.session.add(checkin)
+    project = Project(name="Dialogue civilo-militaire")
+    event.project = project
+    invitation = Invitation(registration=registration, channel="letter")
+    consent = Consent(person=person, kind="photos", given=True, event_id=event.id)
+    db.session.add_all([project, invitation, consent])
     db.session.commit()
     return World(event=event, other_event=other, person=person, registration=registration, users=users,
                  station_token=token, station=own_station, agenda_item=factories.make_agenda_item(event),
-                 official=factories.make_official(event), checkin=checkin)
+                 official=factories.make_official(event), checkin=checkin, project=project,
+                 invitation=invitation, consent=consent)
 
 
 #: URL argument name -> its value in a world. One line per new name.
@@ -168,6 +177,11 @@ URL_ARGUMENTS = {
     "agenda_item_id": lambda w: w.agenda_item.id,
     "official_id": lambda w: w.official.id,
     "user_id": lambda w: w.users["door"].id,
+    "project_id": lambda w: w.project.id,
+    "invitation_id": lambda w: w.invitation.id,
+    "consent_id": lambda w: w.consent.id,
+    "category_id": lambda w: w.person.category_id,
+    "code": lambda w: w.person.category.code,
     "token": lambda w: w.registration.answer_token,
     "day": lambda w: w.event.start_date.isoformat(),
     "lang": lambda w: "en",
