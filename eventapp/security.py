@@ -134,6 +134,9 @@ def init_app(app: Flask) -> None:
         # The door page needs the camera, here only; nothing needs the microphone or location.
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.path.startswith("/admin/"):
+            # Audit log, personal data exports: never left in a shared browser's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
             # at http://127.0.0.1 must stay reachable.

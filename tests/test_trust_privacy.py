@@ -213,6 +213,7 @@ def test_privacy_page_export_and_erase(workshop, client, login):
     assert "Aïssata Traoré" in page and "Effacer cette personne" in page
     response = client.get(f"/admin/people/{only_a.id}/privacy/export")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     assert json.loads(response.data)["person"]["last_name"] == "Traoré"
     # Without the confirmation nothing is erased.
     response = client.post(f"/admin/people/{only_a.id}/privacy", data={})
