@@ -95,16 +95,297 @@ def serve_command(host, port, use_https, threads):
     serve(create_app(), host=host, port=port, use_https=use_https, threads=threads)
 
 
+@click.command("demo")
+@click.option("--participants", default=120, show_default=True, type=click.IntRange(0, 10_000),
+              help="How many invented participants.")
+@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD|today",
+              help="Hold the workshop on this day instead of 21 June 2023 (no attendance unless it is past).")
+@with_appcontext
+def demo_command(participants, on_date):
+    """Load the 21 June 2023 restitution workshop (slug restitution-2023); safe to run again."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from eventapp.services.audit import Actor
+    from eventapp.services.demo import DEMO_TIMEZONE, load_demo
+
+    today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    day = None
+    if on_date:
+        try:
+            day = today if on_date == "today" else date.fromisoformat(on_date)
+        except ValueError:
+            fail(f"--date: expected YYYY-MM-DD or 'today', got {on_date!r}")
+    try:
+        result = load_demo(participants, day, today=today, categories=current_app.config["CATEGORIES"],
+                           min_password_length=current_app.config["PASSWORD_MIN_LENGTH"], actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    event = result.event
+    click.echo(f"Demo event '{event.slug}' on {event.start_date.isoformat()}: {result.participants} participants, "
+               f"{len(event.agenda_items)} agenda items, {len(event.officials)} officials, "
+               f"{result.checkins} check-ins.")
+    click.echo("Sign in at /login (e.g. http://127.0.0.1:5000/login) with:")
+    for account in result.accounts:
+        password = account.password or "(existing account: password unchanged)"
+        click.echo(f"  {account.role:<12} {account.email:<32} {password}")
+
+
+@click.command("programme")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+@with_appcontext
+def programme_command(event, out):
+    """Write the printable programme of EVENT (its agenda and officials) as a PDF."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.programme import make_programme
+
+    found = event_arg(event)
+    pdf = make_programme(found, Path(current_app.instance_path) / "uploads", actor=Actor.cli())
+    try:
+        Path(out).write_bytes(pdf)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"Programme written to {out} ({len(pdf) // 1024 + 1} KB)")
+
+
 # --- people (issue 3) -----------------------------------------------------------------
+
+
+@click.group("participants")
+def participants_group():
+    """Import and export an event's participants."""
+
+
+@participants_group.command("import")
+@click.argument("event")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@with_appcontext
+def participants_import(event, file, dry_run):
+    """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
+    from eventapp.services import imports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    try:
+        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    verb = "would be imported" if dry_run else "imported"
+    click.echo(f"{summary.rows} participants {verb} into {target.slug} "
+               f"({summary.created} new in the directory, {summary.reused} already known).")
+
+
+@participants_group.command("export")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv or FILE.xlsx")
+@click.option("--with-tokens", is_flag=True, help="Add each registration's check-in token and QR payload.")
+@with_appcontext
+def participants_export(event, out, with_tokens):
+    """Export EVENT's participants to CSV (UTF-8 with BOM, semicolons) or XLSX, by the file's extension."""
+    from eventapp.services import exports
+    from eventapp.services.audit import Actor
+
+    target = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data = exports.export_participants(target, fmt, with_tokens=with_tokens, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Exported {target.slug} to {out}")
+
 
 
 # --- door (issue 4) -------------------------------------------------------------------
 
 
+@click.group("stations")
+def stations_group():
+    """Door stations (devices paired to one event)."""
+
+
+@stations_group.command("create")
+@click.argument("event")
+@click.argument("name")
+@with_appcontext
+def stations_create(event, name):
+    """Create a station for EVENT and print its bearer token (shown once)."""
+    from eventapp.services import stations as station_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        issued = station_service.create_station(ev, name, actor=Actor.cli())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(issued.token)
+
+
+@stations_group.command("list")
+@click.argument("event")
+@with_appcontext
+def stations_list(event):
+    """List the stations of EVENT."""
+    from eventapp.services import stations as station_service
+
+    for station in station_service.list_stations(event_arg(event)):
+        state = "revoked" if station.revoked_at else "active"
+        click.echo(f"{station.id}\t{station.name}\t{state}")
+
+
 # --- printing (issue 5) ---------------------------------------------------------------
 
 
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+@click.command("badges")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@click.option("--layout", default=None, help="Sheet layout (default: the event's).")
+@click.option("--discreet/--not-discreet", default=None, help="First name only, no category or organisation.")
+@click.option("--not-printed", is_flag=True, help="Only the badges never printed before.")
+@with_appcontext
+def badges_command(event, out, layout, discreet, not_printed):
+    """Write the badge sheets of EVENT's participants (cancelled ones left out) to a PDF."""
+    from eventapp.documents.badges import LAYOUTS
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    if layout is not None and layout not in LAYOUTS:
+        fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
+    ev = event_arg(event)
+    request = badge_service.PrintRequest(
+        selection=badge_service.Selection(include_printed=not not_printed),
+        layout=layout, discreet=discreet, confirm_reprint=True,  # asking for the file is the confirmation
+    )
+    try:
+        result = badge_service.print_badges(ev, request, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(result.pdf)
+    click.echo(f"Wrote {result.count} badges ({result.layout}) to {out}")
+
+
+@click.command("nameplates")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+@with_appcontext
+def nameplates_command(event, out):
+    """Write the name plates (table tents) of EVENT's officials, in protocol order, to a PDF."""
+    from eventapp.services import badges as badge_service
+    from eventapp.services.audit import Actor
+
+    ev = event_arg(event)
+    try:
+        pdf = badge_service.nameplates_pdf(ev, actor=Actor.cli())
+    except ServiceError as exc:
+        fail(str(exc))
+    Path(out).write_bytes(pdf)
+    click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
+
+
 # --- reports (issue 6) ----------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+@click.command("sheets")
+@click.argument("event")
+@click.option("--day", required=True, help="The day of the event, YYYY-MM-DD.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf")
+@click.option("--kind", type=click.Choice(["expected", "attended"]), default="expected", show_default=True,
+              help="expected: everyone expected, to sign on arrival; attended: those who came, with their times.")
+@click.option("--part", default="day", show_default=True, help="day, morning, afternoon or item:ID (an agenda item).")
+@click.option("--blank-rows", default=10, show_default=True, type=int, help="Empty rows at the end for walk-ins.")
+@with_appcontext
+def sheets_command(event, day, out, kind, part, blank_rows):
+    """Print the sign-in sheet (feuille d'émargement) of one day of an event."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.sheets import print_sheet
+
+    ev = event_arg(event)
+    try:
+        data, _name = print_sheet(ev, day, kind=kind, part=part, blank_rows=blank_rows, actor=Actor.cli(),
+                                  upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+@click.command("report")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf or FILE.xlsx")
+@click.option("--external", is_flag=True, help="The report leaves the organisation: hide small counts.")
+@with_appcontext
+def report_command(event, out, external):
+    """Write the attendance report of an event as PDF or XLSX (by the file's extension)."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.reports import export_report
+
+    ev = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "xlsx"):
+        fail("The report is written as .pdf or .xlsx: give --out FILE.pdf or FILE.xlsx.")
+    try:
+        data, _name = export_report(ev, fmt, actor=Actor.cli(), external=external, upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+
+@click.command("payments")
+@click.argument("event")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.xlsx or FILE.pdf")
+@with_appcontext
+def payments_command(event, out):
+    """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.payments import export_payments
+
+    ev = event_arg(event)
+    fmt = out.suffix.lower().lstrip(".")
+    try:
+        data, _name = export_payments(ev, fmt, actor=Actor.cli(), upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
+
+
+@click.command("certificates")
+@click.argument("event")
+@click.option("--official", "official_id", required=True, type=int, help="Id of the official who signs.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.pdf (a page each) or FILE.zip (one PDF per person).")
+@with_appcontext
+def certificates_command(event, official_id, out):
+    """Write the certificates of attendance of everyone who came."""
+    from eventapp.services.audit import Actor
+    from eventapp.services.certificates import print_certificates
+
+    ev = event_arg(event)
+    base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
+    try:
+        data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
+                                                    separate=out.suffix.lower() == ".zip", actor=Actor.cli(),
+                                                    upload_dir=_upload_dir())
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes)")
 
 
 # --- trust (issue 7) ------------------------------------------------------------------

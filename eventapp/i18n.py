@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, refresh
 from flask_login import current_user
 
 from eventapp.extensions import babel
@@ -87,6 +87,9 @@ def init_app(app: Flask) -> None:
         if lang in LANGUAGES:
             session["lang"] = lang
         g.language = None
+        # Flask-Babel caches the locale on ``g``; when an app context outlives one request
+        # (tests, or a request inside a CLI command) the next request must choose afresh.
+        refresh()
 
 
 __all__ = ["LANGUAGES", "current_language", "force_locale", "format_datetime", "format_day",

@@ -48,3 +48,11 @@ def label_in(language: str, kind: str, code: str | None) -> str:
 def choices(kind: str) -> list[tuple[str, str]]:
     """(code, word) pairs for a select field, in the order of the table."""
     return [(code, str(word)) for code, word in LABELS[kind].items()]
+
+# People (issue 3)
+LABELS.update({
+    "invitation_kind": {"invitation": _l("Invitation"), "reminder": _l("Reminder"), "confirmation": _l("Confirmation")},
+    "invitation_channel": {"email": _l("Email"), "letter": _l("Letter")},
+    "invitation_status": {"sent": _l("Sent"), "outbox": _l("In the outbox"), "failed": _l("Failed")},
+    "duplicate_reason": {"phone": _l("Same phone"), "email": _l("Same email"), "name": _l("Same names")},
+})

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from eventapp import create_app
@@ -35,6 +37,20 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class FreshGClient(FlaskClient):
+    """A test client that gives every request a fresh ``g``.
+
+    The ``app`` fixture keeps an app context pushed for the test body, and Flask reuses it for
+    the client's requests, so ``g`` (Flask-WTF's CSRF token, Flask-Login's user) would leak
+    from one request into the next, which no real server does.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, instance: Path, **overrides):
     """An app on the test database with an instance folder of its own."""
     config = {
@@ -48,7 +64,9 @@ def make_app(database_url: str, instance: Path, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = FreshGClient
+    return application
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,20 @@
 """Property-based tests of the participants import parser: whatever the file, a clear error or a result.
 
-Written against ``eventapp.services.imports.parse_file(data: bytes, filename: str)``. Skipped,
-with the reason, only while that module does not exist; once it does, these run.
+The parser is ``eventapp.services.imports.read_table(content, filename)``: it reads any file
+into a header row and numbered rows, or raises a ValidationError naming what is wrong.
 """
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from dataclasses import fields, is_dataclass
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventapp.services.errors import ServiceError
 
-if importlib.util.find_spec("eventapp.services.imports") is None:
-    pytest.skip("eventapp.services.imports (the import parser, issue 3) is not on this branch",
-                allow_module_level=True)
-
-from eventapp.services.imports import parse_file  # noqa: E402
+from eventapp.services.imports import read_table as parse_file
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèêëàâäîïôöùûüçÉÈÀÇÏ"

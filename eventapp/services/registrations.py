@@ -1,12 +1,16 @@
 """Registrations: a person's place at an event, with its check-in and answer tokens."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from eventapp.extensions import db
-from eventapp.models import Event, Person, Registration
+from eventapp.models import Event, Person, Registration, utcnow
 from eventapp.models.registration import REGISTRATION_SOURCES, REGISTRATION_STATUSES
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
@@ -51,3 +55,193 @@ def register(event: Event, person: Person, *, status: str = "registered", source
     if commit:
         db.session.commit()
     return registration
+
+
+# --- the participants of an event (issue 3) -------------------------------------------------
+
+
+@dataclass
+class ParticipantPage:
+    """One page of an event's participants, with the total for the filters."""
+
+    items: list[Registration]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """The number of pages (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def participants_query(event: Event, *, q: str = "", status: str = "", category_id: int | None = None,
+                       sex: str = ""):
+    """The SELECT of an event's registrations matching the filters (search ignores accents and case)."""
+    from eventapp.services.people import search_condition
+
+    stmt = select(Registration).join(Registration.person).where(Registration.event_id == event.id)
+    if status:
+        stmt = stmt.where(Registration.status == status)
+    if category_id:
+        stmt = stmt.where(Person.category_id == category_id)
+    if sex:
+        stmt = stmt.where(Person.sex == sex)
+    condition = search_condition(q or "")
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def list_participants(event: Event, *, q: str = "", status: str = "", category_id: int | None = None,
+                      sex: str = "", page: int = 1, per_page: int = 50) -> ParticipantPage:
+    """A page of the event's participants, by last then first name."""
+    stmt = participants_query(event, q=q, status=status, category_id=category_id, sex=sex)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    items = list(db.session.scalars(
+        stmt.options(joinedload(Registration.person).joinedload(Person.category))
+        .order_by(Person.last_name, Person.first_name, Registration.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).unique())
+    return ParticipantPage(items, total, page, per_page)
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    """How many registrations of each status the event has."""
+    rows = db.session.execute(select(Registration.status, func.count()).where(Registration.event_id == event.id)
+                              .group_by(Registration.status))
+    return {status: n for status, n in rows}
+
+
+def get_registration(event: Event, registration_id: int) -> Registration:
+    """The event's registration with this id; raises NotFound (also for another event's)."""
+    from eventapp.services.errors import NotFound
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound(_("This registration does not exist."))
+    return registration
+
+
+def registrations_by_ids(event: Event, ids) -> list[Registration]:
+    """The event's registrations among ``ids`` (others ignored), by name."""
+    ids = [int(i) for i in ids if str(i).isdigit()]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Registration).join(Registration.person)
+        .where(Registration.event_id == event.id, Registration.id.in_(ids))
+        .order_by(Person.last_name, Person.first_name)))
+
+
+def add_participant(event: Event, data: dict, *, status: str = "registered", actor: Actor | None = None
+                    ) -> tuple[Registration, bool]:
+    """Add a participant from a form: a directory person with the same phone or email is reused.
+
+    Returns (registration, reused). Refuses a person already registered.
+    """
+    from eventapp.services.people import apply_person_data, clean_person_data, find_existing
+
+    clean, errors = clean_person_data(data)
+    if errors:
+        raise ValidationError(errors)
+    person = find_existing(clean.get("phone"), clean.get("email"))
+    reused = person is not None
+    if person is None:
+        person = apply_person_data(Person(last_name=clean["last_name"]), clean)
+        db.session.add(person)
+        db.session.flush()
+        record(actor, "person.create", person, event_id=event.id)
+    registration = register(event, person, status=status, source="organizer", actor=actor)
+    return registration, reused
+
+
+def update_participant(registration: Registration, data: dict, *, actor: Actor | None = None) -> Registration:
+    """Change a participant's details and the registration's status and notes."""
+    from eventapp.services.people import save_person
+
+    status = data.get("status", registration.status)
+    if status not in REGISTRATION_STATUSES:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    person_data = {k: v for k, v in data.items() if k not in ("status", "registration_notes")}
+    save_person(person_data, registration.person, actor=actor, commit=False)
+    changes = {}
+    if status != registration.status:
+        changes["status"] = status
+        registration.status = status
+    if "registration_notes" in data:
+        registration.notes = (data.get("registration_notes") or "").strip()
+    record(actor, "registration.update", registration, event_id=registration.event_id, **changes)
+    db.session.commit()
+    return registration
+
+
+def set_registration_status(registration: Registration, status: str, *, actor: Actor | None = None,
+                            commit: bool = True) -> Registration:
+    """Set the status (cancel, accept, decline…) and record it."""
+    if status not in REGISTRATION_STATUSES:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    registration.status = status
+    record(actor, "registration.status", registration, event_id=registration.event_id, status=status)
+    if commit:
+        db.session.commit()
+    return registration
+
+
+def cancel_registrations(event: Event, ids, *, actor: Actor | None = None) -> int:
+    """Cancel the selected registrations of the event; returns how many."""
+    selected = registrations_by_ids(event, ids)
+    for registration in selected:
+        set_registration_status(registration, "cancelled", actor=actor, commit=False)
+    db.session.commit()
+    return len(selected)
+
+
+def add_persons(event: Event, person_ids, *, status: str = "invited", actor: Actor | None = None,
+                source_event: Event | None = None) -> tuple[int, int]:
+    """Register directory persons in bulk; those already registered are skipped.
+
+    Returns (added, skipped). Merged-away persons are replaced by the person they were merged into.
+    """
+    from eventapp.models import Person as P
+
+    ids = {int(i) for i in person_ids if str(i).isdigit()}
+    persons = list(db.session.scalars(select(P).where(P.id.in_(ids)))) if ids else []
+    resolved = {}
+    for person in persons:
+        while person.merged_into_id is not None:
+            person = db.session.get(P, person.merged_into_id)
+        if person.erased_at is None:
+            resolved[person.id] = person
+    registered = set(db.session.scalars(select(Registration.person_id).where(Registration.event_id == event.id)))
+    added = 0
+    for person in resolved.values():
+        if person.id in registered:
+            continue
+        new_registration(event, person, status=status, source="organizer")
+        added += 1
+    db.session.flush()
+    record(actor, "registration.bulk_add", event, event_id=event.id, added=added,
+           skipped=len(resolved) - added, from_event=source_event.id if source_event else None)
+    db.session.commit()
+    return added, len(resolved) - added
+
+
+def add_from_event(event: Event, source_event: Event, *, statuses=None, status: str = "invited",
+                   actor: Actor | None = None) -> tuple[int, int]:
+    """Register everyone of an earlier event (optionally only some statuses): 'invite the round table'."""
+    if source_event.id == event.id:
+        raise ValidationError({"source_event": [_("Choose another event.")]})
+    stmt = select(Registration.person_id).where(Registration.event_id == source_event.id)
+    if statuses:
+        stmt = stmt.where(Registration.status.in_(list(statuses)))
+    else:
+        stmt = stmt.where(Registration.status != "cancelled")
+    return add_persons(event, list(db.session.scalars(stmt)), status=status, actor=actor, source_event=source_event)
+
+
+def mark_answered(registration: Registration, accepted: bool) -> None:
+    """Set the answer of an invitation (accepted or declined) and when it was given."""
+    registration.status = "accepted" if accepted else "declined"
+    registration.responded_at = utcnow()

@@ -16,9 +16,15 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
+_APOSTROPHES = str.maketrans("", "", "'’`ʼ")
+
+
 def name_key(*names: str | None) -> str:
-    """The names folded and sorted, so 'Traoré Awa' and 'awa TRAORE' give the same key."""
-    words = " ".join(fold(n) for n in names if n).split()
+    """The names folded and sorted, so 'Traoré Awa' and 'awa TRAORE' give the same key.
+
+    Apostrophes inside names are dropped, so N'Diaye, N’Diaye and NDiaye give 'ndiaye'.
+    """
+    words = " ".join(fold(n.translate(_APOSTROPHES)) for n in names if n).split()
     return " ".join(sorted(words))
 
 

@@ -32,9 +32,23 @@ def get_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
 
 
+def list_users() -> list[User]:
+    """Every staff account, by role then email."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def get_user(user_id: int) -> User | None:
+    """The account with this id, or None."""
+    return db.session.get(User, user_id)
+
+
 def create_user(email: str, role: str, password: str, name: str = "", *, actor: Actor | None = None,
-                min_length: int = MIN_PASSWORD_LENGTH) -> User:
-    """Create an account; raises ValidationError for a bad role, email taken or short password."""
+                min_length: int = MIN_PASSWORD_LENGTH, event_ids: list[int] | None = None,
+                active: bool = True) -> User:
+    """Create an account; raises ValidationError for a bad role, email taken or short password.
+
+    ``event_ids`` gives events to a door user (other roles see every event).
+    """
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
@@ -49,7 +63,12 @@ def create_user(email: str, role: str, password: str, name: str = "", *, actor: 
         errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password))
+    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password),
+                active=active)
+    if event_ids:
+        from eventapp.models import Event
+
+        user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids))))
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", user, email=email, role=role)
@@ -59,24 +78,41 @@ def create_user(email: str, role: str, password: str, name: str = "", *, actor: 
 
 def update_user(user: User, *, role: str | None = None, name: str | None = None, active: bool | None = None,
                 password: str | None = None, event_ids: list[int] | None = None, actor: Actor | None = None,
-                min_length: int = MIN_PASSWORD_LENGTH) -> User:
-    """Change an account's role, name, activity, password or (door users) events."""
+                min_length: int = MIN_PASSWORD_LENGTH, acting_user_id: int | None = None) -> User:
+    """Change an account's role, name, activity, password or (door users) events.
+
+    Checked first, then applied, so a refused change saves nothing. ``acting_user_id`` is the
+    admin making the change: they may not take their own admin role or activity away (the last
+    way in could be lost).
+    """
     from eventapp.models import Event
 
+    errors: dict[str, list[str]] = {}
+    if role is not None and role not in ROLES_:
+        errors["role"] = [_("Unknown role: %(role)s.", role=role)]
+    if password:
+        try:
+            validate_password(password, min_length)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if acting_user_id is not None and acting_user_id == user.id:
+        if role is not None and role != "admin" and user.role == "admin":
+            errors["role"] = [_("You cannot take away your own administrator role.")]
+        if active is False:
+            errors["active"] = [_("You cannot deactivate your own account.")]
+    if errors:
+        raise ValidationError(errors)
     if role is not None:
-        if role not in ROLES_:
-            raise ValidationError({"role": [_("Unknown role: %(role)s.", role=role)]})
         user.role = role
     if name is not None:
         user.name = name.strip()
     if active is not None:
         user.active = active
     if password:
-        validate_password(password, min_length)
         user.password_hash = generate_password_hash(password)
     if event_ids is not None:
-        user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids))))
-    record(actor, "user.update", user, role=user.role, active=user.active)
+        user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids)))) if event_ids else []
+    record(actor, "user.update", user, role=user.role, active=user.active, password_changed=bool(password))
     db.session.commit()
     return user
 

@@ -1,13 +1,13 @@
 """Failed sign-ins, counted in the database (issue 7: sign-in slowed after repeated failures).
 
 Revision ID: 0007_trust
-Revises: 0001_initial
+Revises: 0006_reports
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0007_trust'
-down_revision = '0001_initial'
+down_revision = '0006_reports'
 branch_labels = None
 depends_on = None
 

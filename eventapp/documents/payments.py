@@ -1,0 +1,94 @@
+"""The transport and per diem sheet: an XLSX for the accountant and a PDF to sign.
+
+Plain data in (services.payments.PaymentView), bytes out.
+"""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from xml.sax.saxutils import escape
+
+from eventapp.documents.pages import Letterhead, render_pdf, styles
+from eventapp.documents.report_xlsx import BOLD, HEADER_FILL
+from eventapp.documents.words import translator
+
+
+def _headers(_, currency: str) -> list[str]:
+    return [_("No."), _("Name"), _("Category"), _("Days attended"), _("Rate per day (%(cur)s)") % {"cur": currency},
+            _("Amount (%(cur)s)") % {"cur": currency}, _("Signature")]
+
+
+def money(n: int) -> str:
+    """An amount with a thin space between thousands, as written in Mali ('12 500')."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def payment_xlsx(view) -> bytes:
+    """One sheet: a line per person who came, then the total beside its label."""
+    _ = translator(view.language)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Payments")[:31]
+    ws.append([_("Transport and per diem"), view.event_title])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([_("Dates"), view.period])
+    ws.append([_("Status"), _("Paid") if view.locked else _("Draft")] +
+              ([view.paid_at, view.paid_by] if view.locked else []))
+    ws.append([])
+    ws.append(_headers(_, view.currency))
+    for cell in ws[ws.max_row]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+    for r in view.rows:
+        ws.append([r.number, r.name, r.category, r.days, r.rate, r.amount, ""])
+    ws.append([])
+    ws.append([_("Number of people"), len(view.rows)])
+    ws.append([_("Days paid"), view.total_days])
+    ws.append([_("Total (%(cur)s)") % {"cur": view.currency}, view.total])
+    ws.cell(ws.max_row, 1).font = BOLD
+    ws.cell(ws.max_row, 2).font = BOLD
+    for col, width in zip("ABCDEFG", (22, 34, 26, 14, 18, 18, 26), strict=True):
+        ws.column_dimensions[col].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def payment_pdf(view) -> bytes:
+    """The sheet to sign, landscape, with a signature column and the accountant's block."""
+    _ = translator(view.language)
+    st = styles()
+    title = _("Transport and per diem")
+    letterhead = Letterhead(title=view.event_title, subtitle=f"{title} · {view.period} · {view.venue}",
+                            organiser=view.organiser, language=view.language, organiser_logo=view.organiser_logo,
+                            partner_logo=view.partner_logo)
+    data = [[Paragraph(escape(h), st["cell_bold"]) for h in _headers(_, view.currency)]]
+    for r in view.rows:
+        data.append([str(r.number), Paragraph(escape(r.name), st["cell"]), Paragraph(escape(r.category), st["cell"]),
+                     str(r.days), money(r.rate), money(r.amount), ""])
+    data.append(["", Paragraph("<b>%s</b>" % escape(_("Total")), st["cell"]), "", str(view.total_days), "",
+                 money(view.total), ""])
+    widths = [12 * mm, 70 * mm, 45 * mm, 22 * mm, 30 * mm, 30 * mm, 53 * mm]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#777777")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE8E0")),
+        ("FONT", (0, 0), (-1, 0), "DejaVuSans-Bold", 8), ("FONT", (0, 1), (-1, -1), "DejaVuSans", 9),
+        ("FONT", (0, -1), (-1, -1), "DejaVuSans-Bold", 9),
+        ("ALIGN", (3, 1), (5, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white]), ("BOTTOMPADDING", (0, 1), (-1, -1), 9),
+        ("TOPPADDING", (0, 1), (-1, -1), 9),
+    ]))
+    status = (_("Paid on %(when)s by %(who)s") % {"when": view.paid_at, "who": view.paid_by} if view.locked
+              else _("Draft: amounts may still change."))
+    story = [Paragraph(escape(title.upper()), st["h1"]), Paragraph(escape(view.event_title), st["h3"]),
+             Paragraph(escape(status), st["muted"]), Spacer(1, 3 * mm), table, Spacer(1, 8 * mm),
+             Table([[_("The coordinator"), _("The accountant")], [_("Name and signature:"), _("Name and signature:")]],
+                   colWidths=[130 * mm, 130 * mm], rowHeights=[6 * mm, 20 * mm],
+                   style=TableStyle([("FONT", (0, 0), (-1, 0), "DejaVuSans-Bold", 10),
+                                     ("FONT", (0, 1), (-1, -1), "DejaVuSans", 9), ("VALIGN", (0, 0), (-1, -1), "TOP")]))]
+    return render_pdf(letterhead, story, orientation="landscape")

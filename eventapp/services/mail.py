@@ -1,0 +1,134 @@
+"""Sending email: through the configured SMTP server, or into the instance's outbox folder.
+
+With no ``MAIL_SERVER`` set, each message is written as an ``.eml`` file in
+``instance/outbox/``, where an organiser can open it (and nothing is lost).
+"""
+from __future__ import annotations
+
+import secrets
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where mail goes: an SMTP server, or the outbox folder when ``server`` is empty."""
+
+    server: str | None
+    port: int = 25
+    use_tls: bool = False
+    use_ssl: bool = False
+    username: str | None = None
+    password: str | None = None
+    sender: str = "eventapp@localhost"
+    outbox: Path | None = None
+    timeout: float = 20.0
+
+    @classmethod
+    def from_config(cls, config, instance_path: str) -> "MailSettings":
+        """The settings of an app's configuration (``MAIL_*``)."""
+        return cls(server=config.get("MAIL_SERVER") or None, port=int(config.get("MAIL_PORT") or 25),
+                   use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
+                   username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
+                   sender=config.get("MAIL_DEFAULT_SENDER") or "eventapp@localhost",
+                   outbox=Path(instance_path) / "outbox")
+
+
+@dataclass
+class InlineImage:
+    """An image shown inside the HTML part (``<img src="cid:{cid}">``)."""
+
+    cid: str
+    data: bytes
+    subtype: str = "png"
+
+
+@dataclass
+class Mail:
+    """One message: both a text and an HTML part, and inline images."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    images: list[InlineImage] = field(default_factory=list)
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    """The MIME message: multipart/alternative text and HTML, images related to the HTML."""
+    message = EmailMessage()
+    message["Subject"] = mail.subject
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] or "localhost")
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    if mail.images:
+        html_part = message.get_payload()[1]
+        for image in mail.images:
+            html_part.add_related(image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>",
+                                  disposition="inline", filename=f"{image.cid.split('@')[0]}.{image.subtype}")
+    return message
+
+
+class MailError(Exception):
+    """A message could not be handed to the SMTP server."""
+
+
+def send_messages(mails: list[Mail], settings: MailSettings) -> list[tuple[str, str]]:
+    """Send each message; returns (status, error) per message: ``sent``, ``outbox`` or ``failed``.
+
+    One SMTP connection serves the whole batch; a refused recipient fails only its message.
+    """
+    if not mails:
+        return []
+    if not settings.server:
+        return [_write_outbox(build_message(m, settings.sender), settings.outbox) for m in mails]
+    results: list[tuple[str, str]] = []
+    try:
+        smtp = _connect(settings)
+    except (OSError, smtplib.SMTPException) as exc:
+        return [("failed", f"{type(exc).__name__}: {exc}")] * len(mails)
+    try:
+        for mail in mails:
+            try:
+                smtp.send_message(build_message(mail, settings.sender))
+                results.append(("sent", ""))
+            except (smtplib.SMTPException, OSError) as exc:
+                results.append(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+    return results
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.use_ssl:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.server, settings.port, timeout=settings.timeout,
+                                              context=context)
+    else:
+        smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+        if settings.use_tls:
+            smtp.starttls(context=context)
+    if settings.username:
+        smtp.login(settings.username, settings.password or "")
+    return smtp
+
+
+def _write_outbox(message: EmailMessage, outbox: Path | None) -> tuple[str, str]:
+    if outbox is None:
+        return "failed", "no outbox folder"
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    path = outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
+    path.write_bytes(bytes(message))
+    return "outbox", ""

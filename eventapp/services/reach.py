@@ -1,0 +1,119 @@
+"""Reach across a project: unique persons who attended at least one of its events.
+
+A person is counted once however many events they came to (merged duplicates count as the
+person they were merged into), and broken down the same way as an event's report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from babel import dates as babel_dates
+from flask import current_app
+from sqlalchemy import select
+
+from eventapp.documents.words import translator
+from eventapp.extensions import db
+from eventapp.models import Person, Project
+from eventapp.services.attendance import Attendee, load_attendees
+from eventapp.services.audit import Actor, record
+from eventapp.services.errors import NotFound
+from eventapp.services.reports import CountTable, _categories_for, masker, sex_table
+
+
+@dataclass
+class ProjectReach:
+    """The reach of a project, as tables of counts."""
+
+    project_id: int
+    name: str
+    funder: str
+    language: str
+    unique_reached: int
+    summary: list[tuple[str, object]]
+    per_event: CountTable
+    tables: list[CountTable] = field(default_factory=list)
+
+
+def get_project(project_id: int) -> Project:
+    """The project with this id; raises NotFound."""
+    project = db.session.get(Project, project_id)
+    if project is None:
+        from flask_babel import gettext
+
+        raise NotFound(gettext("This project does not exist."))
+    return project
+
+
+def _canonical(person_ids: set[int]) -> dict[int, int]:
+    """Each person id mapped to the person it was merged into (following chains)."""
+    merged = dict(db.session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))).all())
+    out = {}
+    for pid in person_ids:
+        seen, current = set(), pid
+        while current in merged and current not in seen:
+            seen.add(current)
+            current = merged[current]
+        out[pid] = current
+    return out
+
+
+def project_reach(project: Project, *, language: str = "fr", external: bool = False,
+                  threshold: int | None = None, age_bands=None) -> ProjectReach:
+    """Unique persons reached by the project's events, by sex, age band and category."""
+    _ = translator(language)
+    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
+    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
+    mask = masker(external, threshold)
+    events = sorted(project.events, key=lambda e: (e.start_date, e.id))
+    per_event_rows = []
+    reached: dict[int, Attendee] = {}
+    all_attendees: list[Attendee] = []
+    for event in events:
+        attendees = load_attendees(event, language)
+        all_attendees += attendees
+        came = [a for a in attendees if a.attended]
+        canon = _canonical({a.person_id for a in came})
+        new = 0
+        for a in came:
+            key = canon[a.person_id]
+            if key not in reached:
+                reached[key] = a
+                new += 1
+        registered = sum(1 for a in attendees if a.status in ("accepted", "registered"))
+        label = f"{event.title} ({babel_dates.format_date(event.start_date, format='medium', locale=language)})"
+        per_event_rows.append((label, [registered, len(came), new]))
+    per_event_rows.append((_("Total"), [sum(r[1][0] for r in per_event_rows), sum(r[1][1] for r in per_event_rows),
+                                        len(reached)]))
+    per_event = CountTable("per_event", _("Attendance per event"), _("Event"),
+                           [_("People registered"), _("People who attended"), _("Reached for the first time")], per_event_rows,
+                           note=_("A person who came to several events is reached once, at the first."))
+    people = list(reached.values())
+    groups = [(cat.label(language), [a for a in people if a.category_code == code])
+              for code, cat in _categories_for(all_attendees)]
+    if any(a.category_code is None for a in people):
+        groups.append((_("No category"), [a for a in people if a.category_code is None]))
+    by_cat = sex_table("sex_category", _("Persons reached by category and sex"), _("Category"), groups, mask, _)
+    codes = [b[0] for b in age_bands]
+    age_groups = [(c, [a for a in people if a.age_band == c]) for c in codes]
+    if any(a.age_band not in codes for a in people):
+        age_groups.append((_("Age not stated"), [a for a in people if a.age_band not in codes]))
+    by_age = sex_table("sex_age", _("Persons reached by age band and sex"), _("Age band"), age_groups, mask, _)
+    summary = [(_("Project"), project.name), (_("Events"), len(events)),
+               (_("Unique persons reached"), len(people)),
+               (_("Women reached"), mask(sum(1 for a in people if a.sex == "F"))),
+               (_("Men reached"), mask(sum(1 for a in people if a.sex == "M")))]
+    return ProjectReach(project_id=project.id, name=project.name, funder=project.funder, language=language,
+                        unique_reached=len(people), summary=summary, per_event=per_event,
+                        tables=[per_event, by_cat, by_age])
+
+
+def export_reach(project: Project, *, language: str = "fr", external: bool = False,
+                 actor: Actor | None = None) -> tuple[bytes, str]:
+    """The project's reach as XLSX; recorded in the audit log."""
+    from eventapp.documents.report_xlsx import tables_xlsx
+
+    reach = project_reach(project, language=language, external=external)
+    data = tables_xlsx(reach.name, reach.summary, reach.tables, language)
+    record(actor, "reach.export", project, format="xlsx", external=external)
+    db.session.commit()
+    return data, f"project-{project.id}-reach.xlsx"

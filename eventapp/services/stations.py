@@ -1,0 +1,138 @@
+"""Door stations: named devices paired to one event, with a revocable bearer token.
+
+The token is shown once (only its SHA-256 is stored). A phone is paired with a one-time link
+signed by the app: it names the station and the token hash current when the link was made;
+opening it gives the phone a fresh token, which changes the hash and so spends the link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from eventapp.extensions import db
+from eventapp.models import Event, Station
+from eventapp.services.audit import Actor, record
+from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.tokens import hash_token, new_station_token
+
+PAIRING_MAX_AGE = 15 * 60  # seconds a pairing link stays valid
+_SALT = "eventapp.station-pairing"
+_SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is refreshed at most this often (a write per scan is waste)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A station and its bearer token in clear (shown once)."""
+
+    station: Station
+    token: str
+
+
+def create_station(event: Event, name: str, *, actor: Actor | None = None) -> IssuedToken:
+    """Create a named station for ``event``; the token in the answer is never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("A name is required (e.g. Gate A).")]})
+    if len(name) > 120:
+        raise ValidationError({"name": [_("The name is too long (at most 120 characters).")]})
+    taken = db.session.scalar(select(Station.id).where(Station.event_id == event.id, Station.name == name,
+                                                       Station.revoked_at.is_(None)))
+    if taken is not None:
+        raise ValidationError({"name": [_("A station of this event already has this name.")]})
+    token = new_station_token()
+    station = Station(event_id=event.id, name=name, token_hash=hash_token(token), created_by_id=actor.user_id if actor else None)
+    db.session.add(station)
+    db.session.flush()
+    record(actor, "station.create", station, event_id=event.id, name=name)
+    db.session.commit()
+    return IssuedToken(station, token)
+
+
+def list_stations(event: Event) -> list[Station]:
+    """The event's stations, active first, then by name."""
+    return list(db.session.scalars(select(Station).where(Station.event_id == event.id)
+                                   .order_by(Station.revoked_at.is_not(None), Station.name)))
+
+
+def get_station(event: Event, station_id: int) -> Station:
+    """A station of the event; raises NotFound."""
+    station = db.session.get(Station, station_id)
+    if station is None or station.event_id != event.id:
+        raise NotFound(_("No such station."))
+    return station
+
+
+def revoke_station(station: Station, *, actor: Actor | None = None) -> Station:
+    """Revoke a station: its token is refused from the next request on."""
+    if station.revoked_at is None:
+        station.revoked_at = datetime.now(timezone.utc)
+        record(actor, "station.revoke", station, event_id=station.event_id, name=station.name)
+        db.session.commit()
+    return station
+
+
+def authenticate(token: str | None) -> Station | None:
+    """The active station of a bearer token, or None (unknown or revoked: refused at once)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    station = db.session.scalar(select(Station).where(Station.token_hash == hash_token(token)))
+    if station is None or station.revoked_at is not None:
+        return None
+    now = datetime.now(timezone.utc)
+    if station.last_seen_at is None or now - station.last_seen_at > _SEEN_EVERY:
+        db.session.execute(update(Station).where(Station.id == station.id).values(last_seen_at=now))
+        db.session.commit()
+    return station
+
+
+def active_station(station_id: int | None) -> Station | None:
+    """The station of this id when it is not revoked (for a paired phone's signed session)."""
+    if not station_id:
+        return None
+    station = db.session.get(Station, station_id)
+    if station is None or station.revoked_at is not None:
+        return None
+    return station
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_SALT)
+
+
+def pairing_code(station: Station, secret_key: str) -> str:
+    """A one-time code for the pairing link of ``station`` (valid PAIRING_MAX_AGE seconds)."""
+    if station.revoked_at is not None:
+        raise ValidationError(_("This station is revoked."))
+    return _serializer(secret_key).dumps({"s": station.id, "h": station.token_hash[:16]})
+
+
+def pair(code: str, secret_key: str, *, ip: str = "") -> IssuedToken:
+    """Spend a pairing code: the station gets a fresh token (any earlier one stops working)."""
+    try:
+        data = _serializer(secret_key).loads(code, max_age=PAIRING_MAX_AGE)
+    except SignatureExpired:
+        raise ValidationError(_("This pairing link has expired. Ask the organizer for a new one.")) from None
+    except BadSignature:
+        raise ValidationError(_("This pairing link is not valid.")) from None
+    if not isinstance(data, dict):
+        raise ValidationError(_("This pairing link is not valid."))
+    station = db.session.get(Station, data.get("s"))
+    if station is None or station.revoked_at is not None:
+        raise ValidationError(_("This station is revoked."))
+    if station.token_hash[:16] != data.get("h"):
+        raise ValidationError(_("This pairing link was already used. Ask the organizer for a new one."))
+    token = new_station_token()
+    # Conditional on the old hash, so two phones opening the same link at once can't both pair.
+    done = db.session.execute(update(Station).where(Station.id == station.id, Station.token_hash == station.token_hash)
+                              .values(token_hash=hash_token(token), last_seen_at=datetime.now(timezone.utc)))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise ValidationError(_("This pairing link was already used. Ask the organizer for a new one."))
+    db.session.refresh(station)
+    record(Actor(label=station.name, ip=ip, station_id=station.id), "station.pair", station, event_id=station.event_id)
+    db.session.commit()
+    return IssuedToken(station, token)

@@ -1,0 +1,86 @@
+"""Administration: staff accounts (admins only)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length
+
+from eventapp.labels import choices
+from eventapp.security import roles_required
+from eventapp.services import events as event_service
+from eventapp.services import users as user_service
+from eventapp.services.errors import ValidationError
+from eventapp.web.event_forms import select_choices
+from eventapp.web.helpers import actor, form_errors_from
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserForm(FlaskForm):
+    """Create an account, or change its role, activity, password and events."""
+
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), validate_choice=False)
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+    password = PasswordField(_l("Password"))
+    event_ids = SelectMultipleField(_l("Events (door staff only)"), coerce=int, validate_choice=False)
+
+    def __init__(self, *args, events=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = select_choices(choices("role"))
+        self.event_ids.choices = select_choices((e.id, f"{e.title} ({e.start_date:%d/%m/%Y})") for e in events)
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    """Every staff account."""
+    return render_template("admin/users.html", users=user_service.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    """Create a staff account."""
+    form = UserForm(events=event_service.list_events(include_archived=False))
+    if form.validate_on_submit():
+        try:
+            user_service.create_user(form.email.data or "", form.role.data, form.password.data or "",
+                                     form.name.data or "", actor=actor(),
+                                     min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                                     event_ids=form.event_ids.data or [], active=form.active.data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            flash(_("The account is created."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    """Change an account's role, activity, password, or the events given to door staff."""
+    user = user_service.get_user(user_id)
+    if user is None:
+        abort(404)
+    form = UserForm(obj=user, events=event_service.list_events(include_archived=True))
+    if not form.is_submitted():
+        form.event_ids.data = [e.id for e in user.events]
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(user, role=form.role.data, name=form.name.data or "",
+                                     active=form.active.data, password=form.password.data or None,
+                                     event_ids=form.event_ids.data or [], actor=actor(),
+                                     min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                                     acting_user_id=actor().user_id)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            flash(_("The account is saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)

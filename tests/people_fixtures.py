@@ -1,0 +1,82 @@
+"""Shared helpers of the people tests: real files made in the tests, a real SMTP server."""
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import socket
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+
+def cp1252_csv(rows: list[list[str]], delimiter: str = ";") -> bytes:
+    """A CSV as French Excel saves it: cp1252, semicolons, CRLF."""
+    return "\r\n".join(delimiter.join(r) for r in rows).encode("cp1252") + b"\r\n"
+
+
+def bom_csv(rows: list[list[str]], delimiter: str = ",") -> bytes:
+    """A CSV in UTF-8 with a BOM."""
+    return ("\ufeff" + "\r\n".join(delimiter.join(r) for r in rows) + "\r\n").encode("utf-8")
+
+
+def xlsx(rows: list[list], title_row: str | None = None) -> bytes:
+    """An XLSX workbook with ``rows`` (numbers kept as numbers), optionally a title row above."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    if title_row:
+        sheet.append([title_row])
+        sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Collector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+            self.envelopes.append(envelope)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for the duration of the block; yields (port, collector)."""
+    from aiosmtpd.controller import Controller
+
+    collector = _Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, collector
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    """(port, collector) of a running loopback SMTP server."""
+    with smtp_server() as server:
+        yield server

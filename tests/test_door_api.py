@@ -1,0 +1,230 @@
+"""The door's JSON API and pages: results, auth, bad input (never a 500), exports."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import AuditEntry, CheckIn, Person
+from eventapp.services import stations as station_service
+from eventapp.services.tokens import new_checkin_token, qr_payload
+from tests import factories
+
+T0 = "2023-06-21T09:14:00Z"
+
+
+@pytest.fixture
+def event(app):
+    return factories.make_event()
+
+
+@pytest.fixture
+def station(event):
+    return station_service.create_station(event, "Gate A")
+
+
+def bearer(issued):
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+def post(client, url, body, headers=None):
+    return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers or {})
+
+
+def test_checkin_results_with_station(client, event, station):
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", category="fds", organisation="IMRAP"))
+    url = f"/api/events/{event.slug}/checkins"
+    r = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0}, bearer(station))
+    assert r.status_code == 200, r.json
+    assert r.json["result"] == "checked_in"
+    assert r.json["registration"]["name"] == "Awa Traoré" and r.json["registration"]["category_label"] == "FDS"
+    assert r.json["checkin"]["station"] == "Gate A" and r.json["checkin"]["time"] == "09:14"
+    again = post(client, url, {"token": reg.checkin_token, "client_id": "c2", "scanned_at": T0}, bearer(station))
+    assert again.json["result"] == "already_checked_in" and again.json["checkin"]["station"] == "Gate A"
+    assert "09:14" in again.json["message"]
+    retry = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0}, bearer(station))
+    assert retry.json["result"] == "checked_in" and retry.json["replayed"] is True
+    junk = post(client, url, {"payload": "https://example.org/?q=1", "scanned_at": T0}, bearer(station))
+    assert junk.status_code == 200 and junk.json["result"] == "unknown_token" and junk.json["reason"] == "garbage"
+    unknown = post(client, url, {"payload": qr_payload(new_checkin_token()), "scanned_at": T0}, bearer(station))
+    assert unknown.json["result"] == "unknown_token" and unknown.json["reason"] == "unknown"
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 1
+
+
+def test_not_admitted_over_api(client, event, station):
+    other = factories.make_event()
+    cancelled = factories.make_registration(event, status="cancelled")
+    foreign = factories.make_registration(other)
+    url = f"/api/events/{event.slug}/checkins"
+    a = post(client, url, {"token": cancelled.checkin_token, "scanned_at": T0}, bearer(station))
+    assert (a.json["result"], a.json["reason"]) == ("not_admitted", "cancelled")
+    b = post(client, url, {"token": foreign.checkin_token, "scanned_at": T0}, bearer(station))
+    assert (b.json["result"], b.json["reason"]) == ("not_admitted", "other_event") and b.json["registration"] is None
+    ok = factories.make_registration(event)
+    c = post(client, url, {"token": ok.checkin_token, "scanned_at": "2023-06-25T10:00:00Z", "source": "offline_sync"},
+             bearer(station))
+    assert (c.json["result"], c.json["reason"]) == ("not_admitted", "not_event_day")
+
+
+def test_clock_skew_flagged(client, app):
+    today = datetime.now(timezone.utc).date()
+    event = factories.make_event(start_date=today - timedelta(days=1), end_date=today + timedelta(days=1))
+    issued = station_service.create_station(event, "Gate B")
+    reg = factories.make_registration(event)
+    skewed = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": skewed}, bearer(issued))
+    assert r.json["result"] == "checked_in" and r.json["clock_skew"]["seconds"] < -3 * 3600
+    assert "240" in r.json["clock_skew"]["message"] or "239" in r.json["clock_skew"]["message"]
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b"[]", b'"text"', b"null", b"", b'{"payload": 12}', b'{"client_id": "x"}', b'{"payload": ""}',
+    b'{"payload": "EA1", "scanned_at": "yesterday"}', b'{"payload": "EA1", "source": "teleport"}',
+    b'{"payload": "EA1", "client_id": "' + b"x" * 100 + b'"}', b'{"payload": "EA1", "agenda_item_id": "abc"}',
+    b'{"payload": "EA1", "scanned_at": 1e30}', b'{"payload": ["a"]}',
+])
+def test_bad_input_is_4xx_json(client, event, station, body):
+    r = client.post(f"/api/events/{event.slug}/checkins", data=body, content_type="application/json", headers=bearer(station))
+    assert 400 <= r.status_code < 500, (body, r.status_code)
+    assert r.is_json and r.json["error"]
+
+
+def test_auth(client, login, event, station):
+    other = factories.make_event()
+    reg = factories.make_registration(event)
+    url = f"/api/events/{event.slug}/checkins"
+    body = {"token": reg.checkin_token, "scanned_at": T0}
+    assert post(client, url, body).status_code == 401
+    assert post(client, url, body, {"Authorization": "Bearer st_nope"}).status_code == 401
+    foreign_station = station_service.create_station(other, "Elsewhere")
+    r = post(client, url, body, bearer(foreign_station))
+    assert r.status_code == 403 and r.json["error"]
+    station_service.revoke_station(station.station)
+    r = post(client, url, body, bearer(station))
+    assert r.status_code == 401 and r.json["reason"] == "station_refused"
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+    # Door users work only at their events; coordinators don't scan.
+    login("door", events=[other])
+    assert post(client, url, body).status_code == 404
+    client.post("/logout")
+    login("coordinator")
+    assert post(client, url, body).status_code == 403
+    client.post("/logout")
+    login("door", events=[event])
+    r = post(client, url, body)
+    assert r.status_code == 200 and r.json["result"] == "checked_in"
+    # A form post (what a cross-site page could send) is refused: the API wants JSON.
+    assert client.post(url, data={"token": reg.checkin_token}).status_code == 400
+
+
+def test_batch_and_10000(client, event, station):
+    regs = [factories.make_registration(event, factories.make_person("P", f"N{i}")) for i in range(20)]
+    scans = [{"payload": qr_payload(regs[i % 20].checkin_token), "client_id": f"b{i}",
+              "scanned_at": f"2023-06-21T09:{(i // 1000) % 60:02d}:{(i // 20) % 60:02d}Z"} for i in range(10_000)]
+    scans[5] = "not an object"
+    scans[6] = {"payload": "garbage"}
+    r = post(client, f"/api/events/{event.slug}/checkins/batch", {"scans": scans, "sent_at": datetime.now(timezone.utc).isoformat()},
+             bearer(station))
+    assert r.status_code == 200
+    results = r.json["results"]
+    assert len(results) == 10_000
+    assert results[5]["result"] == "error" and results[6]["result"] == "unknown_token"
+    assert r.json["summary"]["checked_in"] == 20
+    assert r.json["summary"]["already_checked_in"] == 10_000 - 20 - 2
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 20
+    bad = post(client, f"/api/events/{event.slug}/checkins/batch", {"scans": "nope"}, bearer(station))
+    assert bad.status_code == 400
+
+
+def test_roster_stats_search_walkin_void(client, login, event):
+    user = login("door", events=[event])
+    reg = factories.make_registration(event, factories.make_person("Fatoumata", "Maïga", organisation="CAFO",
+                                                                   phone="+22376123456"))
+    roster = client.get(f"/api/events/{event.slug}/roster").json
+    assert roster["full"] and roster["entries"][0]["name"] == "Fatoumata Maïga"
+    assert client.get(f"/api/events/{event.slug}/roster?since={roster['cursor']}").json["full"] is False
+    assert client.get(f"/api/events/{event.slug}/roster?since=garbage").status_code == 400
+    assert client.get(f"/api/events/{event.slug}/search?q=maiga").json["results"][0]["token"] == reg.checkin_token
+    assert client.get(f"/api/events/{event.slug}/search?q=cafo").json["results"][0]["name"] == "Fatoumata Maïga"
+    assert client.get(f"/api/events/{event.slug}/search?q=76123456").json["results"][0]["name"] == "Fatoumata Maïga"
+    assert client.get(f"/api/events/{event.slug}/stats").json["expected"] == 1
+    w = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "Ousmane", "last_name": "N'Diaye", "sex": "M",
+                                                          "category": "press", "scanned_at": T0})
+    assert w.status_code == 200 and w.json["result"] == "checked_in"
+    person = db.session.scalar(select(Person).where(Person.last_name == "N'Diaye"))
+    assert person.name_key == "ndiaye ousmane"  # apostrophes join, as searches type them
+    bad = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "X", "scanned_at": T0})
+    assert bad.status_code == 400 and "last_name" in bad.json["errors"]
+    checkin_id = w.json["checkin"]["id"]
+    v = post(client, f"/api/checkins/{checkin_id}/void", {"reason": "mistake"})
+    assert v.status_code == 200 and v.json["voided_by"] == user.email
+    assert post(client, f"/api/checkins/{checkin_id}/void", {"reason": "again"}).status_code == 400
+    assert post(client, "/api/checkins/999999/void", {}).status_code == 404
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "checkin.void")) == 1
+    assert client.get("/api/nothing-here").status_code == 404
+
+
+def test_pairing_over_api_and_page(client, login, event):
+    login("organizer")
+    page = client.post(f"/events/{event.slug}/stations", data={"name": "Porte Sud"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "st_" in html and "/door/pair/" in html
+    station = station_service.list_stations(event)[0]
+    code = station_service.pairing_code(station, client.application.config["SECRET_KEY"])
+    client.post("/logout")
+    assert client.get(f"/door/pair/{code}").status_code == 200
+    r = post(client, "/api/stations/pair", {"code": code})
+    assert r.status_code == 200 and r.json["token"].startswith("st_") and r.json["door_url"].endswith("/door")
+    assert post(client, "/api/stations/pair", {"code": code}).status_code == 400  # one-time
+    # The paired phone now sees the door page without an account.
+    assert client.get(f"/events/{event.slug}/door").status_code == 200
+    assert client.get(f"/api/events/{event.slug}/stats", headers={"Authorization": f"Bearer {r.json['token']}"}).status_code == 200
+
+
+def test_pages(client, login, event):
+    assert client.get(f"/events/{event.slug}/door").status_code == 302
+    login("organizer")
+    reg = factories.make_registration(event)
+    post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0})
+    post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0})
+    door = client.get(f"/events/{event.slug}/door")
+    assert door.status_code == 200 and b"<script>" not in door.data
+    assert client.get("/door-sw.js").headers["Service-Worker-Allowed"] == "/"
+    assert client.get("/door.webmanifest").json["display"] == "standalone"
+    assert client.get(f"/events/{event.slug}/checkins/board").status_code == 200
+    board = client.get(f"/api/events/{event.slug}/board?day=2023-06-21").json
+    assert board["checked_in"] == 1 and board["arrivals"][0]["count"] == 1
+    log = client.get(f"/events/{event.slug}/checkins")
+    assert log.status_code == 200 and "Traoré" in log.get_data(as_text=True)
+    csv = client.get(f"/events/{event.slug}/checkins?format=csv")
+    text = csv.data.decode("utf-8-sig")
+    assert "Traoré" in text and len(text.strip().splitlines()) == 3
+    xlsx = client.get(f"/events/{event.slug}/checkins?format=xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.max_row == 3
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "export.checkins")) == 2
+
+
+def test_door_pages_refused(client, login, event):
+    login("coordinator")
+    assert client.get(f"/events/{event.slug}/door").status_code == 403
+    assert client.get(f"/events/{event.slug}/stations").status_code == 403
+    assert client.get(f"/events/{event.slug}/checkins/board").status_code == 200
+    client.post("/logout")
+    login("door", events=[])
+    assert client.get(f"/events/{event.slug}/door").status_code == 404
+    assert client.get(f"/events/{event.slug}/checkins").status_code == 403
+
+
+def test_cli_stations_create(runner, event):
+    result = runner.invoke(args=["stations", "create", event.slug, "Gate C"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert station_service.authenticate(token).name == "Gate C"
+    assert runner.invoke(args=["stations", "create", "no-such-event", "X"]).exit_code != 0
