@@ -98,7 +98,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A deactivated account loses its open sessions at once, not when they expire.
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
 
     @app.before_request
     def expire_sessions():

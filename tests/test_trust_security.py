@@ -294,3 +294,16 @@ def test_lock_lasts_exactly_while_enough_failures_are_in_the_window(ages, limit)
     if wait:
         later = now + timedelta(seconds=wait)
         assert len([t for t in times if t > later - window]) < limit
+
+
+def test_deactivating_an_account_ends_its_open_sessions(client):
+    from flask import g
+
+    user = factories.make_user(email="awa@example.org")
+    _sign_in(client, "awa@example.org")
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    g.pop("_login_user", None)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
