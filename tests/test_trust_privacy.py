@@ -298,8 +298,17 @@ def test_page_partials_link_admins_only(workshop, app):
         user = factories.make_user(role=role)
         with app.test_request_context():
             login_user(user)
-            event_links = render_template("privacy/_event_actions.html", event=workshop["a"])
+            event_links = render_template("trust/_event_actions.html", event=workshop["a"])
             person_links = render_template("privacy/_person_actions.html", person=workshop["only_a"])
         assert ("/admin/events/atelier-mopti/purge" in event_links) is shown
         assert (f"/admin/audit?event={workshop['a'].id}" in event_links) is shown
         assert (f"/admin/people/{workshop['only_a'].id}/privacy" in person_links) is shown
+
+
+def test_event_and_person_pages_link_to_the_privacy_pages(workshop, client, login):
+    login("admin")
+    a, only_a = workshop["a"], workshop["only_a"]
+    event_page = client.get(f"/events/{a.slug}").get_data(as_text=True)
+    assert f"/admin/events/{a.slug}/purge" in event_page and f"/admin/audit?event={a.id}" in event_page
+    person_page = client.get(f"/people/{only_a.id}").get_data(as_text=True)
+    assert f"/admin/people/{only_a.id}/privacy" in person_page
