@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -332,3 +332,9 @@ def pair():
     session["station_id"] = issued.station.id
     return jsonify(token=issued.token, station=issued.station.name, event=event.slug,
                    door_url=url_for("door.scan", slug=event.slug))
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(_rest: str):
+    """Unknown API paths answer JSON, not an HTML page."""
+    abort(404)
