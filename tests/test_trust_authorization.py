@@ -162,10 +162,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "api.pair": {"POST": everyone(400)},
     "api.not_found": {m: everyone(404) for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # badges (issue 5)
-    # Door users print one walk-in's badge (?registration_id=N); without one, GET sends them to
-    # the door page and POST is a bad request; nothing for coordinators.
-    "badges.print_badges": {"GET": with_(organizers(200), door=302, door_other=404),
-                            "POST": with_(organizers(400), door=400, door_other=404)},  # nothing ticked
+    # Door users print one walk-in's badge (?registration_id=N): without exactly one, 403.
+    "badges.print_badges": {"GET": with_(organizers(200), door_other=404),
+                            "POST": with_(organizers(400), door_other=404)},  # nothing ticked
     "badges.settings": {"POST": organizers(400)},
     "badges.nameplates": {"GET": organizers(200)},
     "badges.job": {"GET": organizers(404)},  # no print job in the world
@@ -192,7 +191,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
 
 #: Where a view refuses more than its ``roles_required`` says, on purpose: (endpoint, role) -> why.
 NARROWER_THAN_DECORATOR: dict[tuple[str, str], str] = {
-    # e.g. ("badges.print_badges", "door"): "door staff print one walk-in's badge, nothing else",
+    ("badges.print_badges", "door"): "door staff print one walk-in's badge (?registration_id=N), nothing else",
 }
 
 
