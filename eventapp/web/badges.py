@@ -141,7 +141,8 @@ def print_badges(slug: str):
     door = current_user.role == "door"
     if request.method == "GET" and "registration_id" not in request.args:
         if door:
-            abort(403)
+            # The print form is the organizer's; door staff print a walk-in's badge from their page.
+            return redirect(url_for("door.scan", slug=event.slug))
         return _page(event)
     if request.method == "GET":
         values, ids = request.args, request.args.getlist("registration_id")
@@ -149,8 +150,12 @@ def print_badges(slug: str):
             abort(400)  # an empty ?registration_id= must not print everyone
     else:
         values, ids = request.form, request.form.getlist("registration_ids")
-    if door and len([i for i in ids if i.strip()]) != 1:
-        abort(403)
+    if door:
+        chosen = [i for i in ids if i.strip()]
+        if not chosen:
+            abort(400)  # nothing to print: a bad request, as it is for organizers
+        if len(chosen) > 1:
+            abort(403)  # door staff print one walk-in's badge, never a batch
     form = _print_form(event, request.form) if request.method == "POST" and not door else None
     try:
         req = badge_service.parse_print_request(event, values, ids)
