@@ -129,6 +129,8 @@ def demo_command(participants, on_date):
     for account in result.accounts:
         password = account.password or "(existing account: password unchanged)"
         click.echo(f"  {account.role:<12} {account.email:<32} {password}")
+    if any(a.password for a in result.accounts):
+        click.echo("These passwords are public: change them (admin → Users) before serving on a network.")
 
 
 @click.command("programme")
@@ -162,17 +164,22 @@ def participants_group():
 @click.argument("event")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@click.option("--status", type=click.Choice(["registered", "invited"]), default="registered", show_default=True,
+              help="Status of the new registrations (invited: people who will be asked to answer).")
 @with_appcontext
-def participants_import(event, file, dry_run):
+def participants_import(event, file, dry_run, status):
     """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
     from eventapp.services import imports
     from eventapp.services.audit import Actor
 
     target = event_arg(event)
     try:
-        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run)
+        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run,
+                                      status=status)
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
+    if summary.ignored_columns:
+        click.echo("Columns ignored: " + ", ".join(summary.ignored_columns))
     verb = "would be imported" if dry_run else "imported"
     click.echo(f"{summary.rows} participants {verb} into {target.slug} "
                f"({summary.created} new in the directory, {summary.reused} already known).")
@@ -244,6 +251,21 @@ def _upload_dir() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
+def _check_out(out: str) -> None:
+    """Refuse an output path whose folder does not exist, before anything is printed."""
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        fail(f"Cannot write {out}: the folder {folder} does not exist.")
+
+
+def _write(out: str, data: bytes) -> None:
+    """Write the file, or leave with a clear error (no traceback for a bad path)."""
+    try:
+        Path(out).write_bytes(data)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror or exc}")
+
+
 @click.command("badges")
 @click.argument("event")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
@@ -260,6 +282,7 @@ def badges_command(event, out, layout, discreet, not_printed):
 
     if layout is not None and layout not in LAYOUTS:
         fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
+    _check_out(out)
     ev = event_arg(event)
     request = badge_service.PrintRequest(
         selection=badge_service.Selection(include_printed=not not_printed),
@@ -269,7 +292,7 @@ def badges_command(event, out, layout, discreet, not_printed):
         result = badge_service.print_badges(ev, request, actor=Actor.cli(), upload_dir=_upload_dir())
     except ServiceError as exc:
         fail(str(exc))
-    Path(out).write_bytes(result.pdf)
+    _write(out, result.pdf)
     click.echo(f"Wrote {result.count} badges ({result.layout}) to {out}")
 
 
@@ -283,12 +306,13 @@ def nameplates_command(event, out):
     from eventapp.services import badges as badge_service
     from eventapp.services.audit import Actor
 
+    _check_out(out)
     ev = event_arg(event)
     try:
         pdf = badge_service.nameplates_pdf(ev, actor=Actor.cli())
     except ServiceError as exc:
         fail(str(exc))
-    Path(out).write_bytes(pdf)
+    _write(out, pdf)
     click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
 
 

@@ -98,7 +98,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A deactivated account loses its open sessions at once, not when they expire.
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
 
     @app.before_request
     def expire_sessions():
@@ -134,6 +136,9 @@ def init_app(app: Flask) -> None:
         # The door page needs the camera, here only; nothing needs the microphone or location.
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.path.startswith("/admin/"):
+            # Audit log, personal data exports: never left in a shared browser's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
             # at http://127.0.0.1 must stay reachable.

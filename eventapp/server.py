@@ -64,7 +64,8 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool
     """Serve ``app`` until interrupted."""
     from cheroot import wsgi
 
-    server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp")
+    # A deep accept queue: thirty doors reconnecting at once must not be reset.
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp", request_queue_size=256)
     scheme = "http"
     if use_https:
         from cheroot.ssl.builtin import BuiltinSSLAdapter

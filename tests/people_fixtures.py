@@ -61,13 +61,24 @@ class _Collector:
 
 
 @contextmanager
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) for the duration of the block; yields (port, collector)."""
+def smtp_server(credentials: tuple[str, str] | None = None):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for the duration of the block; yields (port, collector).
+
+    With ``credentials`` (user, password) the server refuses mail until the client logs in.
+    """
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
 
     collector = _Collector()
     port = free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    options = {}
+    if credentials:
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode(), auth_data.password.decode()) == credentials
+            return AuthResult(success=ok)
+
+        options = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    controller = Controller(collector, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield port, collector
@@ -75,8 +86,8 @@ def smtp_server():
         controller.stop()
 
 
-@pytest.fixture
-def smtp():
+@pytest.fixture(name="smtp")
+def smtp_fixture():
     """(port, collector) of a running loopback SMTP server."""
     with smtp_server() as server:
         yield server

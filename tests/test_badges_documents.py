@@ -88,6 +88,15 @@ def test_every_badge_lies_inside_the_page_and_its_cut_marks():
             assert len(segments) == 2 * (len(xs) + len(ys))
 
 
+def test_a_layout_that_does_not_fit_is_refused_when_defined():
+    from eventapp.documents.badges import Layout
+
+    with pytest.raises(ValueError):
+        Layout("too-many", "x", (595, 842), 3, 5, (252, 153))  # 3 × 89 mm > 210 mm
+    with pytest.raises(ValueError):
+        Layout("no-room", "x", (595, 842), 2, 2, (297, 420))  # no margin left for cut marks
+
+
 def _inside(items, width, height):
     for item in items:
         assert item.x >= -0.01 and item.x + item.width <= width + 0.01, item
@@ -222,3 +231,31 @@ def test_drawn_text_stays_inside_the_badges_in_the_pdf(name):
         assert checked > 100
     finally:
         document.close()
+
+
+def test_name_plates_keep_long_words_on_their_own_face():
+    """Each face's characters stay in its half of the sheet and inside the page (PDFium boxes)."""
+    import pypdfium2 as pdfium
+
+    from eventapp.documents.nameplates import Nameplate, render_nameplates
+
+    plate = Nameplate(last_name="N'DIAYE " + "B" * 60, honorific="Son Excellence Monsieur le Ministre",
+                      first_name=LONG_NAME, function="Secrétaire général " * 6, institution="Ministère " * 15)
+    pdf = render_nameplates([plate], title="Atelier de restitution", language="fr")
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, height = page.get_size()
+        text = page.get_textpage()
+        halves = {"lower": 0, "upper": 0}
+        for i in range(text.count_chars()):
+            if text.get_text_range(i, 1).isspace():
+                continue
+            left, bottom, right, top = text.get_charbox(i)
+            assert 0 <= left and right <= width and 0 <= bottom and top <= height
+            assert top <= height / 2 + 0.5 or bottom >= height / 2 - 0.5, text.get_text_range(i, 1)
+            halves["lower" if top <= height / 2 + 0.5 else "upper"] += 1
+        assert halves["lower"] > 100 and abs(halves["lower"] - halves["upper"]) <= 10  # both faces
+    finally:
+        document.close()
+    assert pdf_text(pdf).count("N'DIAYE") == 2

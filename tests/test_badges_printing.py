@@ -145,6 +145,10 @@ def test_ticked_rows_and_reprint_confirmation(client, login, crowd):
     assert "Awa Traoré" in body and 'name="confirm"' in body and "2" in body
     confirmed = client.post(f"/events/{event.slug}/badges", data={"registration_ids": ids, "confirm": "1"})
     assert confirmed.mimetype == "application/pdf"
+    prints = badge_service.recent_prints(event)
+    assert [(p.count, p.reprints) for p in prints] == [(2, 2), (2, 0)]
+    page = client.get(f"/events/{event.slug}/badges").get_data(as_text=True)
+    assert "Impressions récentes" in page and prints[0].actor in page
     db.session.refresh(regs[0])
     assert regs[0].badge_print_count == 2
 
@@ -157,6 +161,9 @@ def test_one_registration_by_get_and_bad_input_is_no_500(client, login, crowd):
     assert decode_qr_codes(one.data, dpi=150) == [[qr_payload(regs[2].checkin_token)]]
     assert client.get(f"/events/{event.slug}/badges?registration_id=abc").status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=").status_code == 400
+    assert client.get(f"/events/{event.slug}/badges?registration_id=99999999999999999999").status_code == 400
+    huge = client.post(f"/events/{event.slug}/badges", data={"scope": "filters", "category": "9" * 30})
+    assert huge.status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=999999").status_code == 404
     bad = client.post(f"/events/{event.slug}/badges", data={"layout": "a3-99", "scope": "filters"})
     assert bad.status_code == 400 and "a4-8" in bad.get_data(as_text=True)
@@ -276,6 +283,8 @@ def test_cli_badges(runner, crowd, tmp_path):
     assert none.exit_code != 0 and not (tmp_path / "y.pdf").exists()
     unknown = runner.invoke(args=["badges", "no-such-event", "--out", str(tmp_path / "z.pdf")])
     assert unknown.exit_code != 0
+    nowhere = runner.invoke(args=["badges", event.slug, "--out", str(tmp_path / "no" / "dir.pdf")])
+    assert nowhere.exit_code != 0 and "Cannot write" in nowhere.output
 
 
 def test_old_prints_are_removed_and_interrupted_ones_reported(app, crowd, tmp_path):
@@ -300,3 +309,14 @@ def test_badges_follow_the_events_language(app):
     factories.make_registration(event, factories.make_person("Awa", "Traoré", category="civil_society"))
     text = pdf_text(badge_service.print_badges(event, request_for()).pdf)
     assert "Civil society" in text and "June 21, 2023" in text and "Traoré" in text
+
+
+def test_posts_without_a_csrf_token_are_refused(app, client, login, crowd):
+    event, _regs = crowd
+    login("organizer")
+    app.config["WTF_CSRF_ENABLED"] = True
+    for url, data in ((f"/events/{event.slug}/badges", {"scope": "filters"}),
+                      (f"/events/{event.slug}/badges/settings", {"layout": "id1"})):
+        assert client.post(url, data=data).status_code == 400
+    db.session.refresh(event)
+    assert event.badge_layout == "a4-8" and not audit("badges.print")

@@ -59,6 +59,9 @@ def test_https_server_serves_the_login_page(tmp_path):
         assert page is not None, server.stdout.read().decode() if server.poll() is not None else "no answer"
         assert "<form" in page and 'name="password"' in page
         cert = (instance / "tls" / "cert.pem").read_bytes()
+        # The server presents the certificate kept in the instance folder.
+        served = ssl.get_server_certificate(("127.0.0.1", port))
+        assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert(cert.decode("ascii"))
     finally:
         server.terminate()
         try:

@@ -46,6 +46,13 @@ def test_dates_out_of_order_save_nothing(app):
     assert count(Event) == 0 and count(Project) == 0
 
 
+def test_reserved_slug(app):
+    assert events.save_event(_data(title="New")).slug == "new-2"
+    with pytest.raises(ValidationError) as exc:
+        events.save_event(_data(slug="new"))
+    assert "slug" in exc.value.errors
+
+
 def test_slug_taken_is_refused(app):
     factories.make_event(slug="restitution-2023")
     with pytest.raises(ValidationError) as exc:
@@ -54,11 +61,12 @@ def test_slug_taken_is_refused(app):
     assert count(Event) == 1
 
 
-def test_bad_slug_time_zone_language_retention(app):
+def test_bad_slug_time_zone_language_retention_layout(app):
     with pytest.raises(ValidationError) as exc:
         events.save_event(_data(slug="Pas Bon", timezone="Mars/Olympus", language="de",
-                                retention_until=date(2023, 6, 1)))
-    assert set(exc.value.errors) == {"slug", "timezone", "language", "retention_until"}
+                                retention_until=date(2023, 6, 1), badge_layout="a3-99"))
+    assert set(exc.value.errors) == {"slug", "timezone", "language", "retention_until", "badge_layout"}
+    assert events.save_event(_data(badge_layout="a4-4")).badge_layout == "a4-4"
 
 
 def test_update_keeps_agenda_inside_days(app):

@@ -258,37 +258,30 @@ def _token(page: str) -> str:
 
 
 def test_forms_and_buttons_carry_their_csrf_token(client, app):
+    from flask import g
+
+    def fresh():
+        # The test's app context outlives each request: forget what Flask-WTF and Flask-Login
+        # cached in ``g`` (the session is renewed at sign-in).
+        g.pop("csrf_token", None)
+        g.pop("_login_user", None)
+
     app.config["WTF_CSRF_ENABLED"] = True
     user = factories.make_user(role="organizer")
+    fresh()
     token = _token(client.get("/login").get_data(as_text=True))
     assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
                                        "csrf_token": token}).status_code == 302
+    fresh()
     token = _token(client.get("/events/new").get_data(as_text=True))
     response = client.post("/events/new", data=_form(csrf_token=token))
     assert response.status_code == 302
     event = db.session.scalar(select(Event))
     # A button posted from elsewhere (no token) is refused and changes nothing.
     assert client.post(f"/events/{event.slug}/status", data={"status": "archived"}).status_code == 400
+    fresh()
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     response = client.post(f"/events/{event.slug}/status", data={"status": "open", "csrf_token": _token(page)})
     assert response.status_code == 302
     db.session.refresh(event)
     assert event.status == "open"
-
-
-def test_unreadable_date_gets_a_french_message(client, login):
-    login("organizer")
-    page = client.post("/events/new", data=_form(start_date="21/06/2023")).get_data(as_text=True)
-    assert "N&#39;est pas une date valide." in page and count(Event) == 0
-
-
-def test_postpone_with_the_agenda(client, login):
-    login("organizer")
-    event = factories.make_event()
-    item = factories.make_agenda_item(event)
-    assert "Déplacer le programme avec les dates" in client.get(f"/events/{event.slug}/edit").get_data(as_text=True)
-    response = client.post(f"/events/{event.slug}/edit", data=_form(
-        title=event.title, slug=event.slug, start_date="2023-09-12", end_date="2023-09-12", move_agenda="y"))
-    assert response.status_code == 302
-    db.session.refresh(item)
-    assert item.day == date(2023, 9, 12)

@@ -58,7 +58,8 @@ def test_bad_sex_and_age_band(app):
 def test_save_person_normalises_and_keeps_the_name_key(app):
     person = people.save_person({"first_name": "Awa", "last_name": "Traoré", "sex": "femme", "phone": "76 12 34 56",
                                  "email": "AWA@EXAMPLE.ORG", "age_band": "40", "category": "Société civile"})
-    assert (person.phone, person.email, person.sex, person.age_band) == ("+22376123456", "awa@example.org", "F", "36-50")
+    assert (person.phone, person.email, person.sex, person.age_band) == \
+        ("+22376123456", "awa@example.org", "F", "36-50")
     assert person.category.code == "civil_society"
     assert person.name_key == "awa traore"
     people.save_person({"first_name": "Awa", "last_name": "Maïga"}, person, partial=True)

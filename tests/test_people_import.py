@@ -38,7 +38,8 @@ def test_french_excel_csv_cp1252_semicolons(app):
     event = factories.make_event()
     content = cp1252_csv([
         FRENCH_HEADERS,
-        ["Mme", "Awa", "Traoré", "F", "25-35", "Société civile", "APDF", "Présidente", "Mopti", "76 12 34 56", "AWA@EXAMPLE.ORG"],
+        ["Mme", "Awa", "Traoré", "F", "25-35", "Société civile", "APDF", "Présidente", "Mopti", "76 12 34 56",
+         "AWA@EXAMPLE.ORG"],
         ["", "", "", "", "", "", "", "", "", "", ""],
         ["M.", "Moussa", "Maïga", "H", "47", "fds", "Gendarmerie", "Commandant", "Sévaré", "0022366123456", ""],
         ["Dr", "Ousmane", "N'Diaye", "homme", "65+", "AUTORITES", "Mairie", "Maire", "Bamako", "", ""],
@@ -106,7 +107,8 @@ def test_existing_directory_persons_are_reused(app):
                                            ["Keïta", "Mariam", ""]]), "x.csv")
     assert (summary.created, summary.reused) == (1, 1)
     assert count(Person) == 2
-    assert db.session.scalar(select(Registration.person_id).join(Person).where(Person.phone == "+22376123456")) == known.id
+    reused = select(Registration.person_id).join(Person).where(Person.phone == "+22376123456")
+    assert db.session.scalar(reused) == known.id
 
 
 def test_row_errors_name_their_row_and_column_and_nothing_is_written(app):
@@ -192,26 +194,31 @@ def test_a_column_mapped_twice_is_refused(app):
 def test_cli_import_dry_run_then_for_real(app, runner, tmp_path):
     event = factories.make_event(slug="mopti-2023")
     path = tmp_path / "liste.csv"
-    path.write_bytes(cp1252_csv([FRENCH_HEADERS, ["Mme", "Awa", "Traoré", "F", "25-35", "fds", "", "", "", "76123456", ""]]))
+    path.write_bytes(cp1252_csv([FRENCH_HEADERS,
+                                 ["Mme", "Awa", "Traoré", "F", "25-35", "fds", "", "", "", "76123456", ""]]))
     result = runner.invoke(args=["participants", "import", "mopti-2023", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "1 participants would be imported" in result.output
+    assert "1 participants would be imported" in result.output and "ignored" not in result.output
     assert count(Registration) == 0
-    result = runner.invoke(args=["participants", "import", "mopti-2023", str(path)])
+    result = runner.invoke(args=["participants", "import", "mopti-2023", str(path), "--status", "invited"])
     assert result.exit_code == 0 and "1 participants imported" in result.output
     assert count(Registration) == 1 and event.registrations[0].person.last_name == "Traoré"
+    assert event.registrations[0].status == "invited"
 
 
 def test_cli_import_errors_exit_non_zero_with_row_numbers(app, runner, tmp_path):
     factories.make_event(slug="mopti-2023")
     path = tmp_path / "liste.csv"
-    path.write_bytes(cp1252_csv([["Nom", "Téléphone"], ["Traoré", "76123456"], ["Diarra", "999"]]))
+    path.write_bytes(cp1252_csv([["Nom", "Téléphone", "Signature"], ["Traoré", "76123456", ""], ["Diarra", "999", ""]]))
     result = runner.invoke(args=["participants", "import", "mopti-2023", str(path)])
     assert result.exit_code != 0
     assert "Row 3, column “Téléphone”" in result.output and "nothing imported" in result.output
     assert count(Registration) == 0
     result = runner.invoke(args=["participants", "import", "no-such-event", str(path)])
     assert result.exit_code != 0
+    path.write_bytes(cp1252_csv([["Nom", "Téléphone", "Signature"], ["Traoré", "76123456", ""]]))
+    result = runner.invoke(args=["participants", "import", "mopti-2023", str(path)])
+    assert result.exit_code == 0 and "Columns ignored: Signature" in result.output
 
 
 def _exported_event():
@@ -263,3 +270,10 @@ def test_cli_export_xlsx_with_tokens(app, runner, tmp_path):
     assert "'=HYPERLINK(\"http://evil\")" in [v for row in rows for v in row]
     bad = runner.invoke(args=["participants", "export", "export-2023", "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0
+
+
+def test_xlsx_over_the_row_limit_is_refused_not_cut(app):
+    event = factories.make_event()
+    app.config["IMPORT_MAX_ROWS"] = 20
+    rows = [["Nom"]] + [[f"Nom{i}"] if i % 3 else [None] for i in range(60)]
+    assert any("too many rows" in m for m in errors_of(event, xlsx(rows), "x.xlsx"))

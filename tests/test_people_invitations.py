@@ -6,6 +6,7 @@ import email.policy
 import io
 from datetime import time
 
+import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -15,7 +16,7 @@ from eventapp.services.mail import MailSettings
 from eventapp.services.tokens import qr_payload
 from tests import factories
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
-from tests.people_fixtures import smtp  # noqa: F401  (fixture)
+from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 BASE = "http://192.168.1.10:5000/"
 
@@ -114,14 +115,16 @@ def test_reminders_go_only_to_those_who_have_not_answered(app, smtp):
     answered = factories.make_registration(event, factories.make_person("Ali", "Touré", email="ali@example.org"),
                                            status="invited")
     invitations.answer(answered, accept=True, now=_before(event))
-    factories.make_registration(event, factories.make_person("Kadia", "Sidibé", email="k@example.org"),
-                                status="registered")
+    never_sent = factories.make_registration(event, factories.make_person("Kadia", "Sidibé", email="k@example.org"),
+                                             status="invited")
+    imported = factories.make_registration(event, factories.make_person("Ali", "Diarra"), status="registered")
+    invitations.print_letters(event, [waiting, answered, imported], base_url=BASE)
+    assert [r.id for r in invitations.not_answered(event)] == [imported.id, waiting.id]  # by name
     report = invitations.send_reminders(event, base_url=BASE, settings=MailSettings(server="127.0.0.1", port=port))
-    assert report.sent == 1
-    assert [m["To"] for m in collector.messages] == ["awa@example.org"]
+    assert (report.sent, report.no_email) == (1, 1)  # Ali Diarra has no address: a letter again
+    assert [m["To"] for m in collector.messages] == ["awa@example.org"] and never_sent.id
     assert collector.messages[0]["Subject"].startswith("Rappel")
-    assert db.session.scalar(select(Invitation.kind)) == "reminder"
-    assert [r.id for r in invitations.not_answered(event)] == [waiting.id]
+    assert db.session.scalars(select(Invitation.kind).where(Invitation.channel == "email")).all() == ["reminder"]
 
 
 def _before(event):
@@ -136,7 +139,7 @@ def test_invitation_letters_carry_a_readable_qr_code(app):
                                                                    function="Présidente", organisation="APDF"))
     ousmane = factories.make_registration(event, factories.make_person("Ousmane", "N'Diaye"))
     pdf = invitations.print_letters(event, [awa, ousmane], base_url=BASE)
-    assert page_count(pdf) == 2
+    assert page_count(pdf) == 2 and "sur 2" not in pdf_text(pdf)  # each page is a letter of its own
     assert decode_qr_codes(pdf) == [[qr_payload(awa.checkin_token)], [qr_payload(ousmane.checkin_token)]]
     text = pdf_text(pdf)
     for expected in ("Mme Awa Traoré", "Présidente", "N'Diaye", "Atelier de restitution à Mopti",
@@ -171,3 +174,29 @@ def test_html_in_names_stays_text_in_emails_and_letters(app):
     assert xss not in html and "&lt;script&gt;" in html
     pdf = invitations.print_letters(event, [reg], base_url=BASE)
     assert xss in pdf_text(pdf)  # printed literally, not interpreted as markup
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # a loopback test server
+def test_smtp_credentials_from_the_configuration(app):
+    from tests.people_fixtures import smtp_server
+
+    event = workshop()
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
+    with smtp_server(credentials=("imrap", "s3cret-pass")) as (port, collector):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        assert invitations.send_emails(event, [reg], base_url=BASE).failed == 1  # no credentials: refused
+        app.config.update(MAIL_USERNAME="imrap", MAIL_PASSWORD="s3cret-pass")
+        assert invitations.send_emails(event, [reg], base_url=BASE).sent == 1
+        assert [m["To"] for m in collector.messages] == ["awa@example.org"]
+
+
+def test_neutralised_cells_read_back_unchanged():
+    from eventapp.services.exports import neutralise
+    from eventapp.services.imports import _strip_quote
+
+    samples = ["", "Traoré", "=1+1", "+22376123456", "-", "--", "@SUM(A1)", "\tcmd", "\rx", "'=already", "'",
+               "a=b", " =x", "é=", "N'Diaye", "=HYPERLINK(\"http://evil\";\"clic\")"]
+    for text in samples + [c + rest for c in "=+-@\t\r'" for rest in ("", "x", "'", "=")]:
+        cell = neutralise(text)
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), text
+        assert _strip_quote(cell) == text or (text.startswith("'") and cell == text), text

@@ -14,7 +14,7 @@ from eventapp.extensions import db
 from eventapp.models import AuditEntry, Invitation, Person, Registration
 from tests import factories
 from tests.conftest import make_app
-from tests.people_fixtures import smtp  # noqa: F401  (fixture)
+from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 
 def future_event(**kw):

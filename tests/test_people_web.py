@@ -50,7 +50,7 @@ def test_names_holding_html_show_as_text(app, client, login):
     event = factories.make_event()
     reg = factories.make_registration(event, factories.make_person(XSS, XSS, organisation=XSS, function=XSS))
     for url in (f"/events/{event.slug}/participants", f"/events/{event.slug}/participants/{reg.id}",
-                f"/people?q=script", f"/people/{reg.person_id}", f"/r/{reg.answer_token}"):
+                "/people?q=script", f"/people/{reg.person_id}", f"/r/{reg.answer_token}"):
         page = client.get(url).get_data(as_text=True)
         assert XSS not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
@@ -123,13 +123,14 @@ def test_bulk_add_from_directory_and_from_an_earlier_event(app, client, login):
     response = client.post(f"/events/{event.slug}/participants/add",
                            data={"source_event": round_table.slug, "status": "invited"})
     assert response.status_code == 302
-    regs = {r.person_id: r.status for r in db.session.scalars(select(Registration).where(Registration.event_id == event.id))}
+    here = select(Registration).where(Registration.event_id == event.id)
+    regs = {r.person_id: r.status for r in db.session.scalars(here)}
     assert regs == {people[0].id: "registered", people[1].id: "invited", people[2].id: "invited"}
     extra = factories.make_person("Awa", "Traoré")
     page = client.get(f"/events/{event.slug}/participants/add?q=traore").get_data(as_text=True)
     assert f'value="{extra.id}"' in page
     client.post(f"/events/{event.slug}/participants/add", data={"person_ids": [str(extra.id)], "status": "invited"})
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event.id)) == 4
+    assert len(db.session.scalars(here).all()) == 4
 
 
 def test_import_page_upload_map_preview_import(app, client, login):
@@ -247,3 +248,13 @@ def test_event_actions_partial_renders(app, client, login):
         html = render_template("people/_event_actions.html", event=event)
     assert f"/events/{event.slug}/participants" in html and f"/events/{event.slug}/import" in html
     assert f"/events/{event.slug}/invitations" in html and "export" in html
+
+
+def test_event_page_links_to_people(app, client, login):
+    if "events.show" not in app.view_functions:
+        return  # the events area is not merged into this branch
+    login("organizer")
+    event = factories.make_event()
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    for path in ("participants", "import", "invitations", "export?format=xlsx"):
+        assert f"/events/{event.slug}/{path}" in page, path

@@ -229,10 +229,13 @@ def test_retired_category_still_appears_with_its_label(app):
     regs = [make_registration(event, p) for p in people]
     for r in regs:
         kf.check_in(r, event.start_date, kf.at(event.start_date, 9, 0))
+    nobody = make_registration(event, make_person("Sans", "Catégorie", sex="M"))
+    kf.check_in(nobody, event.start_date, kf.at(event.start_date, 9, 5))
     press.active = False
     db.session.commit()
     report = build_report(event)
     assert report.by_sex_category.value("Presse", "Total") == 3
+    assert report.by_sex_category.value("Sans catégorie", "Hommes") == 1
     assert report.by_sex_category.value("Presse", "Femmes") == 3
     # An unused retired category does not clutter the table.
     category("partner").active = False
@@ -248,6 +251,11 @@ def test_event_with_nobody_registered_gives_an_empty_report(app):
     for fmt in ("pdf", "xlsx"):
         data, _ = export_report(event, fmt, actor=Actor.cli())
         assert data
+    from eventapp.services.sheets import print_sheet
+
+    for kind in ("expected", "attended"):
+        text = pdf_text(print_sheet(event, event.start_date, kind=kind, blank_rows=5)[0])
+        assert "Le facilitateur" in text
 
 
 def test_event_with_nobody_checked_in(app):

@@ -43,6 +43,7 @@ def test_admin_reads_the_log_newest_first(entries, client, login):
     # newest first: the sign-in of the admin, then 22 June, then 21 June 09:00...
     assert page.index("export") < page.index("checkin.void") < page.index("login.failed") < page.index("person.update")
     assert "192.0.2.9" in page and "Maïga" in page
+    assert '<option value="gate@example.org">' in page and '<option value="login.failed">' in page
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -123,3 +124,14 @@ def test_sign_ins_failures_and_lockouts_recorded_with_address(app, client):
     assert all(e.ip == "198.51.100.4" for e in entries)
     assert entries[0].actor == "awa@example.org" and entries[0].user_id is not None
     assert "awa@example.org" in entries[-1].details
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_any_text_becomes_a_safe_cell_and_loses_nothing(text):
+    cell = safe_cell(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell == text or cell == "'" + text

@@ -59,7 +59,7 @@ def workshop(app):
                                    locality="Mopti")
     ra = factories.make_registration(a, only_a)
     rb = factories.make_registration(a, both)
-    rc = factories.make_registration(a, absent)
+    factories.make_registration(a, absent)  # registered, never came
     factories.make_registration(b, both)
     ra.notes = "Place au premier rang"
     db.session.add(Invitation(registration=ra, channel="email", status="failed",
@@ -74,10 +74,10 @@ def workshop(app):
                 recorded_at=datetime(2023, 6, 20, tzinfo=timezone.utc)),
         Consent(person=both, kind="share_funder", given=True, event_id=a.id),
     ])
-    duplicate = factories.make_person("Aissata", "Traore")
+    duplicate = factories.make_person("Aissata", "Traore", phone="+22376123456", merged_into_id=only_a.id)
     db.session.add(PersonMerge(kept_id=only_a.id, merged_id=duplicate.id, snapshot='{"phone": "+22376123456"}'))
     db.session.commit()
-    return dict(a=a, b=b, only_a=only_a, both=both, absent=absent, rb=rb)
+    return dict(a=a, b=b, only_a=only_a, both=both, absent=absent, rb=rb, duplicate=duplicate)
 
 
 def test_purge_keeps_counts_and_removes_identities(workshop):
@@ -104,6 +104,8 @@ def test_purge_keeps_counts_and_removes_identities(workshop):
     assert only_a.erased_at is not None and only_a.name_key == ""
     assert [(c.given, c.recorded_at.day) for c in only_a.consents] == [(True, 1), (False, 20)]
     assert db.session.scalar(select(PersonMerge.snapshot)) == "{}"
+    duplicate = db.session.scalar(select(Person).where(Person.merged_into_id == only_a.id))
+    assert duplicate.erased_at is not None and duplicate.phone is None and duplicate.first_name == ""
     assert all(r.notes == "" for r in a.registrations)
     assert db.session.scalar(select(Invitation.error)) == ""
     assert db.session.scalar(select(ScanLog.payload)) == ""
@@ -211,6 +213,7 @@ def test_privacy_page_export_and_erase(workshop, client, login):
     assert "Aïssata Traoré" in page and "Effacer cette personne" in page
     response = client.get(f"/admin/people/{only_a.id}/privacy/export")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     assert json.loads(response.data)["person"]["last_name"] == "Traoré"
     # Without the confirmation nothing is erased.
     response = client.post(f"/admin/people/{only_a.id}/privacy", data={})
@@ -295,8 +298,17 @@ def test_page_partials_link_admins_only(workshop, app):
         user = factories.make_user(role=role)
         with app.test_request_context():
             login_user(user)
-            event_links = render_template("privacy/_event_actions.html", event=workshop["a"])
+            event_links = render_template("trust/_event_actions.html", event=workshop["a"])
             person_links = render_template("privacy/_person_actions.html", person=workshop["only_a"])
         assert ("/admin/events/atelier-mopti/purge" in event_links) is shown
         assert (f"/admin/audit?event={workshop['a'].id}" in event_links) is shown
         assert (f"/admin/people/{workshop['only_a'].id}/privacy" in person_links) is shown
+
+
+def test_event_and_person_pages_link_to_the_privacy_pages(workshop, client, login):
+    login("admin")
+    a, only_a = workshop["a"], workshop["only_a"]
+    event_page = client.get(f"/events/{a.slug}").get_data(as_text=True)
+    assert f"/admin/events/{a.slug}/purge" in event_page and f"/admin/audit?event={a.id}" in event_page
+    person_page = client.get(f"/people/{only_a.id}").get_data(as_text=True)
+    assert f"/admin/people/{only_a.id}/privacy" in person_page

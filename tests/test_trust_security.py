@@ -273,3 +273,37 @@ def test_durations_from_the_environment_are_seconds(tmp_path, monkeypatch):
     assert app.config["SESSION_IDLE_TIMEOUT"] == timedelta(hours=1)
     assert app.config["LOGIN_FAILURE_WINDOW"] == timedelta(minutes=10)
     assert app.config["RETENTION_CHECK_INTERVAL"] == timedelta(days=1)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from eventapp.services.signin import _seconds_left  # noqa: E402
+
+
+@given(ages=st.lists(st.integers(min_value=0, max_value=899), max_size=12), limit=st.integers(1, 8))
+def test_lock_lasts_exactly_while_enough_failures_are_in_the_window(ages, limit):
+    """Locked iff at least `limit` failures are in the window; unlocked once the wait is over."""
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 6, 21, 9, tzinfo=timezone.utc)
+    window = timedelta(minutes=15)
+    times = sorted((now - timedelta(seconds=a) for a in ages), reverse=True)
+    wait = _seconds_left(times, limit, window, now)
+    assert (wait > 0) == (len(times) >= limit)
+    if wait:
+        later = now + timedelta(seconds=wait)
+        assert len([t for t in times if t > later - window]) < limit
+
+
+def test_deactivating_an_account_ends_its_open_sessions(client):
+    from flask import g
+
+    user = factories.make_user(email="awa@example.org")
+    _sign_in(client, "awa@example.org")
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    g.pop("_login_user", None)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -6,7 +6,8 @@ Plain data in (:class:`BadgeEvent`, :class:`BadgePerson`), PDF bytes out. A new 
 Speed: the header (logos, title, dates) is the same on every badge, so it is drawn once as a
 PDF form and placed on each badge; so is each category's band and each page's cut marks. The
 QR codes are encoded once (``qr.qr_matrix`` is cached) and drawn as one path each. Widths are
-measured once per string. About a thousand badges a second on a small laptop.
+measured once per string. About 1,500 badges a second on the reference machine
+(``tests/bench/test_badges_bench.py``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from eventapp.documents.fonts import CONDENSED, CONDENSED_BOLD, register_fonts
-from eventapp.documents.pages import logo
+from eventapp.documents.pages import draw_logo, logo
 from eventapp.documents.qr import draw_qr
 from eventapp.documents.textfit import LEADING, Fitted, contrast_text_colour, fit_text, parse_hex
 from eventapp.documents.words import translator
@@ -50,6 +51,14 @@ class Layout:
     cut_marks: bool = True
     mark_offset: float = 1.5 * mm  # cut marks start this far from the badges…
     mark_length: float = 4 * mm  # …and are this long
+
+    def __post_init__(self) -> None:
+        # A layout is checked when it is defined, so a wrong new entry fails at import.
+        left, bottom = self.margins
+        if left < 0 or bottom < 0:
+            raise ValueError(f"layout {self.name}: the badges do not fit the page")
+        if self.cut_marks and min(left, bottom) < self.mark_offset + self.mark_length:
+            raise ValueError(f"layout {self.name}: no room for the cut marks in the margins")
 
     @property
     def per_page(self) -> int:
@@ -328,14 +337,6 @@ def _draw_text(canvas, items: list[TextItem]) -> None:
         canvas.drawString(item.x, item.y, item.text)
 
 
-def _draw_logo(canvas, image, x: float, y: float, max_w: float, max_h: float, align: str) -> None:
-    w, h = image.getSize()
-    scale = min(max_w / w, max_h / h)
-    dw, dh = w * scale, h * scale
-    dx = x if align == "left" else x + max_w - dw
-    canvas.drawImage(image, dx, y + (max_h - dh) / 2, dw, dh, mask="auto")
-
-
 def render_badges(event: BadgeEvent, people: list[BadgePerson], layout: Layout | str | None = None,
                   progress=None) -> bytes:
     """The PDF of the badges of ``people`` on sheets of ``layout`` (its name or itself).
@@ -359,10 +360,8 @@ def render_badges(event: BadgeEvent, people: list[BadgePerson], layout: Layout |
     canvas.beginForm("header", 0, 0, d.width, d.height)
     lw, lh = d.logo_box
     logo_y = d.header_bottom + (d.header_top - d.header_bottom - lh) / 2
-    if images[0] is not None:
-        _draw_logo(canvas, images[0], d.pad, logo_y, lw, lh, "left")
-    if images[1] is not None:
-        _draw_logo(canvas, images[1], d.width - d.pad - lw, logo_y, lw, lh, "right")
+    draw_logo(canvas, event.organiser_logo, d.pad, logo_y, lw, lh, "left")
+    draw_logo(canvas, event.partner_logo, d.width - d.pad - lw, logo_y, lw, lh, "right")
     _draw_text(canvas, header_items(event, d, (images[0] is not None, images[1] is not None)))
     canvas.endForm()
 

@@ -6,6 +6,7 @@ their personal answer link, for people who have no email.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -13,7 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepInFrame, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from eventapp.documents.pages import Letterhead, render_pdf, styles
+from eventapp.documents.pages import Letterhead, LetterheadDocument, styles
 from eventapp.documents.qr import QRFlowable
 from eventapp.documents.words import translator
 
@@ -60,8 +61,8 @@ def _letter(event: LetterEvent, person: LetterRecipient, st, _) -> list:
         *([_p(person.function, st["body"])] if person.function else []),
         *([_p(person.organisation, st["body"])] if person.organisation else []),
         Spacer(1, 6 * mm),
-        Paragraph("<b>%s</b> %s" % (escape(_("Subject:")), escape(_("Invitation to %(title)s") % {"title": event.title})),
-                  st["body"]),
+        Paragraph("<b>%s</b> %s" % (escape(_("Subject:")),
+                                    escape(_("Invitation to %(title)s") % {"title": event.title})), st["body"]),
         Spacer(1, 4 * mm),
         _p(_("Dear %(name)s,") % {"name": addressee}, st["body"]),
         Spacer(1, 2 * mm),
@@ -96,6 +97,14 @@ def _letter(event: LetterEvent, person: LetterRecipient, st, _) -> list:
     return story
 
 
+class _LetterDocument(LetterheadDocument):
+    """The letterhead pages without "page X of Y": each page is a letter of its own."""
+
+    def render(self, story) -> bytes:
+        self.build(story)
+        return self.filename.getvalue()
+
+
 def invitation_letters(event: LetterEvent, recipients: list[LetterRecipient]) -> bytes:
     """The letters of ``recipients`` as one PDF, one page each (the body is shrunk to fit if needed)."""
     _ = translator(event.language)
@@ -111,4 +120,4 @@ def invitation_letters(event: LetterEvent, recipients: list[LetterRecipient]) ->
         story.append(KeepInFrame(frame_w, frame_h, _letter(event, person, st, _), mode="shrink"))
     if not story:
         story.append(_p(_("No letter to print."), st["body"]))
-    return render_pdf(letterhead, story)
+    return _LetterDocument(io.BytesIO(), letterhead).render(story)

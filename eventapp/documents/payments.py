@@ -8,12 +8,14 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-from eventapp.documents.pages import Letterhead, render_pdf, styles
+from eventapp.documents.fonts import CONDENSED, CONDENSED_BOLD
+from eventapp.documents.pages import Letterhead, LetterheadDocument, styles
+from eventapp.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, _lines
+from eventapp.documents.tables import FRAME_PADDING, paged_table
 from eventapp.documents.report_xlsx import BOLD, HEADER_FILL
 from eventapp.documents.words import translator
 
@@ -59,36 +61,42 @@ def payment_xlsx(view) -> bytes:
 
 
 def payment_pdf(view) -> bytes:
-    """The sheet to sign, landscape, with a signature column and the accountant's block."""
+    """The sheet to sign, landscape, with a signature column and the signatories' block."""
     _ = translator(view.language)
     st = styles()
     title = _("Transport and per diem")
     letterhead = Letterhead(title=view.event_title, subtitle=f"{title} · {view.period} · {view.venue}",
                             organiser=view.organiser, language=view.language, organiser_logo=view.organiser_logo,
                             partner_logo=view.partner_logo)
-    data = [[Paragraph(escape(h), st["cell_bold"]) for h in _headers(_, view.currency)]]
-    for r in view.rows:
-        data.append([str(r.number), Paragraph(escape(r.name), st["cell"]), Paragraph(escape(r.category), st["cell"]),
-                     str(r.days), money(r.rate), money(r.amount), ""])
-    data.append(["", Paragraph("<b>%s</b>" % escape(_("Total")), st["cell"]), "", str(view.total_days), "",
-                 money(view.total), ""])
+    buffer = io.BytesIO()
+    doc = LetterheadDocument(buffer, letterhead, orientation="landscape")
     widths = [12 * mm, 70 * mm, 45 * mm, 22 * mm, 30 * mm, 30 * mm, 53 * mm]
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#777777")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE8E0")),
-        ("FONT", (0, 0), (-1, 0), "DejaVuSans-Bold", 8), ("FONT", (0, 1), (-1, -1), "DejaVuSans", 9),
-        ("FONT", (0, -1), (-1, -1), "DejaVuSans-Bold", 9),
-        ("ALIGN", (3, 1), (5, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white]), ("BOTTOMPADDING", (0, 1), (-1, -1), 9),
-        ("TOPPADDING", (0, 1), (-1, -1), 9),
-    ]))
+    headers = [_lines(h, widths[i] - 8, 2, cut=True) for i, h in enumerate(_headers(_, view.currency))]  # bold is wider
+    body = [[str(r.number), _lines(r.name, widths[1], 2, cut=False), _lines(r.category, widths[2], 2, cut=True),
+             str(r.days), money(r.rate), money(r.amount), ""] for r in view.rows]
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+        ("FONT", (0, 0), (-1, 0), CONDENSED_BOLD, FONT_SIZE), ("FONT", (0, 1), (-1, -1), CONDENSED, FONT_SIZE),
+        ("LEADING", (0, 0), (-1, -1), FONT_SIZE + 1.5), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (3, 1), (5, -1), "RIGHT"),
+    ]
     status = (_("Paid on %(when)s by %(who)s") % {"when": view.paid_at, "who": view.paid_by} if view.locked
               else _("Draft: amounts may still change."))
-    story = [Paragraph(escape(title.upper()), st["h1"]), Paragraph(escape(view.event_title), st["h3"]),
-             Paragraph(escape(status), st["muted"]), Spacer(1, 3 * mm), table, Spacer(1, 8 * mm),
-             Table([[_("The coordinator"), _("The accountant")], [_("Name and signature:"), _("Name and signature:")]],
-                   colWidths=[130 * mm, 130 * mm], rowHeights=[6 * mm, 20 * mm],
-                   style=TableStyle([("FONT", (0, 0), (-1, 0), "DejaVuSans-Bold", 10),
-                                     ("FONT", (0, 1), (-1, -1), "DejaVuSans", 9), ("VALIGN", (0, 0), (-1, -1), "TOP")]))]
-    return render_pdf(letterhead, story, orientation="landscape")
+    intro = [Paragraph(escape(title.upper()), st["h1"]), Paragraph(escape(view.event_title), st["h3"]),
+             Paragraph(escape(status), st["muted"]), Spacer(1, 3 * mm)]
+    width = doc.width - 12
+    intro_h = sum(f.wrap(width, 1000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in intro)
+    available = doc.height - FRAME_PADDING
+    total = Table([["", _("Total"), "", str(view.total_days), "", money(view.total), ""]], colWidths=widths,
+                  rowHeights=[ROW_H], style=TableStyle([("GRID", (0, 0), (-1, -1), 0.5, GRID),
+                                                        ("FONT", (0, 0), (-1, -1), CONDENSED_BOLD, 9),
+                                                        ("ALIGN", (3, 0), (5, 0), "RIGHT"),
+                                                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story = intro + paged_table(headers, body, widths, row_height=ROW_H, header_height=10 * mm,
+                                page_room=available - ROW_H, first_room=available - intro_h - ROW_H, style=style)
+    story += [total, Spacer(1, 8 * mm), KeepTogether([
+        Table([[_("The coordinator"), _("The accountant")], [_("Name and signature:"), _("Name and signature:")]],
+              colWidths=[130 * mm, 130 * mm], rowHeights=[6 * mm, 20 * mm], hAlign="LEFT",
+              style=TableStyle([("FONT", (0, 0), (-1, 0), "DejaVuSans-Bold", 10),
+                                ("FONT", (0, 1), (-1, -1), "DejaVuSans", 9), ("VALIGN", (0, 0), (-1, -1), "TOP")]))])]
+    return doc.render(story)

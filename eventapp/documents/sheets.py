@@ -11,11 +11,12 @@ import io
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from eventapp.documents.fonts import BOLD, CONDENSED, CONDENSED_BOLD, register_fonts
 from eventapp.documents.pages import Letterhead, LetterheadDocument, styles
+from eventapp.documents.tables import FRAME_PADDING, paged_table
 from eventapp.documents.words import translator
 
 ROW_H = 9 * mm
@@ -81,7 +82,7 @@ def sign_in_sheet_pdf(sheet) -> bytes:
                        st["h3"]),
              Paragraph(escape(sheet.venue), st["body"])]
     intro_h = sum(f.wrap(width, 1000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in intro) + 3 * mm
-    available = doc.height - 12 - 2
+    available = doc.height - FRAME_PADDING
     header_style = [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
         ("FONT", (0, 0), (-1, 0), CONDENSED_BOLD, FONT_SIZE), ("FONT", (0, 1), (-1, -1), CONDENSED, FONT_SIZE),
@@ -90,21 +91,8 @@ def sign_in_sheet_pdf(sheet) -> bytes:
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ("ALIGN", (0, 0), (0, -1), "RIGHT"), ("ALIGN", (2, 0), (2, -1), "CENTER"),
     ]
-    story = list(intro)
-    room = available - intro_h
-    start = 0
-    while start < len(body) or start == 0:
-        per_page = max(1, int((room - HEAD_H) // ROW_H))
-        chunk = body[start:start + per_page]
-        table = Table([headers] + chunk, colWidths=widths, rowHeights=[HEAD_H] + [ROW_H] * len(chunk))
-        table.setStyle(TableStyle(header_style))
-        story.append(table)
-        start += per_page
-        if start < len(body):
-            story.append(PageBreak())
-        room = available
-        if not body:
-            break
+    story = list(intro) + paged_table(headers, body, widths, row_height=ROW_H, header_height=HEAD_H,
+                                      page_room=available, first_room=available - intro_h, style=header_style)
 
     count_line = (_("Number of participants present: %(n)d") % {"n": len(sheet.rows)} if sheet.kind == "attended"
                   else _("Number of participants present:") + " " + "_" * 12)

@@ -116,3 +116,9 @@ def export_rows(f: AuditFilter, *, actor: Actor | None = None, limit: int = 200_
 def known_actions() -> list[str]:
     """The actions present in the log, for the filter's suggestions."""
     return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def known_actors(limit: int = 300) -> list[str]:
+    """The accounts and stations present in the log, for the filter's suggestions."""
+    return list(db.session.scalars(select(AuditEntry.actor).where(AuditEntry.actor != "").distinct()
+                                   .order_by(AuditEntry.actor).limit(limit)))

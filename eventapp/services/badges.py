@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -27,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from eventapp.documents.badges import LAYOUTS, BadgeEvent, BadgePerson, UnknownLayout, render_badges
 from eventapp.documents.nameplates import Nameplate, render_nameplates
 from eventapp.extensions import db
-from eventapp.models import Category, Event, Person, Registration, utcnow
+from eventapp.models import AuditEntry, Category, Event, Person, Registration, utcnow
 from eventapp.models.registration import REGISTRATION_STATUSES
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ServiceError, ValidationError
@@ -94,9 +95,12 @@ class BadgePrint:
 
 def _int(value, field_name: str, message: str) -> int:
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         raise ValidationError({field_name: [message]}) from None
+    if not 0 < number < 2**31:  # beyond what an id column holds (PostgreSQL would refuse the query)
+        raise ValidationError({field_name: [message]})
+    return number
 
 
 def parse_print_request(event: Event, values: Mapping[str, str], registration_ids: list[str] | None = None) -> PrintRequest:
@@ -117,11 +121,11 @@ def parse_print_request(event: Event, values: Mapping[str, str], registration_id
     raw_category = (values.get("category") or "").strip()
     if raw_category:
         try:
-            category_id = int(raw_category)
-        except ValueError:
-            category_id = -1
-        if db.session.get(Category, category_id) is None:
-            errors["category"] = [_("Unknown category.")]
+            category_id = _int(raw_category, "category", _("Unknown category."))
+            if db.session.get(Category, category_id) is None:
+                raise ValidationError({"category": [_("Unknown category.")]})
+        except ValidationError as exc:
+            errors.update(exc.errors)
     discreet = {"": None, "yes": True, "no": False}.get((values.get("discreet") or "").strip())
     ids = None
     if registration_ids:
@@ -190,6 +194,33 @@ def summary(event: Event) -> Summary:
     rows = db.session.execute(select(Registration.badge_print_count).where(
         Registration.event_id == event.id, Registration.status != "cancelled")).scalars().all()
     return Summary(total=len(rows), printed=sum(1 for n in rows if n))
+
+
+@dataclass
+class PastPrint:
+    """A print as the audit log recorded it."""
+
+    at: datetime  # UTC
+    actor: str
+    count: int
+    reprints: int
+    layout: str
+
+
+def recent_prints(event: Event, limit: int = 10) -> list[PastPrint]:
+    """The event's latest badge prints (when, by whom, how many), newest first."""
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.event_id == event.id, AuditEntry.action == "badges.print")
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+    out = []
+    for entry in entries:
+        try:
+            details = json.loads(entry.details or "{}")
+        except ValueError:
+            details = {}
+        out.append(PastPrint(at=entry.at, actor=entry.actor, count=int(details.get("count", 0)),
+                             reprints=int(details.get("reprints", 0)), layout=str(details.get("layout", ""))))
+    return out
 
 
 # --- plain data for the documents ------------------------------------------------------------
@@ -461,5 +492,5 @@ def layout_choices(translate: Callable[[str], str]) -> list[tuple[str, str]]:
 
 __all__ = ["BadgePrint", "NotAllowed", "PRINTABLE_STATUSES", "PrintRequest", "ReprintNeedsConfirmation",
            "Selection", "UnknownLayout", "badge_event", "badge_person", "count_selected", "job_pdf", "job_status",
-           "layout_choices", "nameplates_pdf", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
+           "layout_choices", "nameplates_pdf", "recent_prints", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
            "select_registrations", "start_print_job", "summary"]

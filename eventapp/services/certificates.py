@@ -6,12 +6,13 @@ certificate is genuine, with the person's name and the event and nothing else.
 from __future__ import annotations
 
 import secrets
-import smtplib
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 from babel import dates as babel_dates
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.documents.words import translator
 from eventapp.extensions import db
@@ -19,7 +20,7 @@ from eventapp.models import Certificate, Event, Official, Registration, utcnow
 from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.services.mailer import Mailer, MailSettings, build_message
+from eventapp.services.mail import Attachment, Mail, MailSettings, send_messages
 
 
 @dataclass
@@ -89,13 +90,19 @@ def _signatory(event: Event, official_id) -> Official:
     return official
 
 
-def _certificate_for(event: Event, attendee: Attendee, actor: Actor | None) -> Certificate:
-    cert = db.session.scalar(select(Certificate).where(Certificate.registration_id == attendee.registration_id))
-    if cert is None:
-        cert = Certificate(code=new_code(), event_id=event.id, registration_id=attendee.registration_id,
-                           issued_by_id=actor.user_id if actor else None)
-        db.session.add(cert)
-    return cert
+def _certificates_for(event: Event, attendees: list[Attendee], actor: Actor | None) -> list[Certificate]:
+    """The certificate of each attendee: the one already issued, or a new one (same code every print)."""
+    existing = {c.registration_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.event_id == event.id))}
+    out = []
+    for a in attendees:
+        cert = existing.get(a.registration_id)
+        if cert is None:
+            cert = Certificate(code=new_code(), event_id=event.id, registration_id=a.registration_id,
+                               issued_by_id=actor.user_id if actor else None)
+            db.session.add(cert)
+        out.append(cert)
+    return out
 
 
 def certificate_batch(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
@@ -116,11 +123,15 @@ def certificate_batch(event: Event, *, official_id, base_url: str, registration_
         attendees = chosen
     if not attendees:
         raise ValidationError(_("Nobody has come yet: there is no certificate to make."))
-    items = []
-    for a in attendees:
-        cert = _certificate_for(event, a, actor)
-        items.append((a, cert))
-    db.session.flush()
+    for attempt in range(2):
+        items = list(zip(attendees, _certificates_for(event, attendees, actor), strict=True))
+        try:
+            db.session.commit()  # codes are kept before any PDF shows them
+            break
+        except IntegrityError:  # another print issued some of them at the same moment: reuse those
+            db.session.rollback()
+            if attempt:
+                raise
     organiser_logo, partner_logo = logo_bytes(event, upload_dir)
     batch = CertificateBatch(
         event_title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
@@ -179,41 +190,49 @@ class MailResult:
 
 def email_certificates(event: Event, *, official_id, base_url: str, settings: MailSettings,
                        registration_ids: list[int] | None = None, actor: Actor | None = None,
-                       upload_dir: Path | None = None) -> MailResult:
-    """Email each attendee who has an email address their certificate as a PDF."""
+                       upload_dir: Path | None = None, batch_size: int = 200) -> MailResult:
+    """Email each attendee who has an email address their certificate as a PDF.
+
+    Sent in batches (one SMTP connection each), so a large event never holds every PDF in memory.
+    """
     from eventapp.documents.certificates import certificate_pdfs
 
     _ = translator(event.language)
     batch = certificate_batch(event, official_id=official_id, base_url=base_url, registration_ids=registration_ids,
                               actor=actor, upload_dir=upload_dir)
-    result = MailResult()
+    result = MailResult(without_email=sum(1 for c in batch.certificates if not c.email))
     subject = _("Your certificate of attendance: %(event)s") % {"event": event.title}
-    try:
-        with Mailer(settings) as mailer:
-            for cert, pdf in certificate_pdfs(batch, only=lambda c: bool(c.email)):
-                body = "\n".join([
-                    _("Hello %(name)s,") % {"name": cert.name}, "",
-                    _("Please find attached your certificate of attendance of “%(event)s” (%(period)s).") % {
-                        "event": event.title, "period": batch.period},
-                    _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}, "",
-                    event.organiser])
-                message = build_message(settings, cert.email, subject, body,
-                                        [(f"{event.slug}-certificate.pdf", pdf, "application/pdf")])
-                try:
-                    outcome = mailer.send(message)
-                except smtplib.SMTPException as exc:
-                    result.failed.append(f"{cert.name}: {exc}")
-                    continue
-                if outcome == "sent":
-                    result.sent += 1
-                else:
-                    result.outbox += 1
-                row = db.session.scalar(select(Certificate).where(Certificate.code == cert.code))
-                row.emailed_at = utcnow()
-    except (OSError, smtplib.SMTPException) as exc:
-        db.session.rollback()
-        raise ValidationError(_("The mail server could not be reached: %(error)s") % {"error": exc}) from None
-    result.without_email = sum(1 for c in batch.certificates if not c.email)
+    pending: list[tuple[CertificateData, Mail]] = []
+
+    def flush():
+        outcomes = send_messages([mail for _c, mail in pending], settings)
+        emailed = []
+        for (cert, _mail), (status, error) in zip(pending, outcomes, strict=True):
+            if status == "sent":
+                result.sent += 1
+            elif status == "outbox":
+                result.outbox += 1
+            else:
+                result.failed.append(f"{cert.name} <{cert.email}>: {error}")
+                continue
+            emailed.append(cert.code)
+        if emailed:
+            db.session.execute(update(Certificate).where(Certificate.code.in_(emailed)).values(emailed_at=utcnow()))
+        pending.clear()
+
+    for cert, pdf in certificate_pdfs(batch, only=lambda c: bool(c.email)):
+        lines = [_("Hello %(name)s,") % {"name": cert.name}, "",
+                 _("Please find attached your certificate of attendance of “%(event)s” (%(period)s).") % {
+                     "event": event.title, "period": batch.period},
+                 _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}, "",
+                 event.organiser]
+        html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+        pending.append((cert, Mail(to=cert.email, subject=subject, text="\n".join(lines), html=html,
+                                   attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)])))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
     record(actor, "certificates.email", None, event_id=event.id, sent=result.sent, outbox=result.outbox,
            without_email=result.without_email, failed=len(result.failed))
     db.session.commit()

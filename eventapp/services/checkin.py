@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventapp.extensions import db
@@ -164,24 +164,42 @@ def _person_info(row, language: str) -> PersonInfo:
                       category=row.code, category_label=label or "", status=row.status)
 
 
+# The hot path runs statements built once, on Core tables: building a statement and going
+# through the ORM's bulk machinery cost more than the database's work (see tests/bench).
+_STATEMENTS: dict = {}
+
+
+def _stmt(name: str):
+    dialect = db.session.get_bind().dialect.name
+    key = (name, dialect)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _build(name, dialect)
+    return stmt
+
+
+def _build(name: str, dialect: str):
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
+    if name == "lookup":
+        return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
+                .outerjoin(Category, Category.id == Person.category_id)
+                .where(Registration.checkin_token.in_(bindparam("tokens", expanding=True))))
+    if name == "insert_checkin":
+        table = CheckIn.__table__
+        return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+    if name == "insert_scanlog":
+        table = ScanLog.__table__
+        return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+    if name == "insert_audit":
+        return insert(AuditEntry.__table__)
+    raise KeyError(name)
+
+
 def _lookup(tokens: set[str]) -> dict[str, object]:
     if not tokens:
         return {}
-    rows = db.session.execute(
-        select(*_person_columns()).join(Person, Person.id == Registration.person_id)
-        .outerjoin(Category, Category.id == Person.category_id)
-        .where(Registration.checkin_token.in_(tokens))
-    ).all()
+    rows = db.session.connection().execute(_stmt("lookup"), {"tokens": list(tokens)}).all()
     return {r.checkin_token: r for r in rows}
-
-
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    return insert(model)
 
 
 def _begin_write() -> None:
@@ -210,6 +228,11 @@ def _checkin_info(checkin_id: int) -> CheckInInfo | None:
     return CheckInInfo(id=row.id, scanned_at=_aware(row.scanned_at), recorded_at=_aware(row.recorded_at), day=row.day,
                        station=row.station or "", source=row.source, agenda_item_id=row.agenda_item_id,
                        voided=row.voided_at is not None)
+
+
+def _client_id_of(checkin_id: int) -> str | None:
+    return db.session.connection().execute(
+        select(CheckIn.__table__.c.client_id).where(CheckIn.__table__.c.id == checkin_id)).scalar()
 
 
 def _first_checkin_id(registration_id: int, day: date, agenda_item_id: int | None) -> int | None:
@@ -275,10 +298,7 @@ def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime)
                   reason=result.reason, payload=payload,
                   scanned_at=scanned_at, recorded_at=ctx.now, station_id=ctx.station_id,
                   operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id)
-    stmt = _insert(ScanLog).values(**values)
-    if scan.client_id:
-        stmt = stmt.on_conflict_do_nothing()
-    return db.session.execute(stmt.returning(ScanLog.id)).scalar() is not None
+    return db.session.connection().execute(_stmt("insert_scanlog"), values).scalar() is not None
 
 
 def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_offset: timedelta | None) -> CheckInResult:
@@ -327,12 +347,12 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
     if result == "checked_in":
         item_id = scan.agenda_item_id
         checkin_day = ctx.agenda_items[item_id] if item_id is not None else day
-        stmt = _insert(CheckIn).values(
+        new_id = db.session.connection().execute(_stmt("insert_checkin"), dict(
             event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
             scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
             operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
-        ).on_conflict_do_nothing().returning(CheckIn.id)
-        new_id = db.session.execute(stmt).scalar()
+            voided_at=None, voided_by_id=None,
+        )).scalar()
         if new_id is not None:
             info = CheckInInfo(id=new_id, scanned_at=scanned_at, recorded_at=ctx.now, day=checkin_day,
                                station="", source=scan.source, agenda_item_id=item_id)
@@ -341,15 +361,18 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
             return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, day),
                                  registration=person, checkin=info, client_id=scan.client_id,
                                  clock_skew_seconds=skew)
-        if scan.client_id and (ctx.known_client_ids is None or scan.client_id in ctx.known_client_ids):
-            replay = _replay(scan.client_id, ctx)
-            if replay is not None:
-                return replay
         info = ctx.admitted.get((row.id, checkin_day, item_id))
         if info is None or not info.station:
             first = _first_checkin_id(row.id, checkin_day, item_id)
             info = _checkin_info(first) if first else None
             ctx.admitted[(row.id, checkin_day, item_id)] = info
+        # The conflict was this very client_id (a retry) when no other check-in explains it, or
+        # when the first check-in is this scan's own.
+        maybe_retry = info is None or (ctx.known_client_ids is None and _client_id_of(info.id) == scan.client_id)
+        if scan.client_id and (maybe_retry or (ctx.known_client_ids is not None and scan.client_id in ctx.known_client_ids)):
+            replay = _replay(scan.client_id, ctx)
+            if replay is not None:
+                return replay
         result = "already_checked_in"
         answer = CheckInResult(result, _message(result, person, info, "", ctx.tz, day), registration=person,
                                checkin=info, client_id=scan.client_id, clock_skew_seconds=skew)
@@ -366,7 +389,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
 def _audit_checkin(ctx: _Context, actor: Actor | None, checkin_id: int, registration_id: int, scan: Scan) -> None:
     # One Core insert in the same transaction: the audit row commits with the check-in or not at all.
     actor = actor or Actor(label="system")
-    db.session.execute(insert(AuditEntry).values(
+    db.session.connection().execute(_stmt("insert_audit"), dict(
         at=ctx.now, user_id=actor.user_id, station_id=actor.station_id or ctx.station_id, actor=actor.label,
         ip=actor.ip, action="checkin.create", object_type="CheckIn", object_id=str(checkin_id),
         event_id=ctx.event_id, details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}',
@@ -384,6 +407,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     """Check in the holder of a scanned badge at ``event``; never raises for a bad scan.
 
     ``payload_or_token`` is what the scanner read (the QR payload, or a bare token).
+    ``station`` is a Station or a ``stations.StationRef`` (anything with ``id`` and ``name``).
     ``scanned_at`` is the device's clock (None: now). ``client_id`` makes retries idempotent.
     Raises ValidationError only for a bad ``source`` or an over-long ``client_id``.
     """
@@ -394,6 +418,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
     token = parse_payload(payload_or_token) if isinstance(payload_or_token, str) else None
     people = _lookup({token} if token else set())
+    name = _station_name(station, operator)
     _begin_write()
     try:
         answer = _process(ctx, scan, people, operator, None)
@@ -401,12 +426,16 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     except Exception:
         db.session.rollback()
         raise
-    return _with_station_name(answer, station, operator)
+    return _with_station_name(answer, name)
 
 
-def _with_station_name(answer: CheckInResult, station: Station | None, operator: Actor | None) -> CheckInResult:
+def _station_name(station: Station | None, operator: Actor | None) -> str:
+    # Read before the commit, which expires the station object (a reload is a query).
+    return station.name if station is not None else (operator.label if operator else "")
+
+
+def _with_station_name(answer: CheckInResult, name: str) -> CheckInResult:
     if answer.result == "checked_in" and answer.checkin is not None and not answer.checkin.station and not answer.replayed:
-        name = station.name if station is not None else (operator.label if operator else "")
         answer.checkin = CheckInInfo(**{**answer.checkin.__dict__, "station": name})
     return answer
 
@@ -444,6 +473,7 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
     ordered = sorted(scans, key=lambda s: (_aware(s.scanned_at) or far_future, s.index))
     answers: dict[int, CheckInResult] = {}
     ctx = _context(event, station, operator, agenda_items=bool(item_ids))
+    name = _station_name(station, operator)
     for start in range(0, len(ordered), BATCH_CHUNK):
         chunk = ordered[start:start + BATCH_CHUNK]
         tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
@@ -454,7 +484,7 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
             ctx.known_client_ids = set(db.session.scalars(select(CheckIn.client_id).where(CheckIn.client_id.in_(ids))))
             ctx.known_client_ids |= set(db.session.scalars(select(ScanLog.client_id).where(ScanLog.client_id.in_(ids))))
             for scan in chunk:
-                answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), station, operator)
+                answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
             db.session.commit()
         except Exception:
             db.session.rollback()

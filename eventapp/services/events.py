@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from eventapp.documents.badges import DEFAULT_LAYOUT, LAYOUTS
 from eventapp.extensions import db
-from eventapp.models import Event, Project, Registration
+from eventapp.models import AgendaItem, Event, Official, Project, Registration
 from eventapp.models.event import EVENT_STATUSES
 from eventapp.services import agenda, officials
 from eventapp.services.audit import Actor, record
@@ -23,6 +24,8 @@ EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_ad
                 "start_date", "end_date", "timezone", "language", "status", "description",
                 "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
 LOGO_KINDS = ("organiser_logo", "partner_logo")
+#: Slugs that name pages, not events (``/events/new``).
+RESERVED_SLUGS = frozenset({"new"})
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
@@ -99,6 +102,10 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
             errors["end_date"] = [_("The end date is before the start date.")]
         elif (end - start).days > 60:
             errors["end_date"] = [_("An event lasts at most 60 days.")]
+    layout = data.get("badge_layout")
+    if layout and layout not in LAYOUTS and not (event is not None and layout == event.badge_layout):
+        errors["badge_layout"] = [_("Unknown layout “%(name)s”. Layouts: %(names)s.",
+                                    name=layout, names=", ".join(LAYOUTS))]
     retention = data.get("retention_until")
     if isinstance(retention, date) and isinstance(end, date) and retention < end:
         errors["retention_until"] = [_("Personal data must be kept at least until the last day of the event.")]
@@ -114,6 +121,8 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
     if slug:
         if slug != slugify(slug):
             errors["slug"] = [_("Use lower-case letters, digits and hyphens only.")]
+        elif slug in RESERVED_SLUGS:
+            errors["slug"] = [_("This identifier is reserved; choose another.")]
         else:
             other = db.session.scalar(select(Event).where(Event.slug == slug))
             if other is not None and other is not event:
@@ -140,7 +149,7 @@ def unique_slug(title: str) -> str:
     """A slug from the title, with a number added when it is taken."""
     base = slugify(title)
     slug, n = base, 2
-    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+    while slug in RESERVED_SLUGS or db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -204,6 +213,49 @@ def event_form_data(event: Event) -> dict:
     data = {field: getattr(event, field) for field in EVENT_FIELDS}
     data["project"] = event.project.name if event.project else ""
     return data
+
+
+def duplicate_event(event: Event, title: str, start_date: date | None, slug: str = "", *,
+                    actor: Actor | None = None) -> Event:
+    """A new draft event like ``event`` (details, settings, agenda and officials), held from
+    ``start_date`` on; registrations, logos and attendance are not copied."""
+    data = event_form_data(event)
+    if isinstance(start_date, date):
+        shift = start_date - event.start_date
+        data["start_date"], data["end_date"] = start_date, event.end_date + shift
+    else:
+        shift = timedelta(0)
+        data["start_date"] = start_date
+    data.update(title=title or "", slug=slug or "", status="draft", retention_until=None)
+    if data["badge_layout"] not in LAYOUTS:
+        data["badge_layout"] = DEFAULT_LAYOUT  # a layout since removed
+    errors = _validate(data, None)
+    if errors:
+        raise ValidationError(errors)
+    copy = Event(slug=data["slug"] or unique_slug(data["title"]))
+    for field in EVENT_FIELDS:
+        if field != "slug":
+            setattr(copy, field, data[field].strip() if isinstance(data[field], str) else data[field])
+    copy.project = event.project
+    db.session.add(copy)
+    officials_map = {}
+    # Load the originals first, then build the copies without flushing half-made objects.
+    originals = officials.officials_in_order(event)
+    items = [(item, list(item.officials)) for item in agenda.items_in_order(event)]
+    with db.session.no_autoflush:
+        for official in originals:
+            twin = Official(**{f: getattr(official, f) for f in (*officials.OFFICIAL_FIELDS, "protocol_rank")})
+            copy.officials.append(twin)
+            officials_map[official.id] = twin
+        for item, holders in items:
+            twin = AgendaItem(**{f: getattr(item, f) for f in agenda.ITEM_FIELDS})
+            twin.day = item.day + shift
+            copy.agenda_items.append(twin)
+            twin.officials = [officials_map[o.id] for o in holders]
+    db.session.flush()
+    record(actor, "event.duplicate", copy, event_id=copy.id, source=event.slug)
+    db.session.commit()
+    return copy
 
 
 def set_status(event: Event, status: str, *, actor: Actor | None = None) -> Event:

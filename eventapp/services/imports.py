@@ -12,7 +12,6 @@ import json
 import re
 import secrets
 import time
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,12 +46,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "courriel", "adresse email", "mail"),
 }
 FIELD_LABELS = {
-    "title": _l("Title"), "first_name": _l("First name"), "last_name": _l("Last name"), "sex": _l("Sex"),
+    "title": _l("Honorific"), "first_name": _l("First name"), "last_name": _l("Last name"), "sex": _l("Sex"),
     "age_band": _l("Age band"), "category": _l("Category"), "organisation": _l("Organisation"),
     "function": _l("Function"), "locality": _l("Locality"), "phone": _l("Phone"), "email": _l("Email"),
 }
 FIELDS = tuple(HEADERS)
 REQUIRED = ("last_name",)
+IMPORT_STATUSES = ("registered", "invited")
 #: English export headers, in the contract's order.
 EXPORT_HEADERS = {"title": "title", "first_name": "first name", "last_name": "last name", "sex": "sex",
                   "age_band": "age band", "category": "category", "organisation": "organisation",
@@ -124,6 +124,11 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors and not self.issues
 
+    @property
+    def ignored_columns(self) -> list[str]:
+        """Headers of the columns no field is taken from (shown, so a wrong guess is noticed)."""
+        return [h for i, h in enumerate(self.table.headers) if h and i not in self.mapping]
+
     def messages(self) -> list[str]:
         """Every problem as a sentence naming its row and column."""
         return list(self.errors) + [str(i) for i in self.issues]
@@ -137,6 +142,7 @@ class ImportSummary:
     created: int  # new directory persons
     reused: int  # existing directory persons registered
     dry_run: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 # --- reading files -----------------------------------------------------------------------
@@ -192,22 +198,23 @@ def _read_csv(content: bytes) -> list[list[str]]:
 def _read_xlsx(content: bytes, max_rows: int) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    corrupt = ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
-    except Exception:  # openpyxl raises many kinds for a broken workbook
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
+    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, ValueError…) for a broken workbook
+        raise corrupt from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in row])
-            if len(rows) > max_rows + 50:  # enough to report "too many rows" without reading everything
+        rows, filled = [], 0
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in row]
+            rows.append(cells)
+            filled += any(cells)
+            # Past the limit (plus a header and title rows), stop reading: read_table reports it.
+            if filled > max_rows + 12:
                 break
         return rows
     except Exception:
-        raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]}) from None
+        raise corrupt from None
     finally:
         workbook.close()
 
@@ -416,13 +423,20 @@ def insert_persons(params: list[dict]) -> list[int]:
 
 
 def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dry_run: bool = False,
-               filename: str = "") -> ImportSummary:
-    """Write every row of a checked plan in one transaction, or nothing when any row is wrong."""
+               filename: str = "", status: str = "registered") -> ImportSummary:
+    """Write every row of a checked plan in one transaction, or nothing when any row is wrong.
+
+    ``status`` is given to every registration: ``registered`` (a list of confirmed people) or
+    ``invited`` (a list of people to invite, who will answer).
+    """
+    if status not in IMPORT_STATUSES:
+        raise ValidationError({"status": [_("Unknown status.")]})
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
     reused_rows = [r for r in plan.rows if r.person_id]
     new_rows = [r for r in plan.rows if not r.person_id]
-    summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run)
+    summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run,
+                            ignored_columns=plan.ignored_columns)
     if dry_run:
         return summary
     person_keys = ("honorific", "first_name", "last_name", "sex", "age_band", "category_id", "organisation",
@@ -439,11 +453,11 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
         person_ids = new_ids + [r.person_id for r in reused_rows]
         if person_ids:
             db.session.execute(Registration.__table__.insert(), [
-                {"event_id": event.id, "person_id": pid, "status": "registered", "source": "import",
+                {"event_id": event.id, "person_id": pid, "status": status, "source": "import",
                  "checkin_token": new_checkin_token(), "answer_token": new_answer_token(), "notes": ""}
                 for pid in person_ids])
         record(actor, "registration.import", event, event_id=event.id, filename=filename, rows=summary.rows,
-               created=summary.created, reused=summary.reused)
+               created=summary.created, reused=summary.reused, status=status)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -452,13 +466,13 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
 
 
 def import_file(event: Event, content: bytes, filename: str, *, mapping: dict[int, str] | None = None,
-                actor: Actor | None = None, dry_run: bool = False) -> ImportSummary:
+                actor: Actor | None = None, dry_run: bool = False, status: str = "registered") -> ImportSummary:
     """Read, check and import a file in one go (the CLI); raises ValidationError listing every problem."""
     table = read_table(content, filename)
     plan = prepare_import(event, table, mapping)
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
-    return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename)
+    return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename, status=status)
 
 
 __all__ = ["EXPORT_HEADERS", "FIELDS", "FIELD_LABELS", "HEADERS", "ImportPlan", "ImportSummary", "PreparedRow",

@@ -149,7 +149,7 @@ def send_emails(event: Event, registrations: list[Registration], *, kind: str = 
         targets.append(registration)
     mails = [_build_mail(event, r, kind, base_url) for r in targets]
     results = send_messages(mails, settings)
-    for registration, (status, error) in zip(targets, results):
+    for registration, (status, error) in zip(targets, results, strict=True):
         setattr(report, status, getattr(report, status) + 1)
         db.session.add(Invitation(registration=registration, channel="email", kind=kind, sent_at=utcnow(),
                                   sent_by_id=actor.user_id if actor else None, status=status, error=error[:2000]))
@@ -167,11 +167,12 @@ def history(event: Event, limit: int = 100) -> list[Invitation]:
 
 
 def not_answered(event: Event) -> list[Registration]:
-    """Invited people who have not answered yet."""
+    """People sent an invitation (email or letter) who have not answered yet."""
+    invited = select(Invitation.registration_id).where(Invitation.kind == "invitation")
     return list(db.session.scalars(
         select(Registration).join(Registration.person)
-        .where(Registration.event_id == event.id, Registration.status == "invited",
-               Registration.responded_at.is_(None))
+        .where(Registration.event_id == event.id, Registration.status.in_(("invited", "registered")),
+               Registration.responded_at.is_(None), Registration.id.in_(invited))
         .order_by(Person.last_name, Person.first_name)))
 
 

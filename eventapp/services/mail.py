@@ -49,14 +49,24 @@ class InlineImage:
 
 
 @dataclass
+class Attachment:
+    """A file attached to a message (e.g. a certificate as PDF)."""
+
+    filename: str
+    data: bytes
+    mimetype: str = "application/pdf"
+
+
+@dataclass
 class Mail:
-    """One message: both a text and an HTML part, and inline images."""
+    """One message: both a text and an HTML part, inline images, and attached files."""
 
     to: str
     subject: str
     text: str
     html: str
     images: list[InlineImage] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -74,6 +84,9 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         for image in mail.images:
             html_part.add_related(image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>",
                                   disposition="inline", filename=f"{image.cid.split('@')[0]}.{image.subtype}")
+    for attachment in mail.attachments:
+        maintype, subtype = attachment.mimetype.split("/", 1)
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
 
 

@@ -110,12 +110,11 @@ def parse_age_band(value, bands=None) -> str | None:
         if float(value).is_integer() and 0 <= value < 130:
             return age_band_of(int(value), bands)
         raise ValueError(value)
-    text = fold(str(value)).replace(" ", "") if str(value).strip() else ""
     raw = str(value).strip().lower().replace("–", "-").replace("—", "-")
     if not raw:
         return None
-    for code, low, high in bands:
-        if raw.replace(" ", "") == code.lower() or text == fold(code).replace(" ", ""):
+    for code, _low, _high in bands:
+        if raw.replace(" ", "") == code.lower().replace("–", "-"):
             return code
     m = _BAND.match(raw)
     if m:

@@ -69,6 +69,11 @@ def _blank(persons: list[Person], now: datetime) -> None:
         _bulk_update(update(AuditEntry).where(AuditEntry.object_type == "Person",
                                               AuditEntry.object_id.in_([str(i) for i in chunk]))
                      .values(details=""))
+        # Duplicates merged into these people are the same humans, hidden: erase them too.
+        duplicates = list(db.session.scalars(select(Person).where(
+            Person.merged_into_id.in_(chunk), Person.erased_at.is_(None))))
+        if duplicates:
+            _blank(duplicates, now)
 
 
 def _blank_registrations(registration_ids: list[int]) -> None:
@@ -136,12 +141,12 @@ def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False
     """
     today = today or date.today()
     _lock(event)
-    if not force:
+    if not force and (event.retention_until is None or event.retention_until >= today):
+        db.session.rollback()  # let go of the lock
         if event.retention_until is None:
             raise ValidationError(_("This event has no retention date; purge it only on purpose (force)."))
-        if event.retention_until >= today:
-            raise ValidationError(_("The data of this event is kept until %(day)s; purge it only on purpose (force).",
-                                    day=event.retention_until.isoformat()))
+        raise ValidationError(_("The data of this event is kept until %(day)s; purge it only on purpose (force).",
+                                day=event.retention_until.isoformat()))
     now = utcnow()
     registrations = list(db.session.scalars(
         select(Registration).where(Registration.event_id == event.id).options(selectinload(Registration.person))))

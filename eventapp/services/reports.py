@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from eventapp.documents.words import translator
 from eventapp.extensions import db
+from eventapp.labels import label_in
 from eventapp.models import Category, Consent, Event, utcnow
 from eventapp.models.person import CONSENT_KINDS
 from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
@@ -260,7 +261,7 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     for kind in CONSENT_KINDS:
         given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
         withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
-        consent_rows.append((_(CONSENT_LABELS[kind]), [mask(given), mask(withdrawn), mask(len(came) - given - withdrawn)]))
+        consent_rows.append((label_in(language, "consent", kind), [mask(given), mask(withdrawn), mask(len(came) - given - withdrawn)]))
     consent_table = CountTable("consents", _("Consents of the attendees"), _("Consent"),
                                [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
 
@@ -280,11 +281,11 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
                          period=period_text(event, language), language=language, timezone=event.timezone,
                          organiser_logo=organiser_logo, partner_logo=partner_logo)
     agenda = [AgendaLine(day=day_label(i.day, language), time=f"{i.start_time:%H:%M}–{i.end_time:%H:%M}", title=i.title,
-                         kind=_(AGENDA_LABELS.get(i.kind, i.kind)),
+                         kind=label_in(language, "agenda_kind", i.kind),
                          officials=", ".join(o.display_name for o in i.officials))
               for i in event.agenda_items]
     officials = [OfficialLine(name=o.display_name, function=o.function, institution=o.institution,
-                              role=_(OFFICIAL_ROLE_LABELS.get(o.role, o.role))) for o in event.officials]
+                              role=label_in(language, "official_role", o.role)) for o in event.officials]
     category_chart = [(label, [v if isinstance(v, int) else 0 for v in values[:3]])
                       for label, values in by_cat.rows[:-1] if values[3] != 0]
     generated = babel_dates.format_datetime(local_time(utcnow(), event.timezone), format="medium", locale=language)
@@ -295,14 +296,6 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
         category_chart=category_chart, sex_labels=by_cat.columns[:3], attended=len(came),
         registered=len(registered),
     )
-
-
-# English words of the codes (msgids, translated with the event's language by ``_``).
-CONSENT_LABELS = {"photos": "Photos", "recordings": "Recordings", "share_funder": "Sharing with the funder"}
-AGENDA_LABELS = {"opening": "Opening ceremony", "speech": "Speech", "presentation": "Presentation",
-                 "debate": "Debate or plenary", "working_group": "Working group", "break": "Break", "closing": "Closing"}
-OFFICIAL_ROLE_LABELS = {"presides": "Presides", "opening_speech": "Opening speech", "speaker": "Speaker",
-                        "moderator": "Moderator", "rapporteur": "Rapporteur", "guest_of_honour": "Guest of honour"}
 
 
 def export_report(event: Event, fmt: str, *, actor: Actor | None, external: bool = False,

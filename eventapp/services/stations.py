@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from eventapp.extensions import db
 from eventapp.models import Event, Station
@@ -75,18 +75,34 @@ def revoke_station(station: Station, *, actor: Actor | None = None) -> Station:
     return station
 
 
-def authenticate(token: str | None) -> Station | None:
-    """The active station of a bearer token, or None (unknown or revoked: refused at once)."""
+@dataclass(frozen=True)
+class StationRef:
+    """An authenticated station, as a request needs it (read in one cheap query)."""
+
+    id: int
+    event_id: int
+    name: str
+
+
+_BY_HASH = (select(Station.id, Station.event_id, Station.name, Station.revoked_at, Station.last_seen_at)
+            .where(Station.token_hash == bindparam("h")))
+
+
+def authenticate(token: str | None) -> StationRef | None:
+    """The active station of a bearer token, or None (unknown or revoked: refused at once).
+
+    Looked up on every request, never cached: a revoked station is refused from the next request.
+    """
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    station = db.session.scalar(select(Station).where(Station.token_hash == hash_token(token)))
-    if station is None or station.revoked_at is not None:
+    row = db.session.connection().execute(_BY_HASH, {"h": hash_token(token)}).first()
+    if row is None or row.revoked_at is not None:
         return None
     now = datetime.now(timezone.utc)
-    if station.last_seen_at is None or now - station.last_seen_at > _SEEN_EVERY:
-        db.session.execute(update(Station).where(Station.id == station.id).values(last_seen_at=now))
+    if row.last_seen_at is None or now - row.last_seen_at > _SEEN_EVERY:
+        db.session.execute(update(Station).where(Station.id == row.id).values(last_seen_at=now))
         db.session.commit()
-    return station
+    return StationRef(row.id, row.event_id, row.name)
 
 
 def active_station(station_id: int | None) -> Station | None:

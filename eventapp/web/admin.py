@@ -1,7 +1,7 @@
 """Administration: staff accounts (admins only)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -68,12 +68,15 @@ def user_edit(user_id: int):
     user = user_service.get_user(user_id)
     if user is None:
         abort(404)
-    form = UserForm(obj=user, events=event_service.list_events(include_archived=True))
+    # Filled from the account only when shown: a post is read from what it sends, nothing else.
+    form = UserForm(obj=user if request.method == "GET" else None,
+                    events=event_service.list_events(include_archived=True))
     if not form.is_submitted():
         form.event_ids.data = [e.id for e in user.events]
     if form.validate_on_submit():
         try:
-            user_service.update_user(user, role=form.role.data, name=form.name.data or "",
+            # A post without a role (not from this form) is refused rather than read as "no change".
+            user_service.update_user(user, role=form.role.data or "", name=form.name.data or "",
                                      active=form.active.data, password=form.password.data or None,
                                      event_ids=form.event_ids.data or [], actor=actor(),
                                      min_length=current_app.config["PASSWORD_MIN_LENGTH"],

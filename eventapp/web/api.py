@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.extensions import csrf
+from eventapp.extensions import csrf, limiter
 from eventapp.i18n import current_language
 from eventapp.labels import label
 from eventapp.models import Event, Station
@@ -29,6 +29,7 @@ from eventapp.services.errors import NotFound, ServiceError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
+limiter.exempt(bp)  # doors scan fast; stations and users are authenticated on every request
 
 #: Roles whose session may use the door API.
 DOOR_ROLES = ("door", "organizer")
@@ -58,7 +59,7 @@ class DoorAuth:
 
     event: Event
     actor: Actor
-    station: Station | None
+    station: station_service.StationRef | None
 
 
 def _bearer() -> str | None:
@@ -156,11 +157,11 @@ def _scan_from(data: dict, default_source: str) -> checkin_service.Scan:
                                 agenda_item_id=_int_or_none(data.get("agenda_item_id"), "agenda_item_id"))
 
 
-def result_json(answer: checkin_service.CheckInResult, event: Event) -> dict:
-    """A check-in answer as the door page and API clients read it."""
+def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> dict:
+    """A check-in answer as the door page and API clients read it (times in the event's zone)."""
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(event.timezone or "Africa/Bamako")
+    tz = ZoneInfo(timezone_name or "Africa/Bamako")
     reg = answer.registration
     c = answer.checkin
     return {
@@ -191,10 +192,11 @@ def checkin(slug: str):
     """Check in one scan: 200 with the result, whatever the badge (see README)."""
     auth = door_auth(slug)
     scan = _scan_from(_body(), "qr")
+    tz = auth.event.timezone  # read now: the service's commit expires the event
     answer = checkin_service.check_in(auth.event, scan.payload, scanned_at=scan.scanned_at, client_id=scan.client_id,
                                       station=auth.station, operator=auth.actor, source=scan.source,
                                       agenda_item=scan.agenda_item_id)
-    return jsonify(result_json(answer, auth.event))
+    return jsonify(result_json(answer, tz))
 
 
 @bp.route("/events/<slug>/checkins/batch", methods=["POST"])
@@ -216,11 +218,12 @@ def checkin_batch(slug: str):
         except ApiError as exc:
             errors[i] = {"result": "error", "error": exc.message, "reason": exc.extra.get("reason"),
                          "client_id": item.get("client_id") if isinstance(item, dict) else None}
+    tz = auth.event.timezone
     answers = checkin_service.check_in_batch(auth.event, [s for _i, s in scans], station=auth.station,
                                              operator=auth.actor, sent_at=_time(data.get("sent_at"), "sent_at"))
     results: list = [None] * len(raw)
     for (i, _scan), answer in zip(scans, answers):
-        results[i] = result_json(answer, auth.event)
+        results[i] = result_json(answer, tz)
     for i, err in errors.items():
         results[i] = err
     summary = {k: sum(1 for r in results if r["result"] == k)
@@ -265,11 +268,12 @@ def walk_in(slug: str):
     """Register a walk-in and check them in: 200 with the result, 400 with field errors."""
     auth = door_auth(slug)
     data = _body()
+    tz = auth.event.timezone
     fields = {k: _text(data.get(k), k, 300) for k in ("first_name", "last_name", "sex", "category", "organisation", "phone")}
     answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
                                   client_id=_text(data.get("client_id"), "client_id", 64) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))
-    return jsonify(result_json(answer, auth.event))
+    return jsonify(result_json(answer, tz))
 
 
 @bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])

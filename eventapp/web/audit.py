@@ -53,7 +53,7 @@ def log():
     result = audit_log.search(flt, page=page, per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/log.html", form=form, result=result, args=args,
-                           actions=audit_log.known_actions())
+                           actions=audit_log.known_actions(), actors=audit_log.known_actors())
 
 
 @bp.route("/export.csv")

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField
+from wtforms import BooleanField, SelectField
 
 from eventapp.i18n import current_language
 from eventapp.labels import choices
@@ -24,6 +24,12 @@ from eventapp.services import badges as badge_service
 from eventapp.services.categories import list_categories
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3 takes (value, label) pairs
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
 
 bp = Blueprint("badges", __name__)
 
@@ -105,6 +111,7 @@ def _page(event, form=None, settings=None, status=200):
     return render_template(
         "badges/index.html", event=event, form=form or _print_form(event),
         settings=settings or _settings_form(event), summary=badge_service.summary(event),
+        prints=badge_service.recent_prints(event),
     ), status
 
 
@@ -140,9 +147,10 @@ def print_badges(slug: str):
     event = event_or_404(slug)
     door = current_user.role == "door"
     if request.method == "GET" and "registration_id" not in request.args:
-        if door:
-            # The print form is the organizer's; door staff print a walk-in's badge from their page.
-            return redirect(url_for("door.scan", slug=event.slug))
+        if door:  # door staff print one walk-in's badge, from the door page
+            flash(_("Door staff print the badge of a walk-in from the door page."), "info")
+            return redirect(url_for("door.scan", slug=event.slug) if "door.scan" in current_app.view_functions
+                            else url_for("main.index"))
         return _page(event)
     if request.method == "GET":
         values, ids = request.args, request.args.getlist("registration_id")
@@ -151,11 +159,11 @@ def print_badges(slug: str):
     else:
         values, ids = request.form, request.form.getlist("registration_ids")
     if door:
-        chosen = [i for i in ids if i.strip()]
-        if not chosen:
-            abort(400)  # nothing to print: a bad request, as it is for organizers
-        if len(chosen) > 1:
-            abort(403)  # door staff print one walk-in's badge, never a batch
+        wanted = len([i for i in ids if i.strip()])
+        if wanted == 0:
+            abort(400)  # which walk-in?
+        if wanted > 1:
+            abort(403)  # door staff print one walk-in's badge at a time
     form = _print_form(event, request.form) if request.method == "POST" and not door else None
     try:
         req = badge_service.parse_print_request(event, values, ids)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -24,6 +25,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from eventapp.labels import choices
 from eventapp.models.event import AGENDA_KINDS, OFFICIAL_ROLES
+from eventapp.services import badges as badge_service
 
 try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -67,7 +69,7 @@ class EventForm(FlaskForm):
     description = TextAreaField(_l("Description"))
     organiser_logo = FileField(_l("Organiser's logo (PNG or JPEG)"))
     partner_logo = FileField(_l("Partner's logo (PNG or JPEG)"))
-    badge_layout = StringField(_l("Badge layout"), default="a4-8", validators=[Length(max=40)])
+    badge_layout = SelectField(_l("Badge layout"), default="a4-8", validate_choice=False)
     discreet_badges = BooleanField(_l("Discreet badges (first name only)"))
     sheet_show_phone = BooleanField(_l("Show phone numbers on sign-in sheets"))
     retention_until = DateField(_l("Keep personal data until"), validators=[Optional()])
@@ -77,6 +79,7 @@ class EventForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.timezone.choices = _timezones()
         self.status.choices = select_choices(choices("event_status"))
+        self.badge_layout.choices = select_choices(badge_service.layout_choices(gettext))
 
     def data_for_service(self) -> dict:
         """The fields as ``services.events.save_event`` takes them."""
@@ -150,3 +153,11 @@ class OfficialForm(FlaskForm):
                 "last_name": self.last_name.data or "", "function": self.function.data or "",
                 "institution": self.institution.data or "", "role": self.role.data,
                 "protocol_rank": self.protocol_rank.data, "agenda_item_ids": self.agenda_item_ids.data or []}
+
+
+class DuplicateForm(FlaskForm):
+    """Make a new event from an existing one."""
+
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    slug = StringField(_l("Identifier in addresses"), validators=[Length(max=80)])
+    start_date = DateField(_l("First day"), validators=[Optional()])

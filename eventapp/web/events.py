@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from eventapp.labels import label
 from eventapp.security import roles_required
@@ -15,10 +15,11 @@ from eventapp.services import events as event_service
 from eventapp.services import officials as official_service
 from eventapp.services.errors import ValidationError
 from eventapp.services.programme import make_programme
-from eventapp.web.event_forms import AgendaItemForm, EventForm, OfficialForm
+from eventapp.web.event_forms import AgendaItemForm, DuplicateForm, EventForm, OfficialForm
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+
 
 def upload_dir() -> Path:
     """Where logos are kept: ``instance/uploads``."""
@@ -47,7 +48,7 @@ def create():
 
 
 @bp.route("/<slug>")
-@login_required
+@roles_required("organizer", "coordinator", "door")
 def show(slug: str):
     """The event page: key facts, programme with who holds each part, officials, actions."""
     event = event_or_404(slug)
@@ -77,6 +78,26 @@ def edit(slug: str):
     return render_template("events/form.html", form=form, event=event, projects=event_service.project_names())
 
 
+@bp.route("/<slug>/duplicate", methods=["GET", "POST"])
+@roles_required("organizer")
+def duplicate(slug: str):
+    """A new event with the same details, agenda and officials, on other dates."""
+    event = event_or_404(slug)
+    form = DuplicateForm()
+    if request.method == "GET":
+        form.title.data = event.title
+    if form.validate_on_submit():
+        try:
+            copy = event_service.duplicate_event(event, form.title.data or "", form.start_date.data,
+                                                 (form.slug.data or "").strip().lower(), actor=actor())
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            flash(_("The event is copied: check its details and dates."), "success")
+            return redirect(url_for("events.edit", slug=copy.slug))
+    return render_template("events/duplicate.html", form=form, event=event)
+
+
 @bp.route("/<slug>/status", methods=["POST"])
 @roles_required("organizer")
 def change_status(slug: str):
@@ -94,7 +115,7 @@ def change_status(slug: str):
 
 
 @bp.route("/<slug>/logo/<kind>")
-@login_required
+@roles_required("organizer", "coordinator", "door")
 def logo(slug: str, kind: str):
     """One of the event's logos (for signed-in users only)."""
     event = event_or_404(slug)

@@ -41,7 +41,7 @@ def _uploads() -> Path:
 class PersonForm(FlaskForm):
     """A person's details; the service checks and normalises them."""
 
-    honorific = StringField(_l("Title"))
+    honorific = StringField(_l("Honorific"))
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
@@ -267,7 +267,9 @@ def import_preview(slug: str, upload_id: str):
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
     plan = imports.prepare_import(event, table, mapping)
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
-        summary = imports.run_import(event, plan, actor=actor(), filename=filename)
+        status = request.form.get("status", "registered")
+        summary = imports.run_import(event, plan, actor=actor(), filename=filename,
+                                     status=status if status in imports.IMPORT_STATUSES else "registered")
         imports.delete_upload(upload_id, _uploads())
         flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
                 rows=summary.rows, created=summary.created, reused=summary.reused), "success")

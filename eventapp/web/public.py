@@ -34,7 +34,7 @@ def qr_data_uri(registration) -> str:
 class DetailsForm(FlaskForm):
     """The details a person may correct on their answer page."""
 
-    honorific = StringField(_l("Title"))
+    honorific = StringField(_l("Honorific"))
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     phone = StringField(_l("Phone"))
@@ -120,10 +120,12 @@ def register(slug: str):
             status = 422
         else:
             return render_template("public/confirmation.html", event=event, registration=registration,
-                                   qr=qr_data_uri(registration), dates=invitations.event_dates(event, current_language()),
+                                   qr=qr_data_uri(registration),
+                                   dates=invitations.event_dates(event, current_language()),
                                    venue=invitations.venue_text(event),
                                    link=invitations.answer_url(_base_url(), registration))
     elif request.method == "POST" and closed:
         status = 409
     return render_template("public/register.html", event=event, form=form, closed=closed,
-                           dates=invitations.event_dates(event, current_language()), venue=invitations.venue_text(event)), status
+                           dates=invitations.event_dates(event, current_language()),
+                           venue=invitations.venue_text(event)), status

@@ -20,7 +20,7 @@ from eventapp.services import reach as reach_service
 from eventapp.services import reports as report_service
 from eventapp.services import sheets as sheet_service
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.services.mailer import MailSettings
+from eventapp.services.mail import MailSettings
 from eventapp.web.helpers import actor, event_or_404
 
 bp = Blueprint("reports", __name__)

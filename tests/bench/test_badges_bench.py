@@ -5,6 +5,7 @@ badges do not scan back, never by the clock. Aim: 1,000 badges in under 1.5 s, P
 """
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 
@@ -58,7 +59,9 @@ def _timed(fn):
 
 def test_thousand_badges():
     payloads = [qr_payload(new_checkin_token()) for _ in range(N)]
-    print(f"\n--- badges benchmark: {N} badges; QR encoder in use: {qr.encoder_name()} ---")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n--- badges benchmark: {N} badges; QR encoder in use: {qr.encoder_name()}; "
+          f"machine load {load} on {os.cpu_count()} cores (figures grow with it) ---")
     print("bare QR encoding of the same payloads:")
     for name, encode in _encoders().items():
         seconds, _ = _timed(lambda: [encode(p) for p in payloads])

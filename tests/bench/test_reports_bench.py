@@ -69,5 +69,18 @@ def test_reports_bench(app):
     sheet, _ = _timed("sign-in sheet, expected (day 1)", lambda: print_sheet(event, "2023-06-21", actor=Actor.cli()))
     record, _ = _timed("sign-in sheet, attended (day 1)",
                        lambda: print_sheet(event, "2023-06-21", kind="attended", actor=Actor.cli()))
+    from eventapp.services.certificates import attendees_who_came, print_certificates
+    from tests.factories import make_official
+
+    official = make_official(event, "SOGOBA", function="Secrétaire général")
+    ids = [a.registration_id for a in attendees_who_came(event)[:500]]
+    certs = _timed("certificates, 500 people (one PDF)",
+                   lambda: print_certificates(event, official_id=official.id, base_url="http://localhost:5000/",
+                                              registration_ids=ids, actor=Actor.cli())[0])
+    from eventapp.services.payments import export_payments
+
+    _timed("payment sheet XLSX (all)", lambda: export_payments(event, "xlsx", actor=Actor.cli()))
+    _timed("payment sheet PDF (all)", lambda: export_payments(event, "pdf", actor=Actor.cli()))
+    print(f"  certificates PDF {len(certs) // 1024} KiB")
     print(f"  sheet pages: {page_count(sheet)} ({len(sheet) // 1024} KiB), record pages: {page_count(record)}, "
           f"report PDF {len(pdf) // 1024} KiB, XLSX {len(xlsx) // 1024} KiB")
