@@ -18,7 +18,7 @@ from flask_login import current_user
 from eventapp.extensions import csrf, limiter
 from eventapp.i18n import current_language
 from eventapp.labels import label
-from eventapp.models import Event, Station
+from eventapp.models import Event
 from eventapp.security import can_access_event
 from eventapp.services import checkin as checkin_service
 from eventapp.services import door as door_service
