@@ -4,11 +4,11 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-import socket
 import threading
 from contextlib import contextmanager
 
 import pytest
+from tests.netutil import free_port
 
 
 def cp1252_csv(rows: list[list[str]], delimiter: str = ";") -> bytes:
@@ -36,12 +36,6 @@ def xlsx(rows: list[list], title_row: str | None = None) -> bytes:
     workbook.save(buffer)
     return buffer.getvalue()
 
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Collector:

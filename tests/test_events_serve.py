@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from eventapp.server import ensure_certificate
+from tests.netutil import free_port
 
 
 def test_certificate_made_once_and_reused(tmp_path):
@@ -24,16 +24,11 @@ def test_certificate_made_once_and_reused(tmp_path):
     assert again == cert and again.read_bytes() == first
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.slow
 def test_https_server_serves_the_login_page(tmp_path):
     instance = tmp_path / "instance"
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, EVENTAPP_INSTANCE_PATH=str(instance),
                EVENTAPP_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
     eventapp = Path(sys.executable).parent / "eventapp"

@@ -96,7 +96,7 @@ def test_without_smtp_messages_go_to_the_outbox(app):
 
 
 def test_an_unreachable_server_is_recorded_as_failed(app):
-    from tests.people_fixtures import free_port
+    from tests.netutil import free_port
 
     event = workshop()
     reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import zipfile
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -20,6 +19,7 @@ from eventapp.services.mail import MailSettings
 from tests import reports_fixtures as kf
 from tests.factories import make_event, make_official
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
+from tests.netutil import free_port
 
 BASE = "http://192.168.1.10:5000/"
 
@@ -96,11 +96,6 @@ def test_one_pdf_per_person_in_a_zip_and_codes_are_stable(event_with_official):
     assert before == after  # printed again, same certificate
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Inbox:
     def __init__(self):
@@ -116,7 +111,7 @@ def test_emailed_through_a_real_smtp_server(event_with_official):
     regs[0].person.email = None  # one attendee has no email
     db.session.commit()
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -148,7 +143,7 @@ def test_without_a_mail_server_messages_go_to_the_outbox(event_with_official, tm
 
 def test_unreachable_mail_server_is_reported_per_person(event_with_official):
     event, regs, official = event_with_official
-    settings = MailSettings(server="127.0.0.1", port=_free_port(), timeout=2)
+    settings = MailSettings(server="127.0.0.1", port=free_port(), timeout=2)
     result = email_certificates(event, official_id=official.id, base_url=BASE, settings=settings,
                                 registration_ids=[regs[3].id, regs[4].id])
     assert result.sent == 0 and len(result.failed) == 2

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -12,14 +11,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.netutil import free_port
 
 BIN = Path(sys.executable).parent / "eventapp"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -39,7 +34,7 @@ def test_serve_https_secure_cookies_and_retention_check(tmp_path):
         "                         end_date=date(2020, 1, 8), retention_until=date(2021, 1, 1)))\n"
         "    db.session.commit()\n")
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(BIN), "serve", "--https", "--port", str(port), "--threads", "2"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
