@@ -58,8 +58,12 @@ class SignInSheet:
 
 
 def parse_day(event: Event, value) -> date:
-    """A day of the event from a date or 'YYYY-MM-DD'; a clear error otherwise."""
-    _ = translator(event.language)
+    """A day of the event from a date or 'YYYY-MM-DD'; a clear error otherwise.
+
+    The error speaks the user's language (the interface's, or the system's on the command
+    line), not the event's: it is for whoever asked, not for the printed sheet.
+    """
+    from flask_babel import gettext as _
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
