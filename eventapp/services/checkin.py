@@ -190,6 +190,18 @@ def _build(name: str, dialect: str):
     if name == "insert_scanlog":
         table = ScanLog.__table__
         return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+    if name in ("first_checkin_day", "first_checkin_item"):
+        query = (select(CheckIn.id, CheckIn.scanned_at, CheckIn.recorded_at, CheckIn.day, CheckIn.source,
+                        CheckIn.agenda_item_id, CheckIn.voided_at, CheckIn.client_id,
+                        _station_label_query().label("station"))
+                 .outerjoin(Station, Station.id == CheckIn.station_id)
+                 .outerjoin(User, User.id == CheckIn.operator_id)
+                 .where(CheckIn.registration_id == bindparam("registration_id"), CheckIn.voided_at.is_(None)))
+        if name == "first_checkin_day":
+            query = query.where(CheckIn.day == bindparam("day"), CheckIn.agenda_item_id.is_(None))
+        else:
+            query = query.where(CheckIn.agenda_item_id == bindparam("agenda_item_id"))
+        return query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1)
     if name == "insert_audit":
         return insert(AuditEntry.__table__)
     raise KeyError(name)
@@ -230,18 +242,22 @@ def _checkin_info(checkin_id: int) -> CheckInInfo | None:
                        voided=row.voided_at is not None)
 
 
+def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
+    """The first admitted check-in of that day (or agenda item) and its client_id, in one statement."""
+    row = db.session.connection().execute(
+        _stmt("first_checkin_item" if agenda_item_id is not None else "first_checkin_day"),
+        {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id},
+    ).first()
+    if row is None:
+        return None, None
+    return (CheckInInfo(id=row.id, scanned_at=_aware(row.scanned_at), recorded_at=_aware(row.recorded_at), day=row.day,
+                        station=row.station or "", source=row.source, agenda_item_id=row.agenda_item_id,
+                        voided=row.voided_at is not None), row.client_id)
+
+
 def _client_id_of(checkin_id: int) -> str | None:
     return db.session.connection().execute(
         select(CheckIn.__table__.c.client_id).where(CheckIn.__table__.c.id == checkin_id)).scalar()
-
-
-def _first_checkin_id(registration_id: int, day: date, agenda_item_id: int | None) -> int | None:
-    query = select(CheckIn.id).where(CheckIn.registration_id == registration_id, CheckIn.voided_at.is_(None))
-    if agenda_item_id is None:
-        query = query.where(CheckIn.day == day, CheckIn.agenda_item_id.is_(None))
-    else:
-        query = query.where(CheckIn.agenda_item_id == agenda_item_id)
-    return db.session.scalar(query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1))
 
 
 def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, reason: str, tz: ZoneInfo,
@@ -362,13 +378,15 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
                                  registration=person, checkin=info, client_id=scan.client_id,
                                  clock_skew_seconds=skew)
         info = ctx.admitted.get((row.id, checkin_day, item_id))
+        first_client_id = None
         if info is None or not info.station:
-            first = _first_checkin_id(row.id, checkin_day, item_id)
-            info = _checkin_info(first) if first else None
+            info, first_client_id = _first_checkin(row.id, checkin_day, item_id)
             ctx.admitted[(row.id, checkin_day, item_id)] = info
+        elif ctx.known_client_ids is None:
+            first_client_id = _client_id_of(info.id)
         # The conflict was this very client_id (a retry) when no other check-in explains it, or
         # when the first check-in is this scan's own.
-        maybe_retry = info is None or (ctx.known_client_ids is None and _client_id_of(info.id) == scan.client_id)
+        maybe_retry = info is None or (ctx.known_client_ids is None and first_client_id == scan.client_id)
         if scan.client_id and (maybe_retry or (ctx.known_client_ids is not None and scan.client_id in ctx.known_client_ids)):
             replay = _replay(scan.client_id, ctx)
             if replay is not None:
