@@ -134,6 +134,9 @@ class _Context:
     admitted: dict = field(default_factory=dict)
     # client_ids already in the database (a batch fetches them per chunk); None: always look.
     known_client_ids: set | None = None
+    # The session's connection of the current write transaction (asking the session each time
+    # is a cost per statement).
+    connection: object = None
 
 
 def _context(event: Event, station: Station | None, operator: Actor | None, agenda_items: bool) -> _Context:
@@ -171,8 +174,8 @@ def _person_info(row, language: str) -> PersonInfo:
 _STATEMENTS: dict = {}
 
 
-def _stmt(name: str):
-    dialect = db.session.get_bind().dialect.name
+def _stmt(name: str, connection=None):
+    dialect = (connection or db.session.get_bind()).dialect.name
     key = (name, dialect)
     stmt = _STATEMENTS.get(key)
     if stmt is None:
@@ -212,7 +215,8 @@ def _build(name: str, dialect: str):
 def _lookup(tokens: set[str]) -> dict[str, object]:
     if not tokens:
         return {}
-    rows = db.session.connection().execute(_stmt("lookup"), {"tokens": list(tokens)}).all()
+    connection = db.session.connection()
+    rows = connection.execute(_stmt("lookup", connection), {"tokens": list(tokens)}).all()
     return {r.checkin_token: r for r in rows}
 
 
@@ -240,7 +244,7 @@ def _write_transaction():
     try:
         if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        yield
+        yield connection
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -271,8 +275,9 @@ def _checkin_info(checkin_id: int) -> CheckInInfo | None:
 
 def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
     """The first admitted check-in of that day (or agenda item) and its client_id, in one statement."""
-    row = db.session.connection().execute(
-        _stmt("first_checkin_item" if agenda_item_id is not None else "first_checkin_day"),
+    connection = db.session.connection()
+    row = connection.execute(
+        _stmt("first_checkin_item" if agenda_item_id is not None else "first_checkin_day", connection),
         {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id},
     ).first()
     if row is None:
@@ -341,7 +346,7 @@ def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime)
                   reason=result.reason, payload=payload,
                   scanned_at=scanned_at, recorded_at=ctx.now, station_id=ctx.station_id,
                   operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id)
-    return db.session.connection().execute(_stmt("insert_scanlog"), values).scalar() is not None
+    return ctx.connection.execute(_stmt("insert_scanlog", ctx.connection), values).scalar() is not None
 
 
 def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_offset: timedelta | None) -> CheckInResult:
@@ -390,7 +395,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
     if result == "checked_in":
         item_id = scan.agenda_item_id
         checkin_day = ctx.agenda_items[item_id] if item_id is not None else day
-        new_id = db.session.connection().execute(_stmt("insert_checkin"), dict(
+        new_id = ctx.connection.execute(_stmt("insert_checkin", ctx.connection), dict(
             event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
             scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
             operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
@@ -434,7 +439,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
 def _audit_checkin(ctx: _Context, actor: Actor | None, checkin_id: int, registration_id: int, scan: Scan) -> None:
     # One Core insert in the same transaction: the audit row commits with the check-in or not at all.
     actor = actor or Actor(label="system")
-    db.session.connection().execute(_stmt("insert_audit"), dict(
+    ctx.connection.execute(_stmt("insert_audit", ctx.connection), dict(
         at=ctx.now, user_id=actor.user_id, station_id=actor.station_id or ctx.station_id, actor=actor.label,
         ip=actor.ip, action="checkin.create", object_type="CheckIn", object_id=str(checkin_id),
         event_id=ctx.event_id, details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}',
@@ -464,7 +469,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     token = parse_payload(payload_or_token) if isinstance(payload_or_token, str) else None
     people = _lookup({token} if token else set())
     name = _station_name(station, operator)
-    with _write_transaction():
+    with _write_transaction() as ctx.connection:
         answer = _process(ctx, scan, people, operator, None)
     return _with_station_name(answer, name)
 
@@ -518,7 +523,7 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
         chunk = ordered[start:start + BATCH_CHUNK]
         tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
         people = _lookup(tokens)
-        with _write_transaction():
+        with _write_transaction() as ctx.connection:
             ids = [s.client_id for s in chunk if s.client_id]
             ctx.known_client_ids = set(db.session.scalars(select(CheckIn.client_id).where(CheckIn.client_id.in_(ids))))
             ctx.known_client_ids |= set(db.session.scalars(select(ScanLog.client_id).where(ScanLog.client_id.in_(ids))))
