@@ -300,7 +300,20 @@ def walk_in(slug: str):
     answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
                                   client_id=_text(data.get("client_id"), "client_id", 64) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))
-    return jsonify(result_json(answer, tz))
+    body = result_json(answer, tz)
+    body["badge_url"] = _badge_url(slug, answer, auth)
+    return jsonify(body)
+
+
+def _badge_url(slug: str, answer: checkin_service.CheckInResult, auth: DoorAuth) -> str | None:
+    """Where to print the walk-in's badge, for a caller allowed to (door users of the event and
+    organizers, signed in; a station has no account and cannot print)."""
+    from flask import url_for
+
+    if (answer.registration is None or auth.station is not None or "badges.print_badges" not in current_app.view_functions
+            or not current_user.is_authenticated or not current_user.has_role("organizer", "door")):
+        return None
+    return url_for("badges.print_badges", slug=slug, registration_id=answer.registration.registration_id)
 
 
 @bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])
