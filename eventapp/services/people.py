@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -87,10 +88,16 @@ def normalise_email(value) -> str | None:
 
 def parse_sex(value) -> str:
     """F, M or X from F/M/H, female/male, femme/homme (any case, accents); ValueError otherwise."""
-    key = fold(str(value) if value is not None else "").replace(".", "")
-    if key in _SEX_WORDS:
-        return _SEX_WORDS[key]
-    raise ValueError(value)
+    code = _sex_code(str(value) if value is not None else "")
+    if code is None:
+        raise ValueError(value)
+    return code
+
+
+@lru_cache(maxsize=256)
+def _sex_code(text: str) -> str | None:
+    # Cached: an import of thousands of rows has a handful of distinct values.
+    return _SEX_WORDS.get(fold(text).replace(".", ""))
 
 
 def age_band_of(age: int, bands=None) -> str:
@@ -146,13 +153,19 @@ class CategoryIndex:
         if categories is None:
             categories = list(db.session.scalars(select(Category)))
         self.by_key: dict[str, Category] = {}
+        self._seen: dict[str, Category | None] = {}
         for category in sorted(categories, key=lambda c: not c.active):
             for text in (category.code, category.code.replace("_", " "), category.label_fr, category.label_en):
                 self.by_key.setdefault(fold(text), category)
 
     def match(self, value) -> Category | None:
         """The category for ``value``, or None."""
-        return self.by_key.get(fold(str(value))) if value is not None else None
+        if value is None:
+            return None
+        text = str(value)
+        if text not in self._seen:  # a file repeats a few values thousands of times
+            self._seen[text] = self.by_key.get(fold(text))
+        return self._seen[text]
 
 
 def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, bands=None,

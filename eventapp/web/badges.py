@@ -147,8 +147,10 @@ def print_badges(slug: str):
     event = event_or_404(slug)
     door = current_user.role == "door"
     if request.method == "GET" and "registration_id" not in request.args:
-        if door:  # door staff print one walk-in's badge (?registration_id=N), nothing else
-            abort(403)
+        if door:  # door staff print one walk-in's badge, from the door page
+            flash(_("Door staff print the badge of a walk-in from the door page."), "info")
+            return redirect(url_for("door.scan", slug=event.slug) if "door.scan" in current_app.view_functions
+                            else url_for("main.index"))
         return _page(event)
     if request.method == "GET":
         values, ids = request.args, request.args.getlist("registration_id")
@@ -156,8 +158,12 @@ def print_badges(slug: str):
             abort(400)  # an empty ?registration_id= must not print everyone
     else:
         values, ids = request.form, request.form.getlist("registration_ids")
-    if door and len([i for i in ids if i.strip()]) != 1:
-        abort(403)  # door staff print one walk-in's badge at a time
+    if door:
+        wanted = len([i for i in ids if i.strip()])
+        if wanted == 0:
+            abort(400)  # which walk-in?
+        if wanted > 1:
+            abort(403)  # door staff print one walk-in's badge at a time
     form = _print_form(event, request.form) if request.method == "POST" and not door else None
     try:
         req = badge_service.parse_print_request(event, values, ids)
