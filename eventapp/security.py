@@ -87,6 +87,13 @@ def _session_expired(app: Flask, now: float) -> bool:
     return now - seen > idle or now - signed_in > lifetime
 
 
+def _station_api_request() -> bool:
+    # A door API call with a station's bearer token is decided by that token alone (web/api.py
+    # checks it first): loading the session's user for it is work per scan for nothing, and
+    # it must not refresh a browser session's idle stamp either.
+    return request.blueprint == "api" and request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
 def init_app(app: Flask) -> None:
     """Configure Flask-Login, session expiry and the response headers."""
     app.session_interface = SessionInterface()
@@ -106,7 +113,7 @@ def init_app(app: Flask) -> None:
     def expire_sessions():
         # Flask re-signs the cookie on every request, so its max-age alone would slide
         # forever: the absolute lifetime and the idle timeout are checked here.
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint == "static" or _station_api_request() or not current_user.is_authenticated:
             return None
         now = time.time()
         if _session_expired(app, now):

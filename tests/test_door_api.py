@@ -228,3 +228,21 @@ def test_cli_stations_create(runner, event):
     token = result.output.strip()
     assert station_service.authenticate(token).name == "Gate C"
     assert runner.invoke(args=["stations", "create", "no-such-event", "X"]).exit_code != 0
+
+
+def test_walk_in_answer_carries_the_badge_url_for_who_may_print_it(client, login, event, station):
+    login("door", events=[event])
+    w = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "Aminata", "last_name": "Traoré",
+                                                          "scanned_at": T0})
+    assert w.status_code == 200 and w.json["result"] == "checked_in"
+    reg_id = w.json["registration"]["id"]
+    assert w.json["badge_url"] == f"/events/{event.slug}/badges?registration_id={reg_id}"
+    badge = client.get(w.json["badge_url"])
+    assert badge.status_code == 200 and badge.data.startswith(b"%PDF")
+    page = client.get(f"/events/{event.slug}/door?lang=en").get_data(as_text=True)
+    assert 'id="r-badge"' in page and "Print this person" in page
+    # A station has no account, so it cannot print: no link offered.
+    client.get("/logout")
+    s = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "Ousmane", "last_name": "Maïga",
+                                                          "scanned_at": T0}, bearer(station))
+    assert s.status_code == 200 and s.json["result"] == "checked_in" and s.json["badge_url"] is None

@@ -13,6 +13,8 @@ door wrote in between; one that starts by locking simply waits its turn (busy_ti
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -132,6 +134,9 @@ class _Context:
     admitted: dict = field(default_factory=dict)
     # client_ids already in the database (a batch fetches them per chunk); None: always look.
     known_client_ids: set | None = None
+    # The session's connection of the current write transaction (asking the session each time
+    # is a cost per statement).
+    connection: object = None
 
 
 def _context(event: Event, station: Station | None, operator: Actor | None, agenda_items: bool) -> _Context:
@@ -169,8 +174,8 @@ def _person_info(row, language: str) -> PersonInfo:
 _STATEMENTS: dict = {}
 
 
-def _stmt(name: str):
-    dialect = db.session.get_bind().dialect.name
+def _stmt(name: str, connection=None):
+    dialect = (connection or db.session.get_bind()).dialect.name
     key = (name, dialect)
     stmt = _STATEMENTS.get(key)
     if stmt is None:
@@ -190,6 +195,18 @@ def _build(name: str, dialect: str):
     if name == "insert_scanlog":
         table = ScanLog.__table__
         return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+    if name in ("first_checkin_day", "first_checkin_item"):
+        query = (select(CheckIn.id, CheckIn.scanned_at, CheckIn.recorded_at, CheckIn.day, CheckIn.source,
+                        CheckIn.agenda_item_id, CheckIn.voided_at, CheckIn.client_id,
+                        _station_label_query().label("station"))
+                 .outerjoin(Station, Station.id == CheckIn.station_id)
+                 .outerjoin(User, User.id == CheckIn.operator_id)
+                 .where(CheckIn.registration_id == bindparam("registration_id"), CheckIn.voided_at.is_(None)))
+        if name == "first_checkin_day":
+            query = query.where(CheckIn.day == bindparam("day"), CheckIn.agenda_item_id.is_(None))
+        else:
+            query = query.where(CheckIn.agenda_item_id == bindparam("agenda_item_id"))
+        return query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1)
     if name == "insert_audit":
         return insert(AuditEntry.__table__)
     raise KeyError(name)
@@ -198,17 +215,43 @@ def _build(name: str, dialect: str):
 def _lookup(tokens: set[str]) -> dict[str, object]:
     if not tokens:
         return {}
-    rows = db.session.connection().execute(_stmt("lookup"), {"tokens": list(tokens)}).all()
+    connection = db.session.connection()
+    rows = connection.execute(_stmt("lookup", connection), {"tokens": list(tokens)}).all()
     return {r.checkin_token: r for r in rows}
 
 
-def _begin_write() -> None:
-    """Start the transaction holding the write lock on SQLite (see the module docstring)."""
+#: The writers of this process queue here for SQLite's write lock. SQLite's own busy handler
+#: makes a waiting connection sleep (up to 100 ms a turn) and retry, which made most of the door's
+#: p99; a lock wakes the next writer as soon as the previous one commits. Other processes still
+#: wait through busy_timeout. Per process only: nothing is shared across processes.
+_SQLITE_WRITERS = threading.Lock()
+_WRITER_WAIT = 10.0  # seconds, as busy_timeout; past it SQLite's own waiting takes over
+
+
+@contextmanager
+def _write_transaction():
+    """Run the body in a transaction that holds the write lock on SQLite, then commit.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (see the module docstring), once
+    this process's previous writer is done. Rolled back when the body raises.
+    """
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
+    locked = False
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        # Not when a transaction is open already (it may hold the write lock: waiting here for a
+        # writer that waits for it would stall both).
+        locked = _SQLITE_WRITERS.acquire(timeout=_WRITER_WAIT)
+    try:
+        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if locked:
+            _SQLITE_WRITERS.release()
 
 
 def _station_label_query():
@@ -230,18 +273,23 @@ def _checkin_info(checkin_id: int) -> CheckInInfo | None:
                        voided=row.voided_at is not None)
 
 
+def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
+    """The first admitted check-in of that day (or agenda item) and its client_id, in one statement."""
+    connection = db.session.connection()
+    row = connection.execute(
+        _stmt("first_checkin_item" if agenda_item_id is not None else "first_checkin_day", connection),
+        {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id},
+    ).first()
+    if row is None:
+        return None, None
+    return (CheckInInfo(id=row.id, scanned_at=_aware(row.scanned_at), recorded_at=_aware(row.recorded_at), day=row.day,
+                        station=row.station or "", source=row.source, agenda_item_id=row.agenda_item_id,
+                        voided=row.voided_at is not None), row.client_id)
+
+
 def _client_id_of(checkin_id: int) -> str | None:
     return db.session.connection().execute(
         select(CheckIn.__table__.c.client_id).where(CheckIn.__table__.c.id == checkin_id)).scalar()
-
-
-def _first_checkin_id(registration_id: int, day: date, agenda_item_id: int | None) -> int | None:
-    query = select(CheckIn.id).where(CheckIn.registration_id == registration_id, CheckIn.voided_at.is_(None))
-    if agenda_item_id is None:
-        query = query.where(CheckIn.day == day, CheckIn.agenda_item_id.is_(None))
-    else:
-        query = query.where(CheckIn.agenda_item_id == agenda_item_id)
-    return db.session.scalar(query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1))
 
 
 def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, reason: str, tz: ZoneInfo,
@@ -298,7 +346,7 @@ def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime)
                   reason=result.reason, payload=payload,
                   scanned_at=scanned_at, recorded_at=ctx.now, station_id=ctx.station_id,
                   operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id)
-    return db.session.connection().execute(_stmt("insert_scanlog"), values).scalar() is not None
+    return ctx.connection.execute(_stmt("insert_scanlog", ctx.connection), values).scalar() is not None
 
 
 def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_offset: timedelta | None) -> CheckInResult:
@@ -347,7 +395,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
     if result == "checked_in":
         item_id = scan.agenda_item_id
         checkin_day = ctx.agenda_items[item_id] if item_id is not None else day
-        new_id = db.session.connection().execute(_stmt("insert_checkin"), dict(
+        new_id = ctx.connection.execute(_stmt("insert_checkin", ctx.connection), dict(
             event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
             scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
             operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
@@ -362,13 +410,15 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
                                  registration=person, checkin=info, client_id=scan.client_id,
                                  clock_skew_seconds=skew)
         info = ctx.admitted.get((row.id, checkin_day, item_id))
+        first_client_id = None
         if info is None or not info.station:
-            first = _first_checkin_id(row.id, checkin_day, item_id)
-            info = _checkin_info(first) if first else None
+            info, first_client_id = _first_checkin(row.id, checkin_day, item_id)
             ctx.admitted[(row.id, checkin_day, item_id)] = info
+        elif ctx.known_client_ids is None:
+            first_client_id = _client_id_of(info.id)
         # The conflict was this very client_id (a retry) when no other check-in explains it, or
         # when the first check-in is this scan's own.
-        maybe_retry = info is None or (ctx.known_client_ids is None and _client_id_of(info.id) == scan.client_id)
+        maybe_retry = info is None or (ctx.known_client_ids is None and first_client_id == scan.client_id)
         if scan.client_id and (maybe_retry or (ctx.known_client_ids is not None and scan.client_id in ctx.known_client_ids)):
             replay = _replay(scan.client_id, ctx)
             if replay is not None:
@@ -389,7 +439,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
 def _audit_checkin(ctx: _Context, actor: Actor | None, checkin_id: int, registration_id: int, scan: Scan) -> None:
     # One Core insert in the same transaction: the audit row commits with the check-in or not at all.
     actor = actor or Actor(label="system")
-    db.session.connection().execute(_stmt("insert_audit"), dict(
+    ctx.connection.execute(_stmt("insert_audit", ctx.connection), dict(
         at=ctx.now, user_id=actor.user_id, station_id=actor.station_id or ctx.station_id, actor=actor.label,
         ip=actor.ip, action="checkin.create", object_type="CheckIn", object_id=str(checkin_id),
         event_id=ctx.event_id, details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}',
@@ -419,13 +469,8 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     token = parse_payload(payload_or_token) if isinstance(payload_or_token, str) else None
     people = _lookup({token} if token else set())
     name = _station_name(station, operator)
-    _begin_write()
-    try:
+    with _write_transaction() as ctx.connection:
         answer = _process(ctx, scan, people, operator, None)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return _with_station_name(answer, name)
 
 
@@ -478,17 +523,12 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
         chunk = ordered[start:start + BATCH_CHUNK]
         tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
         people = _lookup(tokens)
-        _begin_write()
-        try:
+        with _write_transaction() as ctx.connection:
             ids = [s.client_id for s in chunk if s.client_id]
             ctx.known_client_ids = set(db.session.scalars(select(CheckIn.client_id).where(CheckIn.client_id.in_(ids))))
             ctx.known_client_ids |= set(db.session.scalars(select(ScanLog.client_id).where(ScanLog.client_id.in_(ids))))
             for scan in chunk:
                 answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
     return [answers[i] for i in range(len(scans))]
 
 

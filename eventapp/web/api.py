@@ -31,6 +31,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 limiter.exempt(bp)  # doors scan fast; stations and users are authenticated on every request
 
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    # The same exemption, decided before Flask-Limiter resolves its limits (a cost on every scan).
+    return request.blueprint == "api"
+
 #: Roles whose session may use the door API.
 DOOR_ROLES = ("door", "organizer")
 
@@ -190,13 +196,34 @@ def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> di
 @bp.route("/events/<slug>/checkins", methods=["POST"])
 def checkin(slug: str):
     """Check in one scan: 200 with the result, whatever the badge (see README)."""
-    auth = door_auth(slug)
+    event, station, actor = _checkin_auth(slug)
     scan = _scan_from(_body(), "qr")
-    tz = auth.event.timezone  # read now: the service's commit expires the event
-    answer = checkin_service.check_in(auth.event, scan.payload, scanned_at=scan.scanned_at, client_id=scan.client_id,
-                                      station=auth.station, operator=auth.actor, source=scan.source,
+    tz = event.timezone  # read now: the service's commit expires an ORM event
+    answer = checkin_service.check_in(event, scan.payload, scanned_at=scan.scanned_at, client_id=scan.client_id,
+                                      station=station, operator=actor, source=scan.source,
                                       agenda_item=scan.agenda_item_id)
     return jsonify(result_json(answer, tz))
+
+
+def _checkin_auth(slug: str):
+    """``door_auth`` for the check-in path: a station's token and its event in one statement.
+
+    The rules are door_auth's (refused when revoked, 403 for another event's station, 404 for an
+    unknown event); only the number of queries differs. Sessions go through door_auth.
+    """
+    token = _bearer()
+    if token is None:
+        auth = door_auth(slug)
+        return auth.event, auth.station, auth.actor
+    found = station_service.authenticate_with_event(token)
+    if found is None:
+        raise ApiError(401, _("This station is unknown or was revoked. Ask the organizer to pair it again."),
+                       reason="station_refused")
+    station, event = found
+    if event.slug != slug:
+        _event(slug)  # 404 when no event has this slug
+        raise ApiError(403, _("This station belongs to another event."), reason="other_event")
+    return event, station, Actor(label=station.name, ip=request.remote_addr or "", station_id=station.id)
 
 
 @bp.route("/events/<slug>/checkins/batch", methods=["POST"])
@@ -273,7 +300,20 @@ def walk_in(slug: str):
     answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
                                   client_id=_text(data.get("client_id"), "client_id", 64) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))
-    return jsonify(result_json(answer, tz))
+    body = result_json(answer, tz)
+    body["badge_url"] = _badge_url(slug, answer, auth)
+    return jsonify(body)
+
+
+def _badge_url(slug: str, answer: checkin_service.CheckInResult, auth: DoorAuth) -> str | None:
+    """Where to print the walk-in's badge, for a caller allowed to (door users of the event and
+    organizers, signed in; a station has no account and cannot print)."""
+    from flask import url_for
+
+    if (answer.registration is None or auth.station is not None or "badges.print_badges" not in current_app.view_functions
+            or not current_user.is_authenticated or not current_user.has_role("organizer", "door")):
+        return None
+    return url_for("badges.print_badges", slug=slug, registration_id=answer.registration.registration_id)
 
 
 @bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])

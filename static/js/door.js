@@ -105,12 +105,15 @@
     $("r-note").textContent = r.note || "";
     $("r-undo").hidden = !(r.checkinId && r.kind === "ok");
     $("r-undo").setAttribute("data-id", r.checkinId || "");
+    // A walk-in has no badge yet: offer to print it (the API says where, when this user may).
+    $("r-badge").hidden = !r.badgeUrl;
+    if (r.badgeUrl) $("r-badge").setAttribute("href", r.badgeUrl); else $("r-badge").removeAttribute("href");
     box.hidden = false;
     box.setAttribute("data-result", r.result);
     beep(r.kind);
     addHistory(r);
     clearTimeout(hideTimer);
-    if ($("rapid").checked) hideTimer = setTimeout(hide, r.kind === "ok" ? 900 : 1800);
+    if ($("rapid").checked && !r.badgeUrl) hideTimer = setTimeout(hide, r.kind === "ok" ? 900 : 1800);
   }
   function hide() {
     clearTimeout(hideTimer);
@@ -420,7 +423,9 @@
     $("walkin-errors").textContent = "";
     api(C.walkins, body, 8000).then(function (d) {
       f.reset();
-      show(fromServer(d));
+      var r = fromServer(d);
+      r.badgeUrl = d.badge_url || null;
+      show(r);
       refreshStats();
     }, function (err) {
       var msgs = err.data && err.data.errors ? Object.keys(err.data.errors).map(function (k) { return err.data.errors[k].join(" "); }) : [err.message || T.offline];
