@@ -15,10 +15,9 @@ from eventapp.models import AgendaItem, Category, CheckIn, Event, Person, Regist
 from eventapp.models.person import SEXES
 from eventapp.models.registration import ADMITTED_STATUSES
 from eventapp.services import checkin as checkin_service
-from eventapp.services.audit import Actor, record
+from eventapp.services.audit import Actor
 from eventapp.services.errors import ValidationError
-from eventapp.services.registrations import new_registration
-from eventapp.services.text import fold, name_key
+from eventapp.services.text import fold
 
 ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
 
@@ -149,9 +148,11 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
             client_id: str | None = None, scanned_at: datetime | None = None) -> checkin_service.CheckInResult:
     """Register someone who came without a registration and check them in.
 
-    ``data``: first_name, last_name (required), sex (F/M), category (a code), organisation, phone.
+    ``data``: first_name, last_name (required), sex, category (a code or a label), organisation,
+    phone. The person is found or made by ``people.register_walk_in`` (the same checks as
+    everywhere, and a known phone or email reuses its directory person instead of a duplicate).
     """
-    from eventapp.services.categories import list_categories
+    from eventapp.services.people import register_walk_in
 
     if client_id:
         existing = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
@@ -164,53 +165,12 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
         when = when.replace(tzinfo=timezone.utc)
     if when.astimezone(_tz(event)).date() not in event.days:
         raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
-    first = (data.get("first_name") or "").strip()
-    last = (data.get("last_name") or "").strip()
-    sex = (data.get("sex") or "X").strip().upper()[:1] or "X"
-    errors: dict[str, list[str]] = {}
-    if not last:
-        errors["last_name"] = [_("A last name is required.")]
-    if len(first) > 120 or len(last) > 120:
-        errors["first_name"] = [_("The name is too long.")]
-    if sex not in SEXES:
-        errors["sex"] = [_("Choose female or male.")]
-    category = None
-    code = (data.get("category") or "").strip()
-    if code:
-        category = next((c for c in list_categories() if c.code == code), None)
-        if category is None:
-            errors["category"] = [_("Unknown category.")]
-    phone = (data.get("phone") or "").strip()[:32] or None
-    if phone:
-        phone = _normalise_phone(phone, errors)
-    if errors:
-        raise ValidationError(errors)
-    person = Person(first_name=first, last_name=last, sex=sex, category=category,
-                    organisation=(data.get("organisation") or "").strip()[:300], phone=phone,
-                    name_key=name_key(first, last))
-    db.session.add(person)
-    db.session.flush()
-    registration = new_registration(event, person, status="registered", source="walk_in")
-    db.session.flush()
-    record(actor, "registration.create", registration, event_id=event.id, source="walk_in")
+    fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
+    registration = register_walk_in(event, {k: data.get(k) for k in fields}, actor=actor, commit=False)
     token = registration.checkin_token
     db.session.commit()
     return checkin_service.check_in(event, token, client_id=client_id, station=station, operator=actor,
                                     source="walk_in", scanned_at=scanned_at)
-
-
-def _normalise_phone(phone: str, errors: dict) -> str | None:
-    import phonenumbers
-    from flask import current_app
-
-    try:
-        number = phonenumbers.parse(phone, current_app.config.get("PHONE_DEFAULT_REGION", "ML"))
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    errors["phone"] = [_("This phone number is not valid.")]
-    return None
 
 
 # --- counts and the board -------------------------------------------------------------
