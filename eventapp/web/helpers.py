@@ -38,3 +38,17 @@ def form_errors_from(exc: ValidationError, form) -> None:
         else:
             for message in messages:
                 flash(message, "error")
+
+
+def sex_choices() -> list[tuple[str, str]]:
+    """Sex choices for a select, "not stated" first (the default), in the user's language."""
+    from eventapp.labels import label
+
+    return [(code, label("sex", code)) for code in ("X", "F", "M")]
+
+
+def age_band_choices() -> list[tuple[str, str]]:
+    """The configured age bands for a select, with an empty first choice."""
+    from flask import current_app
+
+    return [("", "—")] + [(code, code) for code, _lo, _hi in current_app.config["AGE_BANDS"]]

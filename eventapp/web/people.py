@@ -20,7 +20,7 @@ from eventapp.services import events as event_service
 from eventapp.services import exports, imports, invitations, people, registrations
 from eventapp.services.categories import list_categories
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.web.helpers import actor, event_or_404, form_errors_from
+from eventapp.web.helpers import actor, age_band_choices, event_or_404, form_errors_from, sex_choices
 
 bp = Blueprint("people", __name__)
 
@@ -56,8 +56,8 @@ class PersonForm(FlaskForm):
 
     def fill_choices(self) -> None:
         """Choices that depend on the configuration and the language."""
-        self.sex.choices = [("X", _("Not stated")), ("F", _("Female")), ("M", _("Male"))]
-        self.age_band.choices = [("", "—")] + [(code, code) for code, _lo, _hi in current_app.config["AGE_BANDS"]]
+        self.sex.choices = sex_choices()
+        self.age_band.choices = age_band_choices()
         lang = current_language()
         self.category_id.choices = [("", "—")] + [(str(c.id), c.label(lang)) for c in list_categories()]
 

@@ -16,7 +16,7 @@ from eventapp.services import invitations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
 from eventapp.services.tokens import qr_payload
-from eventapp.web.helpers import actor, form_errors_from
+from eventapp.web.helpers import actor, age_band_choices, form_errors_from, sex_choices
 
 bp = Blueprint("public", __name__)
 
@@ -104,8 +104,8 @@ def register(slug: str):
     if event.status == "draft":
         abort(404)
     form = PublicRegistrationForm()
-    form.sex.choices = [("X", _("Not stated")), ("F", _("Female")), ("M", _("Male"))]
-    form.age_band.choices = [("", "—")] + [(c, c) for c, _lo, _hi in current_app.config["AGE_BANDS"]]
+    form.sex.choices = sex_choices()
+    form.age_band.choices = age_band_choices()
     closed = invitations.public_form_closed_reason(event)
     status = 200
     if request.method == "POST" and not closed and form.validate_on_submit():
