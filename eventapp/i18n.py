@@ -27,7 +27,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+    # Only a session with a signed-in user has an account language (asking Flask-Login about an
+    # anonymous request costs a hash of its address on every API call).
+    if session.get("_user_id") is not None and getattr(current_user, "is_authenticated", False) \
+            and current_user.locale in LANGUAGES:
         return current_user.locale
     return request.accept_languages.best_match(LANGUAGES) or "fr"
 
@@ -89,7 +92,8 @@ def init_app(app: Flask) -> None:
         g.language = None
         # Flask-Babel caches the locale on ``g``; when an app context outlives one request
         # (tests, or a request inside a CLI command) the next request must choose afresh.
-        refresh()
+        if g.get("_flask_babel") is not None:
+            refresh()
 
 
 __all__ = ["LANGUAGES", "current_language", "force_locale", "format_datetime", "format_day",

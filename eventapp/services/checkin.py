@@ -10,6 +10,12 @@ checked in", and a retried request (same ``client_id``) answers the same and wri
 On SQLite the write lock is taken when the transaction begins (``BEGIN IMMEDIATE``): a
 transaction that read first and wrote later could fail with "database is locked" when another
 door wrote in between; one that starts by locking simply waits its turn (busy_timeout).
+
+A scan costs few statements, each run on the driver's cursor (``database.Prepared``): one
+lookup that reads the badge, its person and the check-ins it already has (and, for a station,
+the station and its event), then one write: the check-in with its audit row (a single
+statement on PostgreSQL, committing by itself), or the scan's log line when the badge is
+already in. The door is the place where a hundred people wait; see tests/bench.
 """
 from __future__ import annotations
 
@@ -20,15 +26,18 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
+from eventapp.database import Prepared, run_once
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, AuditEntry, Category, CheckIn, Event, Person, Registration, ScanLog, Station, User
 from eventapp.models.checkin import CHECKIN_SOURCES
 from eventapp.models.registration import ADMITTED_STATUSES
+from eventapp.services import stations as station_service
 from eventapp.services.audit import Actor, record
-from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.services.tokens import parse_payload
 
 #: A device clock further than this from the server's is flagged (and, live, not trusted for the day).
@@ -129,24 +138,23 @@ class _Context:
     operator_id: int | None
     now: datetime
     agenda_items: dict = field(default_factory=dict)  # id -> day
-    # (registration, day, agenda item) -> the admitted check-in: a batch full of repeats of one
-    # badge asks the database once.
+    # (registration, day, agenda item) -> the admitted check-in, as the lookup found it or as
+    # this batch made it: a badge already in is not inserted again, and a batch full of repeats
+    # of one badge asks the database once.
     admitted: dict = field(default_factory=dict)
+    # check-in id -> its client_id, for the admitted check-ins the lookup read.
+    first_client_ids: dict = field(default_factory=dict)
     # client_ids already in the database (a batch fetches them per chunk); None: always look.
     known_client_ids: set | None = None
-    # The session's connection of the current write transaction (asking the session each time
-    # is a cost per statement).
-    connection: object = None
+    # The connection of the current write transaction.
+    conn: "_Connection | None" = None
 
 
-def _context(event: Event, station: Station | None, operator: Actor | None, agenda_items: bool) -> _Context:
-    items = {}
-    if agenda_items:
-        items = dict(db.session.execute(select(AgendaItem.id, AgendaItem.day).where(AgendaItem.event_id == event.id)).all())
+def _context(event, station, operator: Actor | None) -> _Context:
     return _Context(
         event_id=event.id, tz=ZoneInfo(event.timezone or "Africa/Bamako"), days=frozenset(event.days),
         language=event.language, station_id=station.id if station is not None else (operator.station_id if operator else None),
-        operator_id=operator.user_id if operator else None, now=datetime.now(timezone.utc), agenda_items=items,
+        operator_id=operator.user_id if operator else None, now=datetime.now(timezone.utc),
     )
 
 
@@ -157,9 +165,10 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _person_columns():
-    return (Registration.id, Registration.event_id, Registration.status, Registration.checkin_token,
-            Person.first_name, Person.last_name, Person.organisation, Person.sex, Category.code,
-            Category.label_fr, Category.label_en)
+    return (Registration.id.label("id"), Registration.event_id.label("event_id"), Registration.status.label("status"),
+            Registration.checkin_token.label("checkin_token"), Person.first_name.label("first_name"),
+            Person.last_name.label("last_name"), Person.organisation.label("organisation"), Person.sex.label("sex"),
+            Category.code.label("code"), Category.label_fr.label("label_fr"), Category.label_en.label("label_en"))
 
 
 def _person_info(row, language: str) -> PersonInfo:
@@ -169,36 +178,82 @@ def _person_info(row, language: str) -> PersonInfo:
                       category=row.code, category_label=label or "", status=row.status)
 
 
-# The hot path runs statements built once, on Core tables: building a statement and going
-# through the ORM's bulk machinery cost more than the database's work (see tests/bench).
-_STATEMENTS: dict = {}
+def _station_label(station, user):
+    return func.coalesce(station.name, func.nullif(user.name, ""), user.email, "")
 
 
-def _stmt(name: str, connection=None):
-    dialect = (connection or db.session.get_bind()).dialect.name
-    key = (name, dialect)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        stmt = _STATEMENTS[key] = _build(name, dialect)
-    return stmt
+def _checkin_columns(checkin, station, user, prefix: str = ""):
+    return (checkin.id.label(prefix + "id"), checkin.scanned_at.label(prefix + "scanned_at"),
+            checkin.recorded_at.label(prefix + "recorded_at"), checkin.day.label(prefix + "day"),
+            checkin.source.label(prefix + "source"), checkin.agenda_item_id.label(prefix + "agenda_item_id"),
+            checkin.voided_at.label(prefix + "voided_at"), checkin.client_id.label(prefix + "client_id"),
+            _station_label(station, user).label(prefix + "station"))
+
+
+def _lookup_statement(by_station: bool, by_item: bool):
+    """The badge of ``:token`` with its person and its admitted check-ins (per day, or of the
+    agenda item ``:item``), earliest first; by station, also the station of ``:h`` and its event."""
+    k, ks, ku = aliased(CheckIn), aliased(Station), aliased(User)
+    event_id = Station.event_id if by_station else bindparam("event_id", type_=CheckIn.event_id.type)
+    columns = [*_person_columns(), *_checkin_columns(k, ks, ku, "k_")]
+    if by_item:
+        columns.append(AgendaItem.day.label("item_day"))
+    if by_station:
+        columns = [*station_service.STATION_COLUMNS, *columns]
+        query = (select(*columns).select_from(Station).join(Event, Event.id == Station.event_id)
+                 .outerjoin(Registration, Registration.checkin_token == bindparam("token")))
+    else:
+        query = select(*columns).select_from(Registration)
+    query = (query.outerjoin(Person, Person.id == Registration.person_id)
+             .outerjoin(Category, Category.id == Person.category_id)
+             .outerjoin(k, and_(k.registration_id == Registration.id, k.event_id == event_id, k.voided_at.is_(None),
+                                k.agenda_item_id == bindparam("item") if by_item else k.agenda_item_id.is_(None)))
+             .outerjoin(ks, ks.id == k.station_id).outerjoin(ku, ku.id == k.operator_id))
+    if by_item:
+        query = query.outerjoin(AgendaItem, and_(AgendaItem.id == bindparam("item"), AgendaItem.event_id == event_id))
+    query = query.where(Station.token_hash == bindparam("h") if by_station
+                        else Registration.checkin_token == bindparam("token"))
+    return query.order_by(k.scanned_at, k.id)
+
+
+_CHECKIN_KEYS = ("event_id", "registration_id", "day", "agenda_item_id", "scanned_at", "recorded_at",
+                 "clock_skew_seconds", "station_id", "operator_id", "source", "client_id", "void_reason",
+                 "voided_at", "voided_by_id")
+_SCANLOG_KEYS = ("event_id", "registration_id", "checkin_id", "result", "reason", "payload", "scanned_at",
+                 "recorded_at", "station_id", "operator_id", "source", "client_id")
+_AUDIT_KEYS = ("at", "user_id", "station_id", "actor", "ip", "action", "object_type", "object_id", "event_id",
+               "details")
+
+
+def _values(table, keys, prefix: str = "") -> dict:
+    return {k: bindparam(prefix + k, type_=table.c[k].type) for k in keys}
 
 
 def _build(name: str, dialect: str):
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
-    if name == "lookup":
-        return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
-                .outerjoin(Category, Category.id == Person.category_id)
-                .where(Registration.checkin_token.in_(bindparam("tokens", expanding=True))))
+    """The statement ``name`` for ``dialect`` (built once, then kept prepared)."""
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    checkins, scan_logs, audit = CheckIn.__table__, ScanLog.__table__, AuditEntry.__table__
+    if name.startswith("lookup"):
+        return _lookup_statement(by_station="station" in name, by_item="item" in name)
     if name == "insert_checkin":
-        table = CheckIn.__table__
-        return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+        return insert_fn(checkins).values(_values(checkins, _CHECKIN_KEYS)).on_conflict_do_nothing().returning(checkins.c.id)
+    if name == "insert_audit":
+        return insert(audit).values(_values(audit, _AUDIT_KEYS, "a_"))
+    if name == "insert_checkin_audited":
+        # PostgreSQL: the check-in and its audit row in one statement, atomic without a
+        # transaction around it (one round trip, one commit).
+        new = (insert_fn(checkins).values(_values(checkins, _CHECKIN_KEYS)).on_conflict_do_nothing()
+               .returning(checkins.c.id).cte("new_checkin"))
+        keys = [k for k in _AUDIT_KEYS if k != "object_id"]
+        audited = insert(audit).from_select(
+            [*keys, "object_id"],
+            select(*[bindparam("a_" + k, type_=audit.c[k].type) for k in keys], cast(new.c.id, String)),
+            include_defaults=False).cte("audited")
+        return select(new.c.id).add_cte(audited)
     if name == "insert_scanlog":
-        table = ScanLog.__table__
-        return insert_fn(table).on_conflict_do_nothing().returning(table.c.id)
+        return insert_fn(scan_logs).values(_values(scan_logs, _SCANLOG_KEYS)).on_conflict_do_nothing().returning(scan_logs.c.id)
     if name in ("first_checkin_day", "first_checkin_item"):
-        query = (select(CheckIn.id, CheckIn.scanned_at, CheckIn.recorded_at, CheckIn.day, CheckIn.source,
-                        CheckIn.agenda_item_id, CheckIn.voided_at, CheckIn.client_id,
-                        _station_label_query().label("station"))
+        query = (select(*_checkin_columns(CheckIn, Station, User))
                  .outerjoin(Station, Station.id == CheckIn.station_id)
                  .outerjoin(User, User.id == CheckIn.operator_id)
                  .where(CheckIn.registration_id == bindparam("registration_id"), CheckIn.voided_at.is_(None)))
@@ -207,17 +262,39 @@ def _build(name: str, dialect: str):
         else:
             query = query.where(CheckIn.agenda_item_id == bindparam("agenda_item_id"))
         return query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1)
-    if name == "insert_audit":
-        return insert(AuditEntry.__table__)
+    if name == "checkin_by_id":
+        return (select(*_checkin_columns(CheckIn, Station, User)).outerjoin(Station, Station.id == CheckIn.station_id)
+                .outerjoin(User, User.id == CheckIn.operator_id).where(CheckIn.id == bindparam("checkin_id")))
+    if name == "checkin_by_client_id":
+        return (select(CheckIn.id.label("id"), CheckIn.registration_id.label("registration_id"),
+                       CheckIn.clock_skew_seconds.label("clock_skew_seconds"))
+                .where(CheckIn.client_id == bindparam("client_id")))
+    if name == "scanlog_by_client_id":
+        return (select(ScanLog.result.label("result"), ScanLog.reason.label("reason"),
+                       ScanLog.registration_id.label("registration_id"), ScanLog.checkin_id.label("checkin_id"),
+                       ScanLog.scanned_at.label("scanned_at"))
+                .where(ScanLog.client_id == bindparam("client_id")))
+    if name == "person_by_registration":
+        return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
+                .outerjoin(Category, Category.id == Person.category_id).where(Registration.id == bindparam("registration_id")))
+    if name == "client_id_of":
+        return select(CheckIn.client_id.label("client_id")).where(CheckIn.id == bindparam("checkin_id"))
+    if name == "agenda_days":
+        return select(AgendaItem.id.label("id"), AgendaItem.day.label("day")).where(AgendaItem.event_id == bindparam("event_id"))
+    if name == "touch_station":
+        return station_service.TOUCH
     raise KeyError(name)
 
 
-def _lookup(tokens: set[str]) -> dict[str, object]:
-    if not tokens:
-        return {}
-    connection = db.session.connection()
-    rows = connection.execute(_stmt("lookup", connection), {"tokens": list(tokens)}).all()
-    return {r.checkin_token: r for r in rows}
+_PREPARED: dict = {}
+
+
+def _prepared(name: str, dialect: str) -> Prepared:
+    key = (name, dialect)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        prepared = _PREPARED[key] = Prepared(_build(name, dialect), name)
+    return prepared
 
 
 #: The writers of this process queue here for SQLite's write lock. SQLite's own busy handler
@@ -228,68 +305,179 @@ _SQLITE_WRITERS = threading.Lock()
 _WRITER_WAIT = 10.0  # seconds, as busy_timeout; past it SQLite's own waiting takes over
 
 
-@contextmanager
-def _write_transaction():
-    """Run the body in a transaction that holds the write lock on SQLite, then commit.
+class _Connection:
+    """The database connection a scan (or a batch of scans) is answered on.
 
-    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (see the module docstring), once
-    this process's previous writer is done. Rolled back when the body raises.
+    Inside a session transaction already begun (a walk-in registered by the same request),
+    the session's own connection, committed through the session. Otherwise a connection taken
+    from the pool and given back at the end, without the session: on PostgreSQL, when ``live``,
+    in autocommit (every write of a live scan is one statement, atomic by itself).
     """
-    connection = db.session.connection()
-    locked = False
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        # Not when a transaction is open already (it may hold the write lock: waiting here for a
-        # writer that waits for it would stall both).
-        locked = _SQLITE_WRITERS.acquire(timeout=_WRITER_WAIT)
-    try:
-        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        yield connection
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        if locked:
-            _SQLITE_WRITERS.release()
+
+    def __init__(self, live: bool):
+        engine = db.engine
+        self.dialect = engine.dialect
+        self.name = self.dialect.name
+        self.sqlite = self.name == "sqlite"
+        # No session yet in this request (a station's scan): nothing can be pending in one, and
+        # making one just to ask would cost its creation and removal.
+        in_session = db.session.registry.has() and db.session().in_transaction()
+        self.pooled = None if in_session else engine.raw_connection()
+        # Live, each statement commits by itself: a scan's write is then one statement (one
+        # round trip on PostgreSQL, no BEGIN and COMMIT around it), or an ``atomic`` block.
+        self.autocommit = live and self.pooled is not None
+        self.dbapi = self._cursor = None
+        if self.pooled is not None:
+            self.dbapi = self.pooled.dbapi_connection
+            if self.autocommit and self.sqlite:
+                self._isolation_level = self.dbapi.isolation_level
+                self.dbapi.isolation_level = None  # the sqlite3 module's autocommit
+            elif self.autocommit:
+                self.dbapi.autocommit = True
+
+    @property
+    def cursor(self):
+        """The cursor to run on; through the session, its connection of the current transaction
+        (a commit gives that connection back to the pool: the next statement asks again)."""
+        if self._cursor is None:
+            if self.pooled is None:
+                self.dbapi = db.session.connection().connection.dbapi_connection
+            self._cursor = self.dbapi.cursor()
+        return self._cursor
+
+    def _drop_cursor(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def __enter__(self) -> "_Connection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._drop_cursor()
+        if self.pooled is not None:
+            if self.autocommit and self.sqlite:
+                self.dbapi.isolation_level = self._isolation_level
+            elif self.autocommit:
+                self.dbapi.autocommit = False
+            self.pooled.close()  # back to the pool, which rolls back anything left open
+
+    def execute(self, name: str, params: dict):
+        """Run the prepared statement ``name``."""
+        return _prepared(name, self.name).execute(self.cursor, self.dialect, params)
+
+    def first(self, name: str, params: dict):
+        """The first row of the prepared statement ``name``, or None."""
+        return _prepared(name, self.name).first(self.cursor, self.dialect, params)
+
+    def all(self, name: str, params: dict) -> list:
+        """The rows of the prepared statement ``name``."""
+        return _prepared(name, self.name).all(self.cursor, self.dialect, params)
+
+    def scalar(self, name: str, params: dict):
+        """The first value of the prepared statement ``name``, or None."""
+        return _prepared(name, self.name).scalar(self.cursor, self.dialect, params)
+
+    def once(self, statement) -> list:
+        """The rows of a statement that carries its own values."""
+        return run_once(self.cursor, self.dialect, statement)
+
+    @contextmanager
+    def transaction(self):
+        """Run the body as one transaction (holding the write lock on SQLite), then commit.
+
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (see the module docstring),
+        once this process's previous writer is done. Rolled back when the body raises. In
+        autocommit, only the turn among this process's writers is taken: statements that must
+        commit together go in an ``atomic`` block.
+        """
+        cursor = self.cursor
+        # Not when a transaction is open already (it may hold the write lock: waiting here for
+        # a writer that waits for it would stall both).
+        turn = self.sqlite and not self.dbapi.in_transaction
+        locked = _SQLITE_WRITERS.acquire(timeout=_WRITER_WAIT) if turn else False
+        try:
+            if turn and not self.autocommit:
+                cursor.execute("BEGIN IMMEDIATE")
+            yield self
+            if self.pooled is None:
+                self._drop_cursor()
+                db.session.commit()
+            elif not self.autocommit:
+                self.dbapi.commit()
+        except BaseException:
+            if self.pooled is None:
+                self._drop_cursor()
+                db.session.rollback()
+            elif not self.autocommit:
+                self.dbapi.rollback()
+            raise
+        finally:
+            if locked:
+                _SQLITE_WRITERS.release()
 
 
-def _station_label_query():
-    return func.coalesce(Station.name, func.nullif(User.name, ""), User.email, "")
+    @contextmanager
+    def atomic(self):
+        """Statements that commit together or not at all, inside ``transaction``: in a
+        transaction of their own when each statement would commit by itself (SQLite, live)."""
+        if not (self.autocommit and self.sqlite):
+            yield self
+            return
+        self.cursor.execute("BEGIN IMMEDIATE")  # this process's writers' turn is ours already
+        try:
+            yield self
+        except BaseException:
+            self.cursor.execute("ROLLBACK")
+            raise
+        self.cursor.execute("COMMIT")
 
 
-def _checkin_info(checkin_id: int) -> CheckInInfo | None:
-    row = db.session.execute(
-        select(CheckIn.id, CheckIn.scanned_at, CheckIn.recorded_at, CheckIn.day, CheckIn.source,
-               CheckIn.agenda_item_id, CheckIn.voided_at, _station_label_query().label("station"))
-        .outerjoin(Station, Station.id == CheckIn.station_id)
-        .outerjoin(User, User.id == CheckIn.operator_id)
-        .where(CheckIn.id == checkin_id)
-    ).first()
-    if row is None:
-        return None
-    return CheckInInfo(id=row.id, scanned_at=_aware(row.scanned_at), recorded_at=_aware(row.recorded_at), day=row.day,
-                       station=row.station or "", source=row.source, agenda_item_id=row.agenda_item_id,
-                       voided=row.voided_at is not None)
+def _lookup_many(conn: _Connection, tokens: set[str]) -> dict[str, object]:
+    """The badges of ``tokens`` with their persons (a batch's lookup)."""
+    if not tokens:
+        return {}
+    query = (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
+             .outerjoin(Category, Category.id == Person.category_id)
+             .where(Registration.checkin_token.in_(sorted(tokens))))
+    return {r.checkin_token: r for r in conn.once(query)}
 
 
-def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
+def _seed(ctx: _Context, rows: list, token: str | None, item_id: int | None) -> dict[str, object]:
+    """The badge of a live lookup (token -> row), keeping in ``ctx`` the check-ins it already
+    has and the day of the agenda item ``item_id`` when that item is the event's."""
+    if not rows or rows[0].id is None:
+        return {}
+    for r in rows:
+        key = (r.id, r.k_day, r.k_agenda_item_id)
+        if r.k_id is not None and key not in ctx.admitted:  # rows come earliest first
+            ctx.admitted[key] = _info(r, "k_")
+            ctx.first_client_ids[r.k_id] = r.k_client_id
+    if item_id is not None and rows[0].item_day is not None:
+        ctx.agenda_items[item_id] = rows[0].item_day
+    return {token: rows[0]}
+
+
+def _info(row, prefix: str = "") -> CheckInInfo:
+    get = (lambda f: getattr(row, prefix + f)) if prefix else (lambda f: getattr(row, f))
+    return CheckInInfo(id=get("id"), scanned_at=_aware(get("scanned_at")), recorded_at=_aware(get("recorded_at")),
+                       day=get("day"), station=get("station") or "", source=get("source"),
+                       agenda_item_id=get("agenda_item_id"), voided=get("voided_at") is not None)
+
+
+def _checkin_info(ctx: _Context, checkin_id: int) -> CheckInInfo | None:
+    row = ctx.conn.first("checkin_by_id", {"checkin_id": checkin_id})
+    return _info(row) if row is not None else None
+
+
+def _first_checkin(ctx: _Context, registration_id: int, day: date,
+                   agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
     """The first admitted check-in of that day (or agenda item) and its client_id, in one statement."""
-    connection = db.session.connection()
-    row = connection.execute(
-        _stmt("first_checkin_item" if agenda_item_id is not None else "first_checkin_day", connection),
-        {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id},
-    ).first()
+    row = ctx.conn.first("first_checkin_item" if agenda_item_id is not None else "first_checkin_day",
+                         {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id})
     if row is None:
         return None, None
-    return (CheckInInfo(id=row.id, scanned_at=_aware(row.scanned_at), recorded_at=_aware(row.recorded_at), day=row.day,
-                        station=row.station or "", source=row.source, agenda_item_id=row.agenda_item_id,
-                        voided=row.voided_at is not None), row.client_id)
-
-
-def _client_id_of(checkin_id: int) -> str | None:
-    return db.session.connection().execute(
-        select(CheckIn.__table__.c.client_id).where(CheckIn.__table__.c.id == checkin_id)).scalar()
+    return _info(row), row.client_id
 
 
 def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, reason: str, tz: ZoneInfo,
@@ -306,35 +494,30 @@ def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, 
 
 def _replay(client_id: str, ctx: _Context) -> CheckInResult | None:
     """The answer already given to this client_id, or None."""
-    checkin_id = db.session.scalar(select(CheckIn.id).where(CheckIn.client_id == client_id))
-    if checkin_id is not None:
-        info = _checkin_info(checkin_id)
-        reg_id = db.session.scalar(select(CheckIn.registration_id).where(CheckIn.id == checkin_id))
-        person = _person_by_registration(reg_id, ctx.language)
-        skew = db.session.scalar(select(CheckIn.clock_skew_seconds).where(CheckIn.id == checkin_id))
+    row = ctx.conn.first("checkin_by_client_id", {"client_id": client_id})
+    if row is not None:
+        info = _checkin_info(ctx, row.id)
+        person = _person_by_registration(ctx, row.registration_id)
         return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, None), registration=person,
-                             checkin=info, client_id=client_id, clock_skew_seconds=skew, replayed=True)
-    log = db.session.scalar(select(ScanLog).where(ScanLog.client_id == client_id))
+                             checkin=info, client_id=client_id, clock_skew_seconds=row.clock_skew_seconds, replayed=True)
+    log = ctx.conn.first("scanlog_by_client_id", {"client_id": client_id})
     if log is None:
         return None
-    person = _person_by_registration(log.registration_id, ctx.language) if log.registration_id else None
-    info = _checkin_info(log.checkin_id) if log.checkin_id else None
+    person = _person_by_registration(ctx, log.registration_id) if log.registration_id else None
+    info = _checkin_info(ctx, log.checkin_id) if log.checkin_id else None
     message = _message(log.result, person, info, log.reason, ctx.tz, None)
     if log.result in ("not_admitted", "unknown_token"):
-        message = _reason_text(log.reason, day=(log.scanned_at.astimezone(ctx.tz).date().isoformat()
-                                                if log.scanned_at else ""))
+        scanned_at = _aware(log.scanned_at)
+        message = _reason_text(log.reason, day=scanned_at.astimezone(ctx.tz).date().isoformat() if scanned_at else "")
     return CheckInResult(log.result, message, reason=log.reason, registration=person, checkin=info,
                          client_id=client_id, replayed=True)
 
 
-def _person_by_registration(registration_id: int | None, language: str) -> PersonInfo | None:
+def _person_by_registration(ctx: _Context, registration_id: int | None) -> PersonInfo | None:
     if registration_id is None:
         return None
-    row = db.session.execute(
-        select(*_person_columns()).join(Person, Person.id == Registration.person_id)
-        .outerjoin(Category, Category.id == Person.category_id).where(Registration.id == registration_id)
-    ).first()
-    return _person_info(row, language) if row else None
+    row = ctx.conn.first("person_by_registration", {"registration_id": registration_id})
+    return _person_info(row, ctx.language) if row else None
 
 
 def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime) -> bool:
@@ -346,7 +529,25 @@ def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime)
                   reason=result.reason, payload=payload,
                   scanned_at=scanned_at, recorded_at=ctx.now, station_id=ctx.station_id,
                   operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id)
-    return ctx.connection.execute(_stmt("insert_scanlog", ctx.connection), values).scalar() is not None
+    return ctx.conn.scalar("insert_scanlog", values) is not None
+
+
+def _insert_checkin(ctx: _Context, values: dict, actor: Actor | None, registration_id: int, scan: Scan) -> int | None:
+    """Insert an admitted check-in and its audit row together; its id, or None when the
+    database refused it (already in that day, or a client_id already used)."""
+    # The audit row commits with the check-in or not at all.
+    actor = actor or Actor(label="system")
+    audit = dict(a_at=ctx.now, a_user_id=actor.user_id, a_station_id=actor.station_id or ctx.station_id,
+                 a_actor=actor.label, a_ip=actor.ip, a_action="checkin.create", a_object_type="CheckIn",
+                 a_event_id=ctx.event_id,
+                 a_details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}')
+    if not ctx.conn.sqlite:
+        return ctx.conn.scalar("insert_checkin_audited", {**values, **audit})
+    with ctx.conn.atomic():
+        new_id = ctx.conn.scalar("insert_checkin", values)
+        if new_id is not None:
+            ctx.conn.execute("insert_audit", {**audit, "a_object_id": str(new_id)})
+    return new_id
 
 
 def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_offset: timedelta | None) -> CheckInResult:
@@ -395,27 +596,30 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
     if result == "checked_in":
         item_id = scan.agenda_item_id
         checkin_day = ctx.agenda_items[item_id] if item_id is not None else day
-        new_id = ctx.connection.execute(_stmt("insert_checkin", ctx.connection), dict(
-            event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
-            scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
-            operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
-            voided_at=None, voided_by_id=None,
-        )).scalar()
-        if new_id is not None:
-            info = CheckInInfo(id=new_id, scanned_at=scanned_at, recorded_at=ctx.now, day=checkin_day,
-                               station="", source=scan.source, agenda_item_id=item_id)
-            _audit_checkin(ctx, actor, new_id, row.id, scan)
-            ctx.admitted[(row.id, checkin_day, item_id)] = info
-            return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, day),
-                                 registration=person, checkin=info, client_id=scan.client_id,
-                                 clock_skew_seconds=skew)
-        info = ctx.admitted.get((row.id, checkin_day, item_id))
+        key = (row.id, checkin_day, item_id)
+        info = ctx.admitted.get(key)
+        if info is None:
+            new_id = _insert_checkin(ctx, dict(
+                event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
+                scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
+                operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
+                voided_at=None, voided_by_id=None,
+            ), actor, row.id, scan)
+            if new_id is not None:
+                info = CheckInInfo(id=new_id, scanned_at=scanned_at, recorded_at=ctx.now, day=checkin_day,
+                                   station="", source=scan.source, agenda_item_id=item_id)
+                ctx.admitted[key] = info
+                return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, day),
+                                     registration=person, checkin=info, client_id=scan.client_id,
+                                     clock_skew_seconds=skew)
+        # Already in: known from the lookup (or earlier in this batch), or the insert was refused.
         first_client_id = None
         if info is None or not info.station:
-            info, first_client_id = _first_checkin(row.id, checkin_day, item_id)
-            ctx.admitted[(row.id, checkin_day, item_id)] = info
+            info, first_client_id = _first_checkin(ctx, row.id, checkin_day, item_id)
+            ctx.admitted[key] = info
         elif ctx.known_client_ids is None:
-            first_client_id = _client_id_of(info.id)
+            first_client_id = (ctx.first_client_ids[info.id] if info.id in ctx.first_client_ids
+                               else ctx.conn.scalar("client_id_of", {"checkin_id": info.id}))
         # The conflict was this very client_id (a retry) when no other check-in explains it, or
         # when the first check-in is this scan's own.
         maybe_retry = info is None or (ctx.known_client_ids is None and first_client_id == scan.client_id)
@@ -436,16 +640,6 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
     return answer
 
 
-def _audit_checkin(ctx: _Context, actor: Actor | None, checkin_id: int, registration_id: int, scan: Scan) -> None:
-    # One Core insert in the same transaction: the audit row commits with the check-in or not at all.
-    actor = actor or Actor(label="system")
-    ctx.connection.execute(_stmt("insert_audit", ctx.connection), dict(
-        at=ctx.now, user_id=actor.user_id, station_id=actor.station_id or ctx.station_id, actor=actor.label,
-        ip=actor.ip, action="checkin.create", object_type="CheckIn", object_id=str(checkin_id),
-        event_id=ctx.event_id, details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}',
-    ))
-
-
 def _check_source(source: str) -> None:
     if source not in CHECKIN_SOURCES:
         raise ValidationError({"source": [_("Unknown source.")]})
@@ -457,21 +651,64 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     """Check in the holder of a scanned badge at ``event``; never raises for a bad scan.
 
     ``payload_or_token`` is what the scanner read (the QR payload, or a bare token).
-    ``station`` is a Station or a ``stations.StationRef`` (anything with ``id`` and ``name``).
+    ``event`` is an Event or a ``stations.EventFacts``; ``station`` is a Station or a
+    ``stations.StationRef`` (anything with ``id`` and ``name``).
     ``scanned_at`` is the device's clock (None: now). ``client_id`` makes retries idempotent.
     Raises ValidationError only for a bad ``source`` or an over-long ``client_id``.
     """
     _check_source(source)
     _check_client_id(client_id)
     item_id = agenda_item.id if isinstance(agenda_item, AgendaItem) else agenda_item
-    ctx = _context(event, station, operator, agenda_items=item_id is not None)
+    ctx = _context(event, station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
     token = parse_payload(payload_or_token) if isinstance(payload_or_token, str) else None
-    people = _lookup({token} if token else set())
     name = _station_name(station, operator)
-    with _write_transaction() as ctx.connection:
-        answer = _process(ctx, scan, people, operator, None)
+    with _Connection(live=True) as ctx.conn:
+        people = {}
+        if token:
+            rows = ctx.conn.all("lookup_item" if item_id is not None else "lookup",
+                                {"token": token, "event_id": ctx.event_id, "item": item_id})
+            people = _seed(ctx, rows, token, item_id)
+        with ctx.conn.transaction():
+            answer = _process(ctx, scan, people, operator, None)
     return _with_station_name(answer, name)
+
+
+def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, *,
+                        ip: str = "") -> tuple[CheckInResult, station_service.EventFacts]:
+    """Check in a scan sent by a station with its bearer token: the door's hot path.
+
+    The station, its event, the badge, its person and what it already has are read in one
+    statement; the rules are those of ``stations.authenticate`` (a revoked station is refused at
+    once) and of ``check_in``. Returns the answer and the event's facts (for its time zone).
+    Raises Unauthorized (unknown or revoked station), Forbidden (a station of another event than
+    ``event_slug``) and ValidationError (bad ``source`` or ``client_id``).
+    """
+    _check_source(scan.source)
+    _check_client_id(scan.client_id)
+    token_hash = station_service.token_hash_or_none(station_token)
+    if token_hash is None:
+        raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
+    badge = parse_payload(scan.payload) if isinstance(scan.payload, str) else None
+    item_id = scan.agenda_item_id
+    with _Connection(live=True) as conn:
+        rows = conn.all("lookup_station_item" if item_id is not None else "lookup_station",
+                        {"h": token_hash, "token": badge, "item": item_id})
+        found = station_service.station_from_row(rows[0] if rows else None)
+        if found is None:
+            raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
+        station, event = found
+        if event.slug != event_slug:
+            raise Forbidden(_("This station belongs to another event."))
+        actor = Actor(label=station.name, ip=ip, station_id=station.id)
+        ctx = _context(event, station, actor)
+        ctx.conn = conn
+        people = _seed(ctx, rows, badge, item_id) if badge else {}
+        with conn.transaction():
+            if station_service.needs_touch(rows[0].station_last_seen_at, ctx.now):
+                conn.execute("touch_station", {"station_id": station.id, "now": ctx.now})
+            answer = _process(ctx, scan, people, actor, None)
+    return _with_station_name(answer, station.name), event
 
 
 def _station_name(station: Station | None, operator: Actor | None) -> str:
@@ -517,18 +754,23 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
     far_future = datetime.max.replace(tzinfo=timezone.utc)
     ordered = sorted(scans, key=lambda s: (_aware(s.scanned_at) or far_future, s.index))
     answers: dict[int, CheckInResult] = {}
-    ctx = _context(event, station, operator, agenda_items=bool(item_ids))
+    ctx = _context(event, station, operator)
     name = _station_name(station, operator)
-    for start in range(0, len(ordered), BATCH_CHUNK):
-        chunk = ordered[start:start + BATCH_CHUNK]
-        tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
-        people = _lookup(tokens)
-        with _write_transaction() as ctx.connection:
-            ids = [s.client_id for s in chunk if s.client_id]
-            ctx.known_client_ids = set(db.session.scalars(select(CheckIn.client_id).where(CheckIn.client_id.in_(ids))))
-            ctx.known_client_ids |= set(db.session.scalars(select(ScanLog.client_id).where(ScanLog.client_id.in_(ids))))
-            for scan in chunk:
-                answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
+    with _Connection(live=False) as ctx.conn:
+        if item_ids:
+            ctx.agenda_items = {r.id: r.day for r in ctx.conn.all("agenda_days", {"event_id": ctx.event_id})}
+        for start in range(0, len(ordered), BATCH_CHUNK):
+            chunk = ordered[start:start + BATCH_CHUNK]
+            tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
+            with ctx.conn.transaction():
+                people = _lookup_many(ctx.conn, tokens)
+                ids = sorted({s.client_id for s in chunk if s.client_id})
+                ctx.known_client_ids = set()
+                if ids:
+                    for table in (CheckIn, ScanLog):
+                        ctx.known_client_ids |= {r[0] for r in ctx.conn.once(select(table.client_id).where(table.client_id.in_(ids)))}
+                for scan in chunk:
+                    answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
     return [answers[i] for i in range(len(scans))]
 
 

@@ -22,3 +22,11 @@ class ValidationError(ServiceError):
     def messages(self) -> list[str]:
         """All messages, field by field."""
         return [m for msgs in self.errors.values() for m in msgs]
+
+
+class Unauthorized(ServiceError):
+    """The credentials are unknown or revoked (a 401 in the web layer)."""
+
+
+class Forbidden(ServiceError):
+    """Known credentials, but not for this (a 403 in the web layer)."""

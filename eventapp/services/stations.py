@@ -84,10 +84,6 @@ class StationRef:
     name: str
 
 
-_BY_HASH = (select(Station.id, Station.event_id, Station.name, Station.revoked_at, Station.last_seen_at)
-            .where(Station.token_hash == bindparam("h")))
-
-
 @dataclass(frozen=True)
 class EventFacts:
     """The few facts of an event a check-in needs, read with the station in one statement.
@@ -109,34 +105,63 @@ class EventFacts:
         return [self.start_date + timedelta(days=i) for i in range((self.end_date - self.start_date).days + 1)]
 
 
-_WITH_EVENT = (select(Station.id, Station.event_id, Station.name, Station.revoked_at, Station.last_seen_at,
-                      Event.slug, Event.timezone, Event.language, Event.start_date, Event.end_date)
-               .join(Event, Event.id == Station.event_id)
+#: What a check-in needs of its station and the station's event, to be selected (joined on the
+#: station's event) wherever a statement authenticates a station; read with ``station_from_row``.
+STATION_COLUMNS = (Station.id.label("station_id"), Station.event_id.label("station_event_id"),
+                   Station.name.label("station_name"), Station.revoked_at.label("station_revoked_at"),
+                   Station.last_seen_at.label("station_last_seen_at"), Event.slug.label("event_slug"),
+                   Event.timezone.label("event_timezone"), Event.language.label("event_language"),
+                   Event.start_date.label("event_start_date"), Event.end_date.label("event_end_date"))
+
+_WITH_EVENT = (select(*STATION_COLUMNS).join(Event, Event.id == Station.event_id)
                .where(Station.token_hash == bindparam("h")))
+
+#: Marks a station seen (run by whoever authenticated it, at most every ``_SEEN_EVERY``).
+TOUCH = update(Station).where(Station.id == bindparam("station_id")).values(last_seen_at=bindparam("now"))
+
+
+def token_hash_or_none(token: str | None) -> str | None:
+    """The hash to look a bearer token up by; None for what cannot be a token."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    return hash_token(token)
+
+
+def station_from_row(row) -> tuple[StationRef, EventFacts] | None:
+    """The station and event of a row of ``STATION_COLUMNS``; None when absent or revoked."""
+    if row is None or row.station_id is None or row.station_revoked_at is not None:
+        return None
+    return (StationRef(row.station_id, row.station_event_id, row.station_name),
+            EventFacts(row.station_event_id, row.event_slug, row.event_timezone, row.event_language,
+                       row.event_start_date, row.event_end_date))
+
+
+def needs_touch(last_seen_at: datetime | None, now: datetime) -> bool:
+    """True when the station's last_seen_at is older than ``_SEEN_EVERY`` (or unset)."""
+    if last_seen_at is not None and last_seen_at.tzinfo is None:
+        last_seen_at = last_seen_at.replace(tzinfo=timezone.utc)
+    return last_seen_at is None or now - last_seen_at > _SEEN_EVERY
 
 
 def authenticate_with_event(token: str | None) -> tuple[StationRef, EventFacts] | None:
-    """``authenticate`` and the station's event in one statement (the door's hot path).
+    """``authenticate`` and the station's event in one statement.
 
     Same rules as ``authenticate``: looked up on every request, a revoked station is refused.
     """
-    if not token or not isinstance(token, str) or len(token) > 200:
+    token_hash = token_hash_or_none(token)
+    if token_hash is None:
         return None
-    row = db.session.connection().execute(_WITH_EVENT, {"h": hash_token(token)}).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    _touch(row)
-    return (StationRef(row.id, row.event_id, row.name),
-            EventFacts(row.event_id, row.slug, row.timezone, row.language, row.start_date, row.end_date))
+    row = db.session.connection().execute(_WITH_EVENT, {"h": token_hash}).first()
+    found = station_from_row(row)
+    if found is not None:
+        _touch(row.station_id, row.station_last_seen_at)
+    return found
 
 
-def _touch(row) -> None:
+def _touch(station_id: int, last_seen_at: datetime | None) -> None:
     now = datetime.now(timezone.utc)
-    seen = row.last_seen_at
-    if seen is not None and seen.tzinfo is None:
-        seen = seen.replace(tzinfo=timezone.utc)
-    if seen is None or now - seen > _SEEN_EVERY:
-        db.session.execute(update(Station).where(Station.id == row.id).values(last_seen_at=now))
+    if needs_touch(last_seen_at, now):
+        db.session.execute(TOUCH, {"station_id": station_id, "now": now})
         db.session.commit()
 
 
@@ -145,13 +170,8 @@ def authenticate(token: str | None) -> StationRef | None:
 
     Looked up on every request, never cached: a revoked station is refused from the next request.
     """
-    if not token or not isinstance(token, str) or len(token) > 200:
-        return None
-    row = db.session.connection().execute(_BY_HASH, {"h": hash_token(token)}).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    _touch(row)
-    return StationRef(row.id, row.event_id, row.name)
+    found = authenticate_with_event(token)
+    return found[0] if found is not None else None
 
 
 def active_station(station_id: int | None) -> Station | None:

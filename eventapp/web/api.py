@@ -25,17 +25,13 @@ from eventapp.services import door as door_service
 from eventapp.services import events as event_service
 from eventapp.services import stations as station_service
 from eventapp.services.audit import Actor
-from eventapp.services.errors import NotFound, ServiceError, ValidationError
+from eventapp.services.errors import Forbidden, NotFound, ServiceError, Unauthorized, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-limiter.exempt(bp)  # doors scan fast; stations and users are authenticated on every request
-
-
-@limiter.request_filter
-def _not_limited() -> bool:
-    # The same exemption, decided before Flask-Limiter resolves its limits (a cost on every scan).
-    return request.blueprint == "api"
+# Doors scan fast; stations and users are authenticated on every request. (extensions.init_limiter
+# keeps Flask-Limiter's hooks away from this blueprint altogether.)
+limiter.exempt(bp)
 
 #: Roles whose session may use the door API.
 DOOR_ROLES = ("door", "organizer")
@@ -196,34 +192,28 @@ def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> di
 @bp.route("/events/<slug>/checkins", methods=["POST"])
 def checkin(slug: str):
     """Check in one scan: 200 with the result, whatever the badge (see README)."""
-    event, station, actor = _checkin_auth(slug)
-    scan = _scan_from(_body(), "qr")
-    tz = event.timezone  # read now: the service's commit expires an ORM event
-    answer = checkin_service.check_in(event, scan.payload, scanned_at=scan.scanned_at, client_id=scan.client_id,
-                                      station=station, operator=actor, source=scan.source,
-                                      agenda_item=scan.agenda_item_id)
-    return jsonify(result_json(answer, tz))
-
-
-def _checkin_auth(slug: str):
-    """``door_auth`` for the check-in path: a station's token and its event in one statement.
-
-    The rules are door_auth's (refused when revoked, 403 for another event's station, 404 for an
-    unknown event); only the number of queries differs. Sessions go through door_auth.
-    """
     token = _bearer()
     if token is None:
         auth = door_auth(slug)
-        return auth.event, auth.station, auth.actor
-    found = station_service.authenticate_with_event(token)
-    if found is None:
-        raise ApiError(401, _("This station is unknown or was revoked. Ask the organizer to pair it again."),
-                       reason="station_refused")
-    station, event = found
-    if event.slug != slug:
+        scan = _scan_from(_body(), "qr")
+        tz = auth.event.timezone  # read now: the service's commit expires an ORM event
+        answer = checkin_service.check_in(auth.event, scan.payload, scanned_at=scan.scanned_at,
+                                          client_id=scan.client_id, station=auth.station, operator=auth.actor,
+                                          source=scan.source, agenda_item=scan.agenda_item_id)
+        return jsonify(result_json(answer, tz))
+    try:
+        scan = _scan_from(_body(), "qr")
+    except ApiError:
+        door_auth(slug)  # who asks is answered first: 401, 403 or 404 before anything about the body
+        raise
+    try:
+        answer, event = checkin_service.check_in_at_station(token, slug, scan, ip=request.remote_addr or "")
+    except Unauthorized as exc:
+        raise ApiError(401, str(exc), reason="station_refused") from None
+    except Forbidden as exc:
         _event(slug)  # 404 when no event has this slug
-        raise ApiError(403, _("This station belongs to another event."), reason="other_event")
-    return event, station, Actor(label=station.name, ip=request.remote_addr or "", station_id=station.id)
+        raise ApiError(403, str(exc), reason="other_event") from None
+    return jsonify(result_json(answer, event.timezone))
 
 
 @bp.route("/events/<slug>/checkins/batch", methods=["POST"])
