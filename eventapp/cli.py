@@ -92,7 +92,9 @@ def serve_command(host, port, use_https, threads):
     from eventapp import create_app
     from eventapp.server import serve
 
-    serve(create_app(), host=host, port=port, use_https=use_https, threads=threads)
+    # A pooled connection per thread, and a few for the background jobs (purge check, prints).
+    app = create_app({"DATABASE_POOL_SIZE": threads + 4})
+    serve(app, host=host, port=port, use_https=use_https, threads=threads)
 
 
 @click.command("demo")

@@ -36,6 +36,7 @@ DEFAULTS = dict(
     SQLALCHEMY_DATABASE_URI=None,  # filled from the instance path when unset
     SQLALCHEMY_TRACK_MODIFICATIONS=False,
     SQLALCHEMY_ENGINE_OPTIONS={},
+    DATABASE_POOL_SIZE=None,  # connections kept open; `eventapp serve` sets it to its threads
     SECRET_KEY=None,
     WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning at the door must still post
     SESSION_COOKIE_HTTPONLY=True,
@@ -118,6 +119,13 @@ def load_config(app, overrides: dict | None = None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventapp.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("DATABASE_POOL_SIZE"):
+        # One connection kept per server thread: past SQLAlchemy's default of five, every
+        # request beyond the fifth opened a connection and closed it again (on PostgreSQL, a
+        # new server process each time).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_size", int(app.config["DATABASE_POOL_SIZE"]))
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

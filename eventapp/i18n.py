@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import force_locale, get_locale, refresh
+from flask_babel import force_locale, get_locale, get_translations, refresh
+from flask_babel import gettext as babel_gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from eventapp.extensions import babel
@@ -33,6 +35,35 @@ def select_locale() -> str:
             and current_user.locale in LANGUAGES:
         return current_user.locale
     return request.accept_languages.best_match(LANGUAGES) or "fr"
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, keeping the catalogue found for the request's locale.
+
+    Flask-Babel finds the catalogue anew on every call (three lookups of ``g`` and the locale's
+    name rebuilt), a measurable share of a door scan, which translates a few strings. The
+    catalogue is kept beside Flask-Babel's own locale and used only while that locale is the
+    same object, so ``force_locale`` and ``refresh`` are obeyed.
+    """
+    try:
+        ctx = g._flask_babel
+        locale, (kept_for, translations) = ctx.babel_locale, ctx.eventapp_catalogue
+        if kept_for is not locale:
+            raise AttributeError
+    except AttributeError:
+        translations = get_translations()  # chooses the locale when not chosen yet
+        ctx = g.get("_flask_babel")
+        if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+            ctx.eventapp_catalogue = (ctx.babel_locale, translations)
+    except RuntimeError:  # outside an application context
+        return babel_gettext(string, **variables)
+    text = translations.ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A string translated by :func:`gettext` each time it is used (module-level labels)."""
+    return LazyString(gettext, string, **variables)
 
 
 def current_language() -> str:
@@ -89,7 +120,6 @@ def init_app(app: Flask) -> None:
         lang = request.args.get("lang")
         if lang in LANGUAGES:
             session["lang"] = lang
-        g.language = None
         # Flask-Babel caches the locale on ``g``; when an app context outlives one request
         # (tests, or a request inside a CLI command) the next request must choose afresh.
         if g.get("_flask_babel") is not None:
@@ -97,4 +127,4 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = ["LANGUAGES", "current_language", "force_locale", "format_datetime", "format_day",
-           "format_time", "init_app", "select_locale", "current_app"]
+           "format_time", "gettext", "init_app", "lazy_gettext", "select_locale", "current_app"]

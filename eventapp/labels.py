@@ -6,7 +6,8 @@ One table per kind of code; templates call ``label(kind, code)`` and documents c
 from __future__ import annotations
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+
+from eventapp.i18n import lazy_gettext as _l
 
 LABELS: dict[str, dict[str, object]] = {
     "event_status": {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"), "archived": _l("Archived")},

@@ -53,6 +53,15 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        # An empty session left empty (API clients, anonymous pages) has no cookie to write or
+        # delete: skip working out the cookie's settings.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
 
@@ -110,6 +119,37 @@ _SECURITY_HEADERS = (
 )
 
 
+_PRESENT_KEYS = tuple((name.lower(), (name, value)) for name, value in _SECURITY_HEADERS)
+
+
+class SecurityHeaders:
+    """WSGI middleware that adds the security headers to every response lacking them.
+
+    Middleware rather than an ``after_request`` hook: it covers every response (static files
+    and errors too) and adds plain pairs, where setting each header on a Flask response costs a
+    validation per header on every request (a measurable share of a door scan).
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            headers = list(headers)
+            present = {name.lower() for name, _value in headers}
+            headers.extend(pair for key, pair in _PRESENT_KEYS if key not in present)
+            if environ.get("PATH_INFO", "").startswith("/admin/") and "cache-control" not in present:
+                # Audit log, personal data exports: never left in a shared browser's cache.
+                headers.append(("Cache-Control", "no-store"))
+            if environ.get("wsgi.url_scheme") == "https" and "strict-transport-security" not in present:
+                # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
+                # at http://127.0.0.1 must stay reachable.
+                headers.append(("Strict-Transport-Security", "max-age=31536000"))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
 def _station_api_request() -> bool:
     # A door API call with a station's bearer token is decided by that token alone (web/api.py
     # checks it first): loading the session's user for it is work per scan for nothing, and
@@ -150,18 +190,4 @@ def init_app(app: Flask) -> None:
             session[SESSION_SEEN_AT] = int(now)
         return None
 
-    @app.after_request
-    def security_headers(response):
-        # Added in one go where a view did not set them (a per-header setdefault on every
-        # response was a measurable share of a door scan's time).
-        headers = response.headers
-        present = {key.lower() for key in headers.keys()}
-        headers.extend([(k, v) for k, v in _SECURITY_HEADERS if k.lower() not in present])
-        if request.path.startswith("/admin/") and "cache-control" not in present:
-            # Audit log, personal data exports: never left in a shared browser's cache.
-            headers["Cache-Control"] = "no-store"
-        if request.is_secure and "strict-transport-security" not in present:
-            # Only over HTTPS: sent over plain HTTP it would be ignored, and a laptop reached
-            # at http://127.0.0.1 must stay reachable.
-            headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)

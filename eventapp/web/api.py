@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, jsonify, request, session
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventapp.extensions import csrf, limiter
 from eventapp.i18n import current_language
+from eventapp.i18n import gettext as _
 from eventapp.labels import label
 from eventapp.models import Event
 from eventapp.security import can_access_event
