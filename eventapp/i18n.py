@@ -9,6 +9,7 @@ import os
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_translations, refresh
@@ -66,6 +67,18 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+#: Parsed once: Flask-Babel parses the selector's answer on every request, unless it is a Locale.
+_LOCALES: dict[str, Locale] = {}
+
+
+def _selected_locale() -> Locale:
+    language = select_locale()
+    locale = _LOCALES.get(language)
+    if locale is None:
+        locale = _LOCALES[language] = Locale.parse(language)
+    return locale
+
+
 def current_language() -> str:
     """'fr' or 'en', for the current request (French outside a request)."""
     try:
@@ -98,7 +111,7 @@ def format_datetime(value: datetime, language: str | None = None, tz: str | None
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and the template helpers."""
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=_selected_locale,
                    default_translation_directories=str(app.root_path + "/translations"))
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["hhmm"] = format_time

@@ -116,6 +116,9 @@ class CheckInResult:
         return self.result in ("checked_in", "already_checked_in")
 
 
+_UNPARSED = object()
+
+
 @dataclass
 class Scan:
     """One scan as a door sends it (live or from an offline queue)."""
@@ -126,6 +129,14 @@ class Scan:
     source: str = "qr"
     agenda_item_id: int | None = None
     index: int = 0  # position in the batch, to answer in the order asked
+    token: object = field(default=_UNPARSED, init=False, repr=False)  # see _token
+
+
+def _token(scan: Scan) -> str | None:
+    """The badge token a scan carries, or None (worked out once per scan)."""
+    if scan.token is _UNPARSED:
+        scan.token = parse_payload(scan.payload)
+    return scan.token
 
 
 @dataclass
@@ -527,8 +538,9 @@ def _person_by_registration(ctx: _Context, registration_id: int | None) -> Perso
 
 def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime) -> bool:
     """Keep a scan that did not admit anyone; False when its client_id was already logged."""
-    payload = scan.payload if isinstance(scan.payload, str) else ""
-    payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload[:200])
+    payload = scan.payload[:200] if isinstance(scan.payload, str) else ""
+    if not payload.isprintable():
+        payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload)
     values = dict(event_id=ctx.event_id, registration_id=result.registration.registration_id if result.registration else None,
                   checkin_id=result.checkin.id if result.checkin else None, result=result.result,
                   reason=result.reason, payload=payload,
@@ -578,7 +590,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
         day_time = device_time
     day = day_time.astimezone(ctx.tz).date()
 
-    token = parse_payload(scan.payload) if isinstance(scan.payload, str) else None
+    token = _token(scan)
     row = people.get(token) if token else None
     person = _person_info(row, ctx.language) if row is not None else None
     reason = ""
@@ -666,7 +678,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     item_id = agenda_item.id if isinstance(agenda_item, AgendaItem) else agenda_item
     ctx = _context(event, station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
-    token = parse_payload(payload_or_token) if isinstance(payload_or_token, str) else None
+    token = _token(scan)
     name = _station_name(station, operator)
     with _Connection(live=True) as ctx.conn:
         people = {}
@@ -694,7 +706,7 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     token_hash = station_service.token_hash_or_none(station_token)
     if token_hash is None:
         raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
-    badge = parse_payload(scan.payload) if isinstance(scan.payload, str) else None
+    badge = _token(scan)
     item_id = scan.agenda_item_id
     with _Connection(live=True) as conn:
         rows = conn.all("lookup_station_item" if item_id is not None else "lookup_station",
@@ -766,7 +778,7 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
             ctx.agenda_items = {r.id: r.day for r in ctx.conn.all("agenda_days", {"event_id": ctx.event_id})}
         for start in range(0, len(ordered), BATCH_CHUNK):
             chunk = ordered[start:start + BATCH_CHUNK]
-            tokens = {t for t in (parse_payload(s.payload) if isinstance(s.payload, str) else None for s in chunk) if t}
+            tokens = {t for t in (_token(s) for s in chunk) if t}
             with ctx.conn.transaction():
                 people = _lookup_many(ctx.conn, tokens)
                 ids = sorted({s.client_id for s in chunk if s.client_id})
