@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidRequestError
 
 from eventapp.extensions import db
 
@@ -94,7 +95,10 @@ class _Form:
         from collections import namedtuple
 
         # render_postcompile: an IN list given as values (run_once) is written out in full.
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        try:
+            compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        except InvalidRequestError as exc:  # an IN list left as a parameter
+            raise ValueError(f"{name or statement}: expanding parameters cannot be prepared ({exc})") from exc
         if "POSTCOMPILE" in compiled.string:
             raise ValueError(f"{name or statement}: expanding parameters cannot be prepared")
         self.sql = compiled.string

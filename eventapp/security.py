@@ -119,7 +119,16 @@ _SECURITY_HEADERS = (
 )
 
 
-_PRESENT_KEYS = tuple((name.lower(), (name, value)) for name, value in _SECURITY_HEADERS)
+#: Sent with the JSON API's answers instead: they are data for the door page's scripts, never a
+#: page (nothing to frame, run or load), and carry names, so no cache keeps them.
+_API_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+)
+_PAGE_KEYS = tuple((name.lower(), (name, value)) for name, value in _SECURITY_HEADERS)
+_API_KEYS = tuple((name.lower(), (name, value)) for name, value in _API_HEADERS)
 
 
 class SecurityHeaders:
@@ -137,8 +146,10 @@ class SecurityHeaders:
         def start(status, headers, exc_info=None):
             headers = list(headers)
             present = {name.lower() for name, _value in headers}
-            headers.extend(pair for key, pair in _PRESENT_KEYS if key not in present)
-            if environ.get("PATH_INFO", "").startswith("/admin/") and "cache-control" not in present:
+            path = environ.get("PATH_INFO", "")
+            headers.extend(pair for key, pair in (_API_KEYS if path.startswith("/api/") else _PAGE_KEYS)
+                           if key not in present)
+            if path.startswith("/admin/") and "cache-control" not in present:
                 # Audit log, personal data exports: never left in a shared browser's cache.
                 headers.append(("Cache-Control", "no-store"))
             if environ.get("wsgi.url_scheme") == "https" and "strict-transport-security" not in present:

@@ -48,3 +48,31 @@ def test_security_headers(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pool_holds_a_connection_per_server_thread(tmp_path, monkeypatch):
+    """`eventapp serve --threads N` keeps N+4 connections (DATABASE_POOL_SIZE); an explicit
+    SQLALCHEMY_ENGINE_OPTIONS pool_size wins."""
+    from eventapp.extensions import db
+
+    monkeypatch.delenv("EVENTAPP_DATABASE_URL", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_POOL_SIZE": 20})
+    with app.app_context():
+        assert db.engine.pool.size() == 20
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_POOL_SIZE": 20,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 3}})
+    with app.app_context():
+        assert db.engine.pool.size() == 3
+
+
+def test_serve_sizes_the_pool_by_its_threads(tmp_path, monkeypatch):
+    from eventapp import cli, server
+
+    seen = {}
+    monkeypatch.setattr(server, "serve", lambda app, **kw: seen.update(pool=app.config["SQLALCHEMY_ENGINE_OPTIONS"], **kw))
+    monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("EVENTAPP_DATABASE_URL", raising=False)
+    result = create_app({"INSTANCE_PATH": str(tmp_path)}).test_cli_runner().invoke(
+        cli.serve_command, ["--threads", "24", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert seen["pool"]["pool_size"] == 28 and seen["threads"] == 24 and seen["port"] == 5999

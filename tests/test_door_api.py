@@ -246,3 +246,74 @@ def test_walk_in_answer_carries_the_badge_url_for_who_may_print_it(client, login
     s = post(client, f"/api/events/{event.slug}/walk-ins", {"first_name": "Ousmane", "last_name": "Maïga",
                                                           "scanned_at": T0}, bearer(station))
     assert s.status_code == 200 and s.json["result"] == "checked_in" and s.json["badge_url"] is None
+
+
+def test_station_scans_of_sessions_days_and_voids(client, login, event, station):
+    """The station's one-statement lookup: agenda items, each day apart, voided rows left out."""
+    from datetime import date
+
+    from eventapp.models import Station
+
+    two_days = factories.make_event(start_date=date(2023, 6, 21), end_date=date(2023, 6, 22))
+    gate = station_service.create_station(two_days, "Porte Maïga")
+    item = factories.make_agenda_item(two_days, day=date(2023, 6, 22))
+    elsewhere = factories.make_agenda_item(event)
+    reg = factories.make_registration(two_days, factories.make_person("Fatoumata", "N'Diaye"))
+    url = f"/api/events/{two_days.slug}/checkins"
+
+    def scan(when, **extra):
+        return post(client, url, {"token": reg.checkin_token, "scanned_at": when, **extra}, bearer(gate)).json
+
+    first = scan("2023-06-21T09:14:00Z")
+    assert first["result"] == "checked_in" and first["checkin"]["day"] == "2023-06-21"
+    assert first["registration"]["name"] == "Fatoumata N'Diaye"
+    assert scan("2023-06-21T11:00:00Z")["result"] == "already_checked_in"
+    second_day = scan("2023-06-22T08:30:00Z")
+    assert second_day["result"] == "checked_in" and second_day["checkin"]["day"] == "2023-06-22"
+    again = scan("2023-06-22T10:00:00Z")
+    assert again["result"] == "already_checked_in" and "08:30" in again["message"] and "Porte Maïga" in again["message"]
+    # A session is counted apart from the day, once.
+    session_in = scan("2023-06-22T10:05:00Z", agenda_item_id=item.id)
+    assert session_in["result"] == "checked_in" and session_in["checkin"]["agenda_item_id"] == item.id
+    assert session_in["checkin"]["day"] == "2023-06-22"
+    assert scan("2023-06-22T10:06:00Z", agenda_item_id=item.id)["result"] == "already_checked_in"
+    other = scan("2023-06-22T10:07:00Z", agenda_item_id=elsewhere.id)  # another event's session
+    assert (other["result"], other["reason"]) == ("not_admitted", "unknown_agenda_item")
+    # A voided check-in no longer counts: the badge can be scanned in again that day.
+    login("organizer")
+    assert post(client, f"/api/checkins/{second_day['checkin']['id']}/void", {"reason": "erreur"}).status_code == 200
+    client.post("/logout")
+    redo = scan("2023-06-22T10:30:00Z")
+    assert redo["result"] == "checked_in" and redo["checkin"]["id"] != second_day["checkin"]["id"]
+    # Every admission has its audit row, and the station is marked seen.
+    audits = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "checkin.create")).all()
+    assert sorted(int(a.object_id) for a in audits) == sorted(
+        db.session.scalars(select(CheckIn.id).where(CheckIn.registration_id == reg.id)))
+    assert {a.station_id for a in audits} == {gate.station.id} and {a.actor for a in audits} == {"Porte Maïga"}
+    assert db.session.get(Station, gate.station.id).last_seen_at is not None
+
+
+def test_a_station_hears_who_it_is_before_what_it_sent(client, event, station):
+    """A bad body with bad credentials is answered about the credentials first."""
+    other = factories.make_event()
+    url = f"/api/events/{event.slug}/checkins"
+    junk = b"{not json"
+    r = client.post(url, data=junk, content_type="application/json", headers={"Authorization": "Bearer st_nope"})
+    assert r.status_code == 401 and r.json["reason"] == "station_refused"
+    foreign = station_service.create_station(other, "Ailleurs")
+    assert client.post(url, data=junk, content_type="application/json", headers=bearer(foreign)).status_code == 403
+    r = client.post("/api/events/no-such-event/checkins", data=junk, content_type="application/json",
+                    headers=bearer(station))
+    assert r.status_code == 404
+    r = post(client, "/api/events/no-such-event/checkins", {"token": "X", "scanned_at": T0}, bearer(station))
+    assert r.status_code == 404 and r.is_json
+    assert client.post(url, data=junk, content_type="application/json", headers=bearer(station)).status_code == 400
+
+
+def test_api_answers_are_never_cached(client, event, station):
+    reg = factories.make_registration(event)
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0}, bearer(station))
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/api/no/such/thing").headers["Cache-Control"] == "no-store"
