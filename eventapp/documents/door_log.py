@@ -1,7 +1,14 @@
-"""The check-in log as a spreadsheet: plain rows in, XLSX bytes out."""
+"""The check-in log as a spreadsheet: plain rows in, CSV or XLSX bytes out."""
 from __future__ import annotations
 
 import io
+
+from eventapp.documents.spreadsheet import append_row, csv_bytes
+
+
+def table_csv(headers: list[str], rows: list[list]) -> bytes:
+    """The rows as CSV for French Excel (semicolons, BOM), every cell safe from formulas."""
+    return csv_bytes(headers, rows)
 
 
 def table_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
@@ -16,7 +23,7 @@ def table_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     sheet.freeze_panes = "A2"
     for i, header in enumerate(headers, start=1):
         width = max([len(str(header))] + [len(str(r[i - 1])) for r in rows[:200]])

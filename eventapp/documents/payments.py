@@ -17,6 +17,7 @@ from eventapp.documents.pages import Letterhead, LetterheadDocument, styles
 from eventapp.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, _lines
 from eventapp.documents.tables import FRAME_PADDING, paged_table
 from eventapp.documents.report_xlsx import BOLD, HEADER_FILL
+from eventapp.documents.spreadsheet import append_row
 from eventapp.documents.words import translator
 
 
@@ -36,21 +37,21 @@ def payment_xlsx(view) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Payments")[:31]
-    ws.append([_("Transport and per diem"), view.event_title])
+    append_row(ws, [_("Transport and per diem"), view.event_title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("Dates"), view.period])
-    ws.append([_("Status"), _("Paid") if view.locked else _("Draft")] +
+    append_row(ws, [_("Dates"), view.period])
+    append_row(ws, [_("Status"), _("Paid") if view.locked else _("Draft")] +
               ([view.paid_at, view.paid_by] if view.locked else []))
-    ws.append([])
-    ws.append(_headers(_, view.currency))
+    append_row(ws, [])
+    append_row(ws, _headers(_, view.currency))
     for cell in ws[ws.max_row]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     for r in view.rows:
-        ws.append([r.number, r.name, r.category, r.days, r.rate, r.amount, ""])
-    ws.append([])
-    ws.append([_("Number of people"), len(view.rows)])
-    ws.append([_("Days paid"), view.total_days])
-    ws.append([_("Total (%(cur)s)") % {"cur": view.currency}, view.total])
+        append_row(ws, [r.number, r.name, r.category, r.days, r.rate, r.amount, ""])
+    append_row(ws, [])
+    append_row(ws, [_("Number of people"), len(view.rows)])
+    append_row(ws, [_("Days paid"), view.total_days])
+    append_row(ws, [_("Total (%(cur)s)") % {"cur": view.currency}, view.total])
     ws.cell(ws.max_row, 1).font = BOLD
     ws.cell(ws.max_row, 2).font = BOLD
     for col, width in zip("ABCDEFG", (22, 34, 26, 14, 18, 18, 26), strict=True):

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from eventapp.documents.spreadsheet import append_row
 from eventapp.documents.words import translator
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE8E0")
@@ -40,35 +41,35 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 def write_pairs(ws, title: str, pairs: Iterable[tuple[str, object]], header: tuple[str, str] | None = None) -> None:
     """A sheet of label/value pairs: the label in column A, its figure in column B."""
-    ws.append([title])
+    append_row(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
     if header:
-        ws.append(list(header))
+        append_row(ws, list(header))
         for cell in ws[ws.max_row]:
             cell.font, cell.fill = BOLD, HEADER_FILL
     for label, value in pairs:
-        ws.append([label, value])
+        append_row(ws, [label, value])
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 16
 
 
 def write_table(ws, table: Table) -> None:
     """A count table: a title row, a header row, then a label and its figures per row."""
-    ws.append([table.title])
+    append_row(ws, [table.title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([table.row_header, *table.columns])
+    append_row(ws, [table.row_header, *table.columns])
     for cell in ws[2]:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for label, values in table.rows:
-        ws.append([label, *values])
+        append_row(ws, [label, *values])
     last = ws.max_row
     if table.rows and table.rows[-1][0] in ("Total", "Total général"):
         for cell in ws[last]:
             cell.font = BOLD
     if table.note:
-        ws.append([])
-        ws.append([table.note])
+        append_row(ws, [])
+        append_row(ws, [table.note])
     ws.column_dimensions["A"].width = 42
     for i in range(len(table.columns)):
         ws.column_dimensions[get_column_letter(i + 2)].width = 16
@@ -95,11 +96,11 @@ def tables_xlsx(title: str, summary: list[tuple[str, object]], tables: list[Tabl
         write_table(wb.create_sheet(sheet_title(table.title, taken)), table)
     for name, header, rows in extra_sheets:
         sheet = wb.create_sheet(sheet_title(name, taken))
-        sheet.append(list(header))
+        append_row(sheet, list(header))
         for cell in sheet[1]:
             cell.font, cell.fill = BOLD, HEADER_FILL
         for row in rows:
-            sheet.append(list(row))
+            append_row(sheet, list(row))
         for i in range(len(header)):
             sheet.column_dimensions[get_column_letter(i + 1)].width = 28 if i in (0, 1, 2) else 14
     return workbook_bytes(wb)

@@ -5,13 +5,14 @@ carriage return) is neutralised with a leading apostrophe.
 """
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from eventapp.documents.spreadsheet import csv_bytes
+from eventapp.documents.spreadsheet import safe_text as neutralise
 from eventapp.extensions import db
 from eventapp.models import Event, Person, Registration
 from eventapp.services.audit import Actor, record
@@ -20,15 +21,6 @@ from eventapp.services.imports import EXPORT_HEADERS
 from eventapp.services.tokens import qr_payload
 
 FORMATS = ("csv", "xlsx")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """The cell's text, with a leading apostrophe when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS):
-        return "'" + text
-    return text
 
 
 def participant_rows(event: Event, *, with_tokens: bool = False) -> tuple[list[str], list[list[str]]]:
@@ -55,12 +47,7 @@ def participant_rows(event: Event, *, with_tokens: bool = False) -> tuple[list[s
 
 def to_csv(headers: list[str], rows: list[list[str]]) -> bytes:
     """CSV in UTF-8 with a BOM and semicolons, as French Excel expects."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in headers])
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return csv_bytes(headers, rows)
 
 
 def to_xlsx(headers: list[str], rows: list[list[str]], title: str = "participants") -> bytes:

@@ -4,7 +4,6 @@ pairing, the live board and the check-in log with its exports.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from datetime import date
 
@@ -196,14 +195,11 @@ def log(slug: str):
                **{k: str(v) for k, v in filters.items() if v})
         db.session.commit()
         name = f"{event.slug}-checkins.{fmt}"
+        from eventapp.documents.door_log import table_csv, table_xlsx
+
         if fmt == "csv":
-            buf = io.StringIO()
-            writer = csv.writer(buf, delimiter=";")  # French Excel opens semicolon CSV directly
-            writer.writerow(headers)
-            writer.writerows(rows)
-            data = ("\ufeff" + buf.getvalue()).encode("utf-8")
-            return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=name)
-        from eventapp.documents.door_log import table_xlsx
+            return send_file(io.BytesIO(table_csv(headers, rows)), mimetype="text/csv", as_attachment=True,
+                             download_name=name)
 
         data = table_xlsx(_("Check-ins"), headers, rows)
         return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
