@@ -317,3 +317,18 @@ def test_api_answers_are_never_cached(client, event, station):
     assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
     assert client.get("/api/no/such/thing").headers["Cache-Control"] == "no-store"
+
+
+def test_void_tells_a_stranger_nothing(client, event, station):
+    reg = factories.make_registration(event)
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0}, bearer(station))
+    checkin_id = r.json["checkin"]["id"]
+    for target in (checkin_id, 999999):
+        stranger = post(client, f"/api/checkins/{target}/void", {"reason": "x"})
+        assert stranger.status_code == 401 and stranger.json["reason"] == "unauthenticated"
+        forged = post(client, f"/api/checkins/{target}/void", {"reason": "x"}, {"Authorization": "Bearer st_forged"})
+        assert forged.status_code == 401
+    other = station_service.create_station(factories.make_event(), "Ailleurs")
+    assert post(client, f"/api/checkins/{checkin_id}/void", {}, bearer(other)).status_code == 403
+    assert post(client, "/api/checkins/999999/void", {}, bearer(station)).status_code == 404
+    assert db.session.get(CheckIn, checkin_id).voided_at is None

@@ -309,6 +309,7 @@ def _badge_url(slug: str, answer: checkin_service.CheckInResult, auth: DoorAuth)
 @bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])
 def void(checkin_id: int):
     """Undo a check-in: ``{"reason": "..."}``."""
+    _some_door_caller()  # a stranger learns nothing, not even whether this check-in exists
     try:
         row = checkin_service.get_checkin(checkin_id)
     except NotFound as exc:
@@ -319,6 +320,17 @@ def void(checkin_id: int):
     checkin_service.void_checkin(row, actor=auth.actor, reason=_text(data.get("reason"), "reason") or "")
     return jsonify(id=row.id, voided_at=row.voided_at.isoformat(), voided_by=auth.actor.label,
                    reason=row.void_reason, stats=door_service.stats(auth.event))
+
+
+def _some_door_caller() -> None:
+    """401 unless the caller is a signed-in user or an active station (of whichever event)."""
+    token = _bearer()
+    if token is not None:
+        known = station_service.authenticate(token) is not None
+    else:
+        known = current_user.is_authenticated or station_service.active_station(session.get("station_id")) is not None
+    if not known:
+        raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
 
 
 def _event_by_id(event_id: int) -> Event:
