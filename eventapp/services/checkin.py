@@ -432,7 +432,6 @@ class _Connection:
             if locked:
                 _SQLITE_WRITERS.release()
 
-
     @contextmanager
     def atomic(self):
         """Statements that commit together or not at all, inside ``transaction``: in a
