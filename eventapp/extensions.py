@@ -27,9 +27,14 @@ def init_limiter(app: Flask) -> None:
     fast), but Flask-Limiter's hooks run on every request even for an exempt blueprint, and cost
     about a tenth of a scan's time: the hooks it adds are skipped for that blueprint altogether.
     """
+    init_except_door_api(app, limiter.init_app)
+
+
+def init_except_door_api(app: Flask, init) -> None:
+    """Run an extension's ``init(app)``; the request hooks it adds then skip the door API."""
     hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(funcs.get(None, [])) for funcs in hooks]
-    limiter.init_app(app)
+    init(app)
     for funcs, known, returns_response in zip(hooks, before, (False, True, False)):
         funcs[None] = [f if f in known else _unless_door_api(f, returns_response) for f in funcs.get(None, [])]
 
