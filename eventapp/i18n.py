@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, time
+from functools import lru_cache
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -16,6 +18,8 @@ from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_babel import gettext as babel_gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from eventapp.extensions import babel
 
@@ -35,29 +39,41 @@ def select_locale() -> str:
     if session.get("_user_id") is not None and getattr(current_user, "is_authenticated", False) \
             and current_user.locale in LANGUAGES:
         return current_user.locale
-    return request.accept_languages.best_match(LANGUAGES) or "fr"
+    return _browser_language(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _browser_language(accept_language: str) -> str:
+    # The phones at a venue send a handful of different headers; parsing one costs more than
+    # the rest of choosing the language, on every scan.
+    return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or "fr"
+
+
+#: Catalogues by locale name, loaded once by Flask-Babel (which keeps them per process too).
+_CATALOGUES: dict = {}
 
 
 def gettext(string: str, **variables) -> str:
-    """Flask-Babel's ``gettext``, keeping the catalogue found for the request's locale.
+    """Flask-Babel's ``gettext``, with the catalogue found once per locale.
 
-    Flask-Babel finds the catalogue anew on every call (three lookups of ``g`` and the locale's
-    name rebuilt), a measurable share of a door scan, which translates a few strings. The
-    catalogue is kept beside Flask-Babel's own locale and used only while that locale is the
-    same object, so ``force_locale`` and ``refresh`` are obeyed.
+    Flask-Babel works out the locale and finds its catalogue through several lookups on every
+    call, and choosing the locale the first time in a request cost a door scan more than its
+    database write. Here the locale is Flask-Babel's own (``g._flask_babel.babel_locale``, so
+    ``force_locale`` and ``refresh`` are obeyed), chosen by :func:`select_locale` when not chosen
+    yet, and its catalogue is kept for the life of the process.
     """
     try:
         ctx = g._flask_babel
-        locale, (kept_for, translations) = ctx.babel_locale, ctx.eventapp_catalogue
-        if kept_for is not locale:
-            raise AttributeError
     except AttributeError:
-        translations = get_translations()  # chooses the locale when not chosen yet
-        ctx = g.get("_flask_babel")
-        if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
-            ctx.eventapp_catalogue = (ctx.babel_locale, translations)
+        ctx = g._flask_babel = SimpleNamespace()  # what Flask-Babel makes on its first call
     except RuntimeError:  # outside an application context
         return babel_gettext(string, **variables)
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is None:
+        locale = ctx.babel_locale = _selected_locale()
+    translations = _CATALOGUES.get(str(locale))
+    if translations is None:
+        translations = _CATALOGUES[str(locale)] = get_translations()
     text = translations.ugettext(string)
     return text % variables if variables else text
 

@@ -183,7 +183,7 @@ def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> di
                           "category_label": reg.category_label, "sex": reg.sex, "status": reg.status}
                          if reg else None),
         "checkin": ({"id": c.id, "scanned_at": c.scanned_at.isoformat(), "recorded_at": c.recorded_at.isoformat(),
-                     "time": c.scanned_at.astimezone(tz).strftime("%H:%M"), "day": c.day.isoformat(),
+                     "time": checkin_service.hhmm(c.scanned_at, tz), "day": c.day.isoformat(),
                      "station": c.station, "source": c.source, "agenda_item_id": c.agenda_item_id,
                      "voided": c.voided} if c else None),
     }
