@@ -37,8 +37,12 @@ def csv_bytes(headers: list, rows: Iterable[list]) -> bytes:
 
 def append_row(sheet, values: list) -> None:
     """``sheet.append(values)`` with every text kept as text (openpyxl stores "=…" as a formula)."""
-    sheet.append(values)
-    if values:
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v for v in values])
+
+
+def _text_cell(sheet, text: str):
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(sheet, value=text)
+    cell.data_type = "s"  # set after the value, which made it a formula
+    return cell
