@@ -20,18 +20,14 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def init_limiter(app: Flask) -> None:
-    """Bind Flask-Limiter everywhere but the door API.
-
-    The door API is exempt from rate limits (every request is authenticated, and a door scans
-    fast), but Flask-Limiter's hooks run on every request even for an exempt blueprint, and cost
-    about a tenth of a scan's time: the hooks it adds are skipped for that blueprint altogether.
-    """
-    init_except_door_api(app, limiter.init_app)
-
-
 def init_except_door_api(app: Flask, init) -> None:
-    """Run an extension's ``init(app)``; the request hooks it adds then skip the door API."""
+    """Run an extension's ``init(app)``; the request hooks it adds then skip the door API.
+
+    Hooks run on every request, and on a door scan they are a share of its time worth saving
+    when they have nothing to do there: Flask-Limiter's (the API is exempt from limits, yet its
+    hooks still work out each request's limits) and Flask-Login's (it refreshes remember-me
+    cookies, which eventapp never issues).
+    """
     hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(funcs.get(None, [])) for funcs in hooks]
     init(app)

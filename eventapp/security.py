@@ -172,7 +172,7 @@ def init_app(app: Flask) -> None:
     """Configure Flask-Login, session expiry and the response headers."""
     app.session_interface = SessionInterface()
     # Its one hook refreshes remember-me cookies, which eventapp never issues (sessions expire
-    # by design): the door API, where every scan counts, does without it.
+    # by design).
     init_except_door_api(app, login_manager.init_app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

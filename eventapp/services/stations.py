@@ -143,21 +143,6 @@ def needs_touch(last_seen_at: datetime | None, now: datetime) -> bool:
     return last_seen_at is None or now - last_seen_at > _SEEN_EVERY
 
 
-def authenticate_with_event(token: str | None) -> tuple[StationRef, EventFacts] | None:
-    """``authenticate`` and the station's event in one statement.
-
-    Same rules as ``authenticate``: looked up on every request, a revoked station is refused.
-    """
-    token_hash = token_hash_or_none(token)
-    if token_hash is None:
-        return None
-    row = db.session.connection().execute(_WITH_EVENT, {"h": token_hash}).first()
-    found = station_from_row(row)
-    if found is not None:
-        _touch(row.station_id, row.station_last_seen_at)
-    return found
-
-
 def _touch(station_id: int, last_seen_at: datetime | None) -> None:
     now = datetime.now(timezone.utc)
     if needs_touch(last_seen_at, now):
@@ -170,8 +155,15 @@ def authenticate(token: str | None) -> StationRef | None:
 
     Looked up on every request, never cached: a revoked station is refused from the next request.
     """
-    found = authenticate_with_event(token)
-    return found[0] if found is not None else None
+    token_hash = token_hash_or_none(token)
+    if token_hash is None:
+        return None
+    row = db.session.connection().execute(_WITH_EVENT, {"h": token_hash}).first()
+    found = station_from_row(row)
+    if found is None:
+        return None
+    _touch(row.station_id, row.station_last_seen_at)
+    return found[0]
 
 
 def active_station(station_id: int | None) -> Station | None:
