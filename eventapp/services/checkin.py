@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from eventapp.database import Prepared, run_once
 from eventapp.extensions import db
+from eventapp.i18n import format_time
 from eventapp.i18n import gettext as _
 from eventapp.models import AgendaItem, AuditEntry, Category, CheckIn, Event, Person, Registration, ScanLog, Station, User
 from eventapp.models.checkin import CHECKIN_SOURCES
@@ -116,9 +117,6 @@ class CheckInResult:
         return self.result in ("checked_in", "already_checked_in")
 
 
-_UNPARSED = object()
-
-
 @dataclass
 class Scan:
     """One scan as a door sends it (live or from an offline queue)."""
@@ -129,14 +127,6 @@ class Scan:
     source: str = "qr"
     agenda_item_id: int | None = None
     index: int = 0  # position in the batch, to answer in the order asked
-    token: object = field(default=_UNPARSED, init=False, repr=False)  # see _token
-
-
-def _token(scan: Scan) -> str | None:
-    """The badge token a scan carries, or None (worked out once per scan)."""
-    if scan.token is _UNPARSED:
-        scan.token = parse_payload(scan.payload)
-    return scan.token
 
 
 @dataclass
@@ -189,7 +179,9 @@ def _person_info(row, language: str) -> PersonInfo:
                       category=row.code, category_label=label or "", status=row.status)
 
 
-def _station_label(station, user):
+def station_label(station, user):
+    """Who made a check-in, as the door and the board show it: the station's name, else the
+    operator's name, else their email (``station`` and ``user`` joined on the check-in)."""
     return func.coalesce(station.name, func.nullif(user.name, ""), user.email, "")
 
 
@@ -198,7 +190,7 @@ def _checkin_columns(checkin, station, user, prefix: str = ""):
             checkin.recorded_at.label(prefix + "recorded_at"), checkin.day.label(prefix + "day"),
             checkin.source.label(prefix + "source"), checkin.agenda_item_id.label(prefix + "agenda_item_id"),
             checkin.voided_at.label(prefix + "voided_at"), checkin.client_id.label(prefix + "client_id"),
-            _station_label(station, user).label(prefix + "station"))
+            station_label(station, user).label(prefix + "station"))
 
 
 def _lookup_statement(by_station: bool, by_item: bool):
@@ -293,8 +285,6 @@ def _build(name: str, dialect: str):
     if name == "person_by_registration":
         return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
                 .outerjoin(Category, Category.id == Person.category_id).where(Registration.id == bindparam("registration_id")))
-    if name == "client_id_of":
-        return select(CheckIn.client_id.label("client_id")).where(CheckIn.id == bindparam("checkin_id"))
     if name == "agenda_days":
         return select(AgendaItem.id.label("id"), AgendaItem.day.label("day")).where(AgendaItem.event_id == bindparam("event_id"))
     if name == "touch_station":
@@ -495,19 +485,13 @@ def _first_checkin(ctx: _Context, registration_id: int, day: date,
     return _info(row), row.client_id
 
 
-def hhmm(moment: datetime, tz: ZoneInfo) -> str:
-    """The time of day of ``moment`` in ``tz``, as 09:14 (strftime costs ten times more, per scan)."""
-    local = moment.astimezone(tz)
-    return f"{local.hour:02d}:{local.minute:02d}"
-
-
 def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, reason: str, tz: ZoneInfo,
              day: date | None) -> str:
     if result == "checked_in":
         return _("Welcome, %(name)s.", name=info.name if info else "")
     if result == "already_checked_in" and checkin is not None:
         return _("Already checked in at %(time)s by %(station)s.",
-                 time=hhmm(checkin.scanned_at, tz), station=checkin.station or "—")
+                 time=format_time(checkin.scanned_at, tz=tz), station=checkin.station or "—")
     if result == "already_checked_in":
         return _("Already checked in.")
     return _reason_text(reason, day=day.isoformat() if day else "")
@@ -595,7 +579,7 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
         day_time = device_time
     day = day_time.astimezone(ctx.tz).date()
 
-    token = _token(scan)
+    token = parse_payload(scan.payload)
     row = people.get(token) if token else None
     person = _person_info(row, ctx.language) if row is not None else None
     reason = ""
@@ -640,8 +624,8 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
             info, first_client_id = _first_checkin(ctx, row.id, checkin_day, item_id)
             ctx.admitted[key] = info
         elif ctx.known_client_ids is None:
-            first_client_id = (ctx.first_client_ids[info.id] if info.id in ctx.first_client_ids
-                               else ctx.conn.scalar("client_id_of", {"checkin_id": info.id}))
+            # Live, a check-in already in came from the lookup, which read its client_id too.
+            first_client_id = ctx.first_client_ids[info.id]
         # The conflict was this very client_id (a retry) when no other check-in explains it, or
         # when the first check-in is this scan's own.
         maybe_retry = info is None or (ctx.known_client_ids is None and first_client_id == scan.client_id)
@@ -683,7 +667,7 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     item_id = agenda_item.id if isinstance(agenda_item, AgendaItem) else agenda_item
     ctx = _context(event, station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
-    token = _token(scan)
+    token = parse_payload(scan.payload)
     name = _station_name(station, operator)
     with _Connection(live=True) as ctx.conn:
         people = {}
@@ -711,7 +695,7 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     token_hash = station_service.token_hash_or_none(station_token)
     if token_hash is None:
         raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
-    badge = _token(scan)
+    badge = parse_payload(scan.payload)
     item_id = scan.agenda_item_id
     with _Connection(live=True) as conn:
         rows = conn.all("lookup_station_item" if item_id is not None else "lookup_station",
@@ -783,7 +767,7 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
             ctx.agenda_items = {r.id: r.day for r in ctx.conn.all("agenda_days", {"event_id": ctx.event_id})}
         for start in range(0, len(ordered), BATCH_CHUNK):
             chunk = ordered[start:start + BATCH_CHUNK]
-            tokens = {t for t in (_token(s) for s in chunk) if t}
+            tokens = {t for t in (parse_payload(s.payload) for s in chunk) if t}
             with ctx.conn.transaction():
                 people = _lookup_many(ctx.conn, tokens)
                 ids = sorted({s.client_id for s in chunk if s.client_id})

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from eventapp.extensions import db
+from eventapp.i18n import format_time
 from eventapp.models import AgendaItem, Category, CheckIn, Event, Person, Registration, ScanLog, Station, User
 from eventapp.models.person import SEXES
 from eventapp.models.registration import ADMITTED_STATUSES
@@ -60,7 +61,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     first: dict[int, tuple] = {}
     if ids:
         q = (select(CheckIn.registration_id, CheckIn.scanned_at,
-                    func.coalesce(Station.name, func.nullif(User.name, ""), User.email, "").label("station"))
+                    checkin_service.station_label(Station, User).label("station"))
              .outerjoin(Station, Station.id == CheckIn.station_id).outerjoin(User, User.id == CheckIn.operator_id)
              .where(CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
                     CheckIn.voided_at.is_(None)))
@@ -201,7 +202,7 @@ def board(event: Event, day: date | None = None, *, language: str = "fr", bucket
         day = min(event.days, key=lambda d: abs((d - day).days))
     rows = db.session.execute(
         select(CheckIn.id, CheckIn.scanned_at, CheckIn.source,
-               func.coalesce(Station.name, func.nullif(User.name, ""), User.email, "").label("station"),
+               checkin_service.station_label(Station, User).label("station"),
                Person.first_name, Person.last_name, Person.organisation, Person.sex, Category.code,
                Category.label_fr, Category.label_en)
         .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
@@ -235,7 +236,7 @@ def board(event: Event, day: date | None = None, *, language: str = "fr", bucket
         "by_station": [{"station": k, "count": v} for k, v in sorted(by_station.items(), key=lambda kv: -kv[1])],
         "by_category": sorted(by_category.values(), key=lambda e: -e["total"]),
         "by_sex": [{"sex": s, "label": label("sex", s), "count": n} for s, n in by_sex.items()],
-        "latest": [{"time": r.scanned_at.astimezone(tz).strftime("%H:%M"),
+        "latest": [{"time": format_time(r.scanned_at, tz=tz),
                     "name": " ".join(p for p in (r.first_name, r.last_name) if p),
                     "organisation": r.organisation or "", "category": _label(r, language), "station": r.station or "",
                     "source": label("checkin_source", r.source)} for r in reversed(rows[-latest:])],

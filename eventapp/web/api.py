@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_login import current_user
 
 from eventapp.extensions import csrf, limiter
-from eventapp.i18n import current_language
+from eventapp.i18n import current_language, format_time
 from eventapp.i18n import gettext as _
 from eventapp.labels import label
 from eventapp.models import Event
@@ -29,8 +29,8 @@ from eventapp.services.errors import Forbidden, NotFound, ServiceError, Unauthor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-# Doors scan fast; stations and users are authenticated on every request. (extensions.init_limiter
-# keeps Flask-Limiter's hooks away from this blueprint altogether.)
+# Doors scan fast; stations and users are authenticated on every request. (create_app keeps
+# Flask-Limiter's hooks away from this blueprint altogether: extensions.init_except_door_api.)
 limiter.exempt(bp)
 
 #: Roles whose session may use the door API.
@@ -78,31 +78,44 @@ def _event(slug: str) -> Event:
         raise ApiError(404, _("No event has the identifier “%(slug)s”.", slug=slug)) from None
 
 
-def door_auth(slug: str, roles=DOOR_ROLES) -> DoorAuth:
-    """The event of the URL and who may act at its door; 401/403/404 with a JSON reason otherwise."""
-    ip = request.remote_addr or ""
+def _caller() -> tuple[str, object]:
+    """Who calls, before anything about what they ask: ``("station", StationRef)`` for a bearer
+    token, ``("user", None)`` for a signed-in user, ``("paired", Station)`` for a phone paired in
+    this session; 401 with a JSON reason otherwise."""
     token = _bearer()
     if token is not None:
         station = station_service.authenticate(token)
         if station is None:
             raise ApiError(401, _("This station is unknown or was revoked. Ask the organizer to pair it again."),
                            reason="station_refused")
-        event = _event(slug)
-        if station.event_id != event.id:
-            raise ApiError(403, _("This station belongs to another event."), reason="other_event")
-        return DoorAuth(event, Actor(label=station.name, ip=ip, station_id=station.id), station)
+        return "station", station
     if current_user.is_authenticated:
+        return "user", None
+    station = station_service.active_station(session.get("station_id"))
+    if station is not None:
+        return "paired", station
+    raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
+
+
+def door_auth(slug: str, roles=DOOR_ROLES, caller: tuple[str, object] | None = None) -> DoorAuth:
+    """The event of the URL and who may act at its door; 401/403/404 with a JSON reason otherwise.
+
+    ``caller`` is ``_caller()``'s answer when the view already asked it.
+    """
+    ip = request.remote_addr or ""
+    kind, station = caller or _caller()
+    if kind == "user":
         if not current_user.has_role(*roles):
             raise ApiError(403, _("You are not allowed to see this page."))
         event = _event(slug)
         if not can_access_event(current_user, event):
             raise ApiError(404, _("No event has the identifier “%(slug)s”.", slug=slug))
         return DoorAuth(event, Actor(user_id=current_user.id, label=current_user.email, ip=ip), None)
-    station = station_service.active_station(session.get("station_id"))
-    if station is not None:
-        event = _event(slug)
-        if station.event_id == event.id:
-            return DoorAuth(event, Actor(label=station.name, ip=ip, station_id=station.id), station)
+    event = _event(slug)
+    if station.event_id == event.id:
+        return DoorAuth(event, Actor(label=station.name, ip=ip, station_id=station.id), station)
+    if kind == "station":
+        raise ApiError(403, _("This station belongs to another event."), reason="other_event")
     raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
 
 
@@ -183,7 +196,7 @@ def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> di
                           "category_label": reg.category_label, "sex": reg.sex, "status": reg.status}
                          if reg else None),
         "checkin": ({"id": c.id, "scanned_at": c.scanned_at.isoformat(), "recorded_at": c.recorded_at.isoformat(),
-                     "time": checkin_service.hhmm(c.scanned_at, tz), "day": c.day.isoformat(),
+                     "time": format_time(c.scanned_at, tz=tz), "day": c.day.isoformat(),
                      "station": c.station, "source": c.source, "agenda_item_id": c.agenda_item_id,
                      "voided": c.voided} if c else None),
     }
@@ -309,28 +322,17 @@ def _badge_url(slug: str, answer: checkin_service.CheckInResult, auth: DoorAuth)
 @bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])
 def void(checkin_id: int):
     """Undo a check-in: ``{"reason": "..."}``."""
-    _some_door_caller()  # a stranger learns nothing, not even whether this check-in exists
+    caller = _caller()  # a stranger learns nothing, not even whether this check-in exists
     try:
         row = checkin_service.get_checkin(checkin_id)
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
     event = _event_by_id(row.event_id)
-    auth = door_auth(event.slug)
+    auth = door_auth(event.slug, caller=caller)
     data = _body()
     checkin_service.void_checkin(row, actor=auth.actor, reason=_text(data.get("reason"), "reason") or "")
     return jsonify(id=row.id, voided_at=row.voided_at.isoformat(), voided_by=auth.actor.label,
                    reason=row.void_reason, stats=door_service.stats(auth.event))
-
-
-def _some_door_caller() -> None:
-    """401 unless the caller is a signed-in user or an active station (of whichever event)."""
-    token = _bearer()
-    if token is not None:
-        known = station_service.authenticate(token) is not None
-    else:
-        known = current_user.is_authenticated or station_service.active_station(session.get("station_id")) is not None
-    if not known:
-        raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
 
 
 def _event_by_id(event_id: int) -> Event:
