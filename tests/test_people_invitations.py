@@ -191,7 +191,7 @@ def test_smtp_credentials_from_the_configuration(app):
 
 
 def test_neutralised_cells_read_back_unchanged():
-    from eventapp.services.exports import neutralise
+    from eventapp.documents.spreadsheet import safe_text as neutralise
     from eventapp.services.imports import _strip_quote
 
     samples = ["", "Traoré", "=1+1", "+22376123456", "-", "--", "@SUM(A1)", "\tcmd", "\rx", "'=already", "'",

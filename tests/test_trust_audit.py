@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from eventapp.documents.audit_csv import safe_cell
+from eventapp.documents.spreadsheet import safe_text as safe_cell
 from eventapp.extensions import db
 from eventapp.models import AuditEntry
 from eventapp.services.audit import Actor, record

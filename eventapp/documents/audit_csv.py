@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterable
 
 from eventapp.documents.spreadsheet import csv_bytes
-from eventapp.documents.spreadsheet import safe_text as safe_cell  # noqa: F401 (the name tests use)
 from eventapp.documents.words import translator
 
 

@@ -1,14 +1,9 @@
-"""The check-in log as a spreadsheet: plain rows in, CSV or XLSX bytes out."""
+"""The check-in log as a spreadsheet: plain rows in, XLSX bytes out (CSV: spreadsheet.csv_bytes)."""
 from __future__ import annotations
 
 import io
 
-from eventapp.documents.spreadsheet import append_row, csv_bytes
-
-
-def table_csv(headers: list[str], rows: list[list]) -> bytes:
-    """The rows as CSV for French Excel (semicolons, BOM), every cell safe from formulas."""
-    return csv_bytes(headers, rows)
+from eventapp.documents.spreadsheet import append_row
 
 
 def table_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from eventapp.documents.spreadsheet import csv_bytes
-from eventapp.documents.spreadsheet import safe_text as neutralise
+from eventapp.documents.spreadsheet import csv_bytes, safe_text
 from eventapp.extensions import db
 from eventapp.models import Event, Person, Registration
 from eventapp.services.audit import Actor, record
@@ -45,11 +44,6 @@ def participant_rows(event: Event, *, with_tokens: bool = False) -> tuple[list[s
     return headers, rows
 
 
-def to_csv(headers: list[str], rows: list[list[str]]) -> bytes:
-    """CSV in UTF-8 with a BOM and semicolons, as French Excel expects."""
-    return csv_bytes(headers, rows)
-
-
 def to_xlsx(headers: list[str], rows: list[list[str]], title: str = "participants") -> bytes:
     """An XLSX workbook with every cell as text (so nothing is read as a formula or a number)."""
     from openpyxl import Workbook
@@ -61,7 +55,7 @@ def to_xlsx(headers: list[str], rows: list[list[str]], title: str = "participant
     for line in [headers] + rows:
         cells = []
         for value in line:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            cell = WriteOnlyCell(sheet, value=safe_text(value))
             cell.data_type = TYPE_STRING
             cells.append(cell)
         sheet.append(cells)
@@ -76,7 +70,7 @@ def export_participants(event: Event, fmt: str, *, with_tokens: bool = False, ac
     if fmt not in FORMATS:
         raise ValidationError({"format": [_("Export as CSV or XLSX.")]})
     headers, rows = participant_rows(event, with_tokens=with_tokens)
-    data = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
+    data = csv_bytes(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
     record(actor, "registration.export", event, event_id=event.id, format=fmt, rows=len(rows),
            with_tokens=with_tokens)
     db.session.commit()

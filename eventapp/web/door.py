@@ -195,10 +195,11 @@ def log(slug: str):
                **{k: str(v) for k, v in filters.items() if v})
         db.session.commit()
         name = f"{event.slug}-checkins.{fmt}"
-        from eventapp.documents.door_log import table_csv, table_xlsx
+        from eventapp.documents.door_log import table_xlsx
+        from eventapp.documents.spreadsheet import csv_bytes
 
         if fmt == "csv":
-            return send_file(io.BytesIO(table_csv(headers, rows)), mimetype="text/csv", as_attachment=True,
+            return send_file(io.BytesIO(csv_bytes(headers, rows)), mimetype="text/csv", as_attachment=True,
                              download_name=name)
 
         data = table_xlsx(_("Check-ins"), headers, rows)
