@@ -47,9 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    from eventapp import cli, extensions, i18n, retention, security, web
+    from eventapp import cli, extensions, i18n, logsafe, retention, security, web
     from eventapp.database import init_database
 
+    logsafe.init_app(app)  # before the engine is made: it hides statement parameters
     extensions.db.init_app(app)
     init_database(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).parent / "migrations"),

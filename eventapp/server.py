@@ -66,6 +66,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool
 
     # A deep accept queue: thirty doors reconnecting at once must not be reset.
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp", request_queue_size=256)
+    from eventapp.logsafe import error_log
+
+    server.error_log = error_log  # its tracebacks, like the app's, without messages or values
     scheme = "http"
     if use_https:
         from cheroot.ssl.builtin import BuiltinSSLAdapter

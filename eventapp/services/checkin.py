@@ -47,9 +47,13 @@ CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 #: holds the write lock for long and other doors keep scanning meanwhile.
 BATCH_CHUNK = 250
 BATCH_MAX = 20_000
+#: The times a device clock may sensibly show; a scan outside is refused (a clock at year 1 or
+#: 9999 is broken, and such dates overflow on the way to the event's day).
+DEVICE_TIME_RANGE = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
 
 #: Reasons of ``not_admitted`` and ``unknown_token`` results (stable codes for the API).
-REASONS = ("cancelled", "other_event", "not_event_day", "unknown_agenda_item", "garbage", "unknown")
+REASONS = ("cancelled", "other_event", "not_event_day", "unknown_agenda_item", "agenda_item_other_day", "garbage",
+           "unknown")
 
 
 def _reason_text(reason: str, **kw) -> str:
@@ -58,6 +62,7 @@ def _reason_text(reason: str, **kw) -> str:
         "other_event": _("This badge is for another event."),
         "not_event_day": _("%(day)s is not a day of this event.", day=kw.get("day", "")),
         "unknown_agenda_item": _("This session is not in the event's agenda."),
+        "agenda_item_other_day": _("This session is not held on %(day)s.", day=kw.get("day", "")),
         "garbage": _("This is not an eventapp badge code."),
         "unknown": _("No registration has this code."),
     }
@@ -157,6 +162,12 @@ def _context(event, station, operator: Actor | None) -> _Context:
         language=event.language, station_id=station.id if station is not None else (operator.station_id if operator else None),
         operator_id=operator.user_id if operator else None, now=datetime.now(timezone.utc),
     )
+
+
+def device_time_ok(value: datetime) -> bool:
+    """True when a device's time is within ``DEVICE_TIME_RANGE`` (naive times are UTC)."""
+    value = _aware(value)
+    return DEVICE_TIME_RANGE[0] <= value < DEVICE_TIME_RANGE[1]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -596,12 +607,15 @@ def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_
         result, reason = "not_admitted", "not_event_day"
     elif scan.agenda_item_id is not None and ctx.agenda_items.get(scan.agenda_item_id) is None:
         result, reason = "not_admitted", "unknown_agenda_item"
+    elif scan.agenda_item_id is not None and ctx.agenda_items[scan.agenda_item_id] != day:
+        # A session is attended on its own day: a scan for it on another day admits no one.
+        result, reason = "not_admitted", "agenda_item_other_day"
     else:
         result = "checked_in"
 
     if result == "checked_in":
         item_id = scan.agenda_item_id
-        checkin_day = ctx.agenda_items[item_id] if item_id is not None else day
+        checkin_day = day  # an agenda item's own day (checked above)
         key = (row.id, checkin_day, item_id)
         info = ctx.admitted.get(key)
         if info is None:
@@ -742,16 +756,25 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
     the first is ``checked_in`` and the other ``already_checked_in``. ``sent_at`` is the device's
     clock when it sent the batch: when it is far from the server's clock, every scan is
     corrected by that offset for its day, and flagged. Processed in chunks, each committed.
+    A scan that cannot be processed (an unknown source, a bad client_id, a time outside
+    ``DEVICE_TIME_RANGE``) is answered ``error`` with its reason, and the others as usual.
     """
     if len(scans) > BATCH_MAX:
         raise ValidationError({"scans": [_("At most %(n)d scans per batch.", n=BATCH_MAX)]})
-    for scan in scans:
-        _check_source(scan.source)
-        _check_client_id(scan.client_id)
+    # A scan that cannot be processed gets an error of its own; the others are answered (a
+    # batch refused whole for one bad scan would be sent again, and refused, forever).
+    errors = {i: error for i, error in ((i, _scan_error(scan)) for i, scan in enumerate(scans)) if error}
+    if errors:
+        good = [(i, scan) for i, scan in enumerate(scans) if i not in errors]
+        answered = iter(check_in_batch(event, [scan for _i, scan in good], station=station, operator=operator,
+                                       sent_at=sent_at) if good else [])
+        return [errors[i] if i in errors else next(answered) for i in range(len(scans))]
+    sent_at = _aware(sent_at)
+    if sent_at is not None and not device_time_ok(sent_at):
+        sent_at = None  # a broken clock tells nothing about the offset of the scans' clocks
     item_ids = {s.agenda_item_id for s in scans if s.agenda_item_id is not None}
     now = datetime.now(timezone.utc)
     offset = None
-    sent_at = _aware(sent_at)
     if sent_at is not None and abs(now - sent_at) > CLOCK_SKEW_TOLERANCE:
         offset = now - sent_at
     for i, scan in enumerate(scans):
@@ -778,6 +801,23 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
                 for scan in chunk:
                     answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
     return [answers[i] for i in range(len(scans))]
+
+
+def _scan_error(scan: Scan) -> CheckInResult | None:
+    """Why a batch's scan cannot be processed, as its ``error`` result; None when it can."""
+    client_id = scan.client_id if isinstance(scan.client_id, str) else None
+    try:
+        _check_source(scan.source)
+        _check_client_id(scan.client_id)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.errors.items()))
+        return CheckInResult("error", messages[0], reason=f"bad_{field}", client_id=client_id)
+    if scan.scanned_at is not None and not device_time_ok(scan.scanned_at):
+        earliest, latest = DEVICE_TIME_RANGE
+        return CheckInResult("error", _("%(field)s must be between %(start)s and %(end)s: check the device's clock.",
+                                        field="scanned_at", start=earliest.year, end=latest.year),
+                             reason="bad_time", client_id=client_id)
+    return None
 
 
 def get_checkin(checkin_id: int) -> CheckIn:

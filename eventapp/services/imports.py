@@ -26,7 +26,7 @@ from eventapp.models import Event, Person, Registration
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.people import CategoryIndex, clean_person_data
-from eventapp.services.text import fold, name_key
+from eventapp.services.text import clean_text, fold, name_key
 from eventapp.services.tokens import new_answer_token, new_checkin_token
 
 #: The contract's headers for each field (DESIGN.md), English then French; matched folded.
@@ -158,7 +158,7 @@ def _cell_text(value) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, (datetime, date)):
         return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 def _decode(content: bytes) -> str:
@@ -190,7 +190,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
         delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [[cell.strip() for cell in row] for row in reader]
+        return [[clean_text(cell).strip() for cell in row] for row in reader]
     except csv.Error:
         raise ValidationError({"file": [_("The CSV file is corrupt and cannot be read.")]}) from None
 

@@ -72,7 +72,9 @@ class Mail:
 def build_message(mail: Mail, sender: str) -> EmailMessage:
     """The MIME message: multipart/alternative text and HTML, images related to the HTML."""
     message = EmailMessage()
-    message["Subject"] = mail.subject
+    # A line break in a header would start another header (an event title pasted with one):
+    # the subject is one line, whatever it was made of.
+    message["Subject"] = " ".join(mail.subject.split())
     message["From"] = sender
     message["To"] = mail.to
     message["Date"] = format_datetime(datetime.now(timezone.utc))

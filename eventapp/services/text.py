@@ -33,3 +33,18 @@ def slugify(text: str, max_length: int = 80) -> str:
     folded = fold(text)
     slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
     return slug[:max_length].strip("-") or "event"
+
+
+#: Control characters no name, title or note needs: C0 (tab and newline aside), DEL and C1.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile("\r\n?|[\x85\u2028\u2029]")
+
+
+def clean_text(value: str, multiline: bool = False) -> str:
+    """Text as typed, without the control characters that break spreadsheets, mail headers and
+    PostgreSQL (NUL): line breaks become ``\\n`` where several lines are allowed, else a space,
+    like tabs; the other control characters are dropped."""
+    text = _LINE_BREAK.sub("\n", value)
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub("", text)

@@ -21,14 +21,26 @@ def wants_json() -> bool:
     )
 
 
-def _error(status: int, message: str):
+def _error(status: int, message: str, reason: str | None = None):
     if wants_json():
-        return jsonify(error=message, status=status), status
+        extra = {"reason": reason} if reason else {}
+        return jsonify(error=message, status=status, **extra), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint of this package and the error pages."""
+    """Register every blueprint of this package, the checks of every request and the error pages."""
+    from eventapp.web import input as clean_input
+
+    # Before any route is added: every <int:…> of every blueprint is then a bounded id.
+    app.url_map.converters["int"] = clean_input.IdConverter
+
+    @app.before_request
+    def _refuse_bad_input():
+        refused = clean_input.refusal()
+        if refused is not None:
+            return _error(400, refused[1], refused[0])
+
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         bp = getattr(module, "bp", None)

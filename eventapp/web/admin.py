@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form, db_int
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 
@@ -19,7 +19,7 @@ from eventapp.web.helpers import actor, form_errors_from
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Create an account, or change its role, activity, password and events."""
 
     email = EmailField(_l("Email"), validators=[Length(max=254)])
@@ -27,7 +27,7 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), validate_choice=False)
     active = BooleanField(_l("Active (may sign in)"), default=True)
     password = PasswordField(_l("Password"))
-    event_ids = SelectMultipleField(_l("Events (door staff only)"), coerce=int, validate_choice=False)
+    event_ids = SelectMultipleField(_l("Events (door staff only)"), coerce=db_int, validate_choice=False)
 
     def __init__(self, *args, events=(), **kwargs):
         super().__init__(*args, **kwargs)

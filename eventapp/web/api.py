@@ -26,6 +26,8 @@ from eventapp.services import events as event_service
 from eventapp.services import stations as station_service
 from eventapp.services.audit import Actor
 from eventapp.services.errors import Forbidden, NotFound, ServiceError, Unauthorized, ValidationError
+from eventapp.services.text import clean_text
+from eventapp.web.input import db_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -127,34 +129,47 @@ def _body() -> dict:
 
 
 def _time(value, field: str) -> datetime | None:
-    """An ISO 8601 time or epoch milliseconds; None when absent; 400 when unreadable."""
+    """An ISO 8601 time or epoch milliseconds; None when absent; 400 when unreadable or outside
+    the years a device clock can sensibly show (``checkin.DEVICE_TIME_RANGE``)."""
     if value is None or value == "":
         return None
+    parsed = None
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-        if isinstance(value, str) and len(value) <= 40:
+            parsed = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        elif isinstance(value, str) and len(value) <= 40:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     except (ValueError, OverflowError, OSError):
-        pass
-    raise ApiError(400, _("%(field)s is not a valid time.", field=field), reason="bad_time")
+        parsed = None
+    if parsed is None:
+        raise ApiError(400, _("%(field)s is not a valid time.", field=field), reason="bad_time")
+    if not checkin_service.device_time_ok(parsed):
+        earliest, latest = checkin_service.DEVICE_TIME_RANGE
+        raise ApiError(400, _("%(field)s must be between %(start)s and %(end)s: check the device's clock.",
+                              field=field, start=earliest.year, end=latest.year), reason="bad_time")
+    return parsed
 
 
 def _int_or_none(value, field: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or len(str(value)) > 12:
-        raise ApiError(400, _("%(field)s must be a whole number.", field=field), reason="bad_number")
-    return int(value)
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(value)
+        return db_int(value)
+    except ValueError:
+        raise ApiError(400, _("%(field)s must be a whole number.", field=field), reason="bad_number") from None
 
 
-def _text(value, field: str, max_length: int = 500) -> str | None:
+def _text(value, field: str, max_length: int = 500, clean: bool = True) -> str | None:
+    """Text of at most ``max_length`` characters, control characters stripped (not for keys
+    such as client_id, which are compared as sent); 400 when not text."""
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > max_length:
         raise ApiError(400, _("%(field)s must be text.", field=field), reason="bad_text")
-    return value
+    return clean_text(value) if clean else value
 
 
 def _scan_from(data: dict, default_source: str) -> checkin_service.Scan:
@@ -163,7 +178,7 @@ def _scan_from(data: dict, default_source: str) -> checkin_service.Scan:
         raise ApiError(400, _("The scan has no payload or token."), reason="missing_token")
     if not isinstance(payload, str):
         raise ApiError(400, _("%(field)s must be text.", field="payload"), reason="bad_text")
-    client_id = _text(data.get("client_id"), "client_id", 64)
+    client_id = _text(data.get("client_id"), "client_id", 64, clean=False)
     source = data.get("source") or default_source
     if not isinstance(source, str) or source not in checkin_service.CHECKIN_SOURCES:
         raise ApiError(400, _("Unknown source."), reason="bad_source")
@@ -253,7 +268,8 @@ def checkin_batch(slug: str):
                                              operator=auth.actor, sent_at=_time(data.get("sent_at"), "sent_at"))
     results: list = [None] * len(raw)
     for (i, _scan), answer in zip(scans, answers):
-        results[i] = result_json(answer, tz)
+        results[i] = (result_json(answer, tz) if answer.result != "error" else
+                      {"result": "error", "error": answer.message, "reason": answer.reason, "client_id": answer.client_id})
     for i, err in errors.items():
         results[i] = err
     summary = {k: sum(1 for r in results if r["result"] == k)
@@ -301,7 +317,7 @@ def walk_in(slug: str):
     tz = auth.event.timezone
     fields = {k: _text(data.get(k), k, 300) for k in ("first_name", "last_name", "sex", "category", "organisation", "phone")}
     answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
-                                  client_id=_text(data.get("client_id"), "client_id", 64) or None,
+                                  client_id=_text(data.get("client_id"), "client_id", 64, clean=False) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))
     body = result_json(answer, tz)
     body["badge_url"] = _badge_url(slug, answer, auth)

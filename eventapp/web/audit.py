@@ -12,6 +12,7 @@ from eventapp.security import roles_required
 from eventapp.services import audit_log
 from eventapp.services import events as event_service
 from eventapp.web.helpers import actor
+from eventapp.web.input import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -49,7 +50,7 @@ def _filter_form() -> tuple[AuditFilterForm, audit_log.AuditFilter]:
 def log():
     """The entries matching the filters, newest first, 50 a page."""
     form, flt = _filter_form()
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=db_int) or 1
     result = audit_log.search(flt, page=page, per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/log.html", form=form, result=result, args=args,

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -21,7 +21,7 @@ from eventapp.web.helpers import actor
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 

@@ -14,7 +14,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form
 from wtforms import BooleanField, SelectField
 
 from eventapp.i18n import current_language
@@ -37,7 +37,7 @@ bp = Blueprint("badges", __name__)
 BACKGROUND_FROM = 1500
 
 
-class PrintForm(FlaskForm):
+class PrintForm(Form):
     """Which badges, and how (CSRF is checked for every POST by CSRFProtect)."""
 
     class Meta:
@@ -53,7 +53,7 @@ class PrintForm(FlaskForm):
         SelectChoice("no", _l("No: full badges"))])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     """The event's default layout and discreet option."""
 
     class Meta:

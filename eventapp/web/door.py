@@ -25,6 +25,7 @@ from eventapp.services.audit import record
 from eventapp.services.categories import list_categories
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.web.helpers import actor, event_or_404
+from eventapp.web.input import db_int
 
 bp = Blueprint("door", __name__)
 
@@ -174,7 +175,7 @@ def _log_filters(event):
         day = date.fromisoformat(day) if day else None
     except ValueError:
         day = None
-    station_id = request.args.get("station", type=int)
+    station_id = request.args.get("station", type=db_int)
     source = request.args.get("source") if request.args.get("source") in CHECKIN_SOURCES else None
     result = request.args.get("result")
     result = result if result in SCAN_RESULTS + ("voided",) else None

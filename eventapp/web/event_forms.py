@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form, db_int
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -49,7 +49,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """Create or edit an event."""
 
     title = StringField(_l("Title"), validators=[Length(max=300)])
@@ -103,7 +103,7 @@ class EventForm(FlaskForm):
         return found
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(Form):
     """Add or change an agenda item."""
 
     day = DateField(_l("Day"), validators=[Optional()])
@@ -114,7 +114,7 @@ class AgendaItemForm(FlaskForm):
     room = StringField(_l("Room"), validators=[Length(max=120)], filters=[_strip])
     description = TextAreaField(_l("Description"), filters=[_strip])
     # Choices are the event's officials; the service refuses others with a clear message.
-    official_ids = SelectMultipleField(_l("Held by"), coerce=int, validate_choice=False)
+    official_ids = SelectMultipleField(_l("Held by"), coerce=db_int, validate_choice=False)
 
     def __init__(self, *args, officials=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,7 +128,7 @@ class AgendaItemForm(FlaskForm):
                 "description": self.description.data or "", "official_ids": self.official_ids.data or []}
 
 
-class OfficialForm(FlaskForm):
+class OfficialForm(Form):
     """Add or change a presiding official or speaker."""
 
     honorific = StringField(_l("Honorific"), validators=[Length(max=40)], filters=[_strip])
@@ -139,7 +139,7 @@ class OfficialForm(FlaskForm):
     role = SelectField(_l("Role at the event"), default="speaker", validate_choice=False)
     protocol_rank = IntegerField(_l("Place in the protocol order"), validators=[Optional(), NumberRange(min=1)])
     # Choices are the event's agenda items; the service refuses others with a clear message.
-    agenda_item_ids = SelectMultipleField(_l("Agenda items held"), coerce=int, validate_choice=False)
+    agenda_item_ids = SelectMultipleField(_l("Agenda items held"), coerce=db_int, validate_choice=False)
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +155,7 @@ class OfficialForm(FlaskForm):
                 "protocol_rank": self.protocol_rank.data, "agenda_item_ids": self.agenda_item_ids.data or []}
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     """Make a new event from an existing one."""
 
     title = StringField(_l("Title"), validators=[Length(max=300)])

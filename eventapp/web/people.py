@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form, db_int
 from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -38,7 +38,7 @@ def _uploads() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     """A person's details; the service checks and normalises them."""
 
     honorific = StringField(_l("Honorific"))
@@ -80,7 +80,7 @@ class ParticipantForm(PersonForm):
         self.status.choices = choices("registration_status")
 
 
-class RegistrationFormSettings(FlaskForm):
+class RegistrationFormSettings(Form):
     """Opening and closing the public form."""
 
     open = BooleanField(_l("Public registration form open"))
@@ -89,13 +89,15 @@ class RegistrationFormSettings(FlaskForm):
                                    format="%Y-%m-%dT%H:%M")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """The file of an import (the file itself is read from request.files)."""
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    try:
+        return db_int(request.args.get(name, ""))
+    except ValueError:
+        return default
 
 
 def _selected_ids() -> list[str]:
@@ -194,7 +196,7 @@ def cancel_selected(slug: str):
 def add_bulk(slug: str):
     """Add people in bulk from the directory, or everyone of an earlier event."""
     event = event_or_404(slug)
-    form = FlaskForm()
+    form = Form()
     if request.method == "POST" and form.validate_on_submit():
         status = request.form.get("status", "invited")
         try:
@@ -306,7 +308,7 @@ def invitations_page(slug: str):
     event = event_or_404(slug)
     return render_template("people/invitations.html", event=event, history=invitations.history(event),
                            waiting=invitations.not_answered(event), counts=registrations.status_counts(event),
-                           form=FlaskForm(), mail_server=current_app.config.get("MAIL_SERVER"))
+                           form=Form(), mail_server=current_app.config.get("MAIL_SERVER"))
 
 
 def _targets(event, scope: str):
@@ -432,7 +434,7 @@ def person(person_id: int):
 @roles_required(*EDIT_ROLES)
 def duplicates():
     """Persons that look like duplicates (same phone, email or names), to merge by hand."""
-    return render_template("people/duplicates.html", groups=people.duplicate_groups(), form=FlaskForm())
+    return render_template("people/duplicates.html", groups=people.duplicate_groups(), form=Form())
 
 
 @bp.route("/people/<int:kept_id>/merge/<int:merged_id>", methods=["GET", "POST"])
@@ -440,7 +442,7 @@ def duplicates():
 def merge(kept_id: int, merged_id: int):
     """Compare two persons, then merge the second into the first (never silently)."""
     kept, merged = people.get_person(kept_id), people.get_person(merged_id)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         try:
             people.merge_persons(kept, merged, actor=actor())

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -18,12 +18,12 @@ from eventapp.web.helpers import actor, event_or_404, form_errors_from
 bp = Blueprint("privacy", __name__, url_prefix="/admin")
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirm = BooleanField(_l("I understand that this person's names and contact details will be erased for good."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class PurgeForm(FlaskForm):
+class PurgeForm(Form):
     confirm = BooleanField(_l("I understand that the personal data of this event's participants will be erased for good."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
     force = BooleanField(_l("Purge now, before the retention date"))

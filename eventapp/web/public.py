@@ -6,7 +6,7 @@ import base64
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from eventapp.web.input import Form
 from wtforms import BooleanField, EmailField, SelectField, StringField
 
 from eventapp.extensions import limiter
@@ -31,7 +31,7 @@ def qr_data_uri(registration) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """The details a person may correct on their answer page."""
 
     honorific = StringField(_l("Honorific"))
