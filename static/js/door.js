@@ -226,22 +226,38 @@
       if (!items.length) return;
       items.sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : 1; });
       var batch = items.slice(0, 500);
-      var body = { sent_at: new Date().toISOString(), scans: batch.map(function (q) {
+      // A clock outside the years the server accepts would have the whole batch refused.
+      var now = new Date(), sane = now.getUTCFullYear() >= 2000 && now.getUTCFullYear() < 2100;
+      var body = { sent_at: sane ? now.toISOString() : null, scans: batch.map(function (q) {
         return { client_id: q.client_id, payload: q.payload, scanned_at: q.scanned_at, source: q.source, agenda_item_id: q.agenda_item_id };
       }) };
+      var done = function (conflicts, d) {
+        // Every item answered (an error included) leaves the queue: sent again it would be
+        // refused again, forever. Errors are listed, never dropped silently.
+        return store.delMany("queue", batch.map(function (q) { return q.client_id; })).then(function () {
+          return conflicts.length ? addConflicts(conflicts) : null;
+        }).then(function () { if (d && d.stats) renderStats(d.stats); return items.length > batch.length ? "more" : null; });
+      };
       return api(C.api + "/checkins/batch", body, 60000).then(function (d) {
         var conflicts = [];
         d.results.forEach(function (res, i) {
           var q = batch[i];
-          if (q.local_result === "checked_in" && res.result !== "checked_in") {
+          if (res.result === "error") {
+            conflicts.push({ name: q.name || q.payload, text: fmt(T.not_recorded, { reason: res.error || res.reason || "" }) });
+          } else if (q.local_result === "checked_in" && res.result !== "checked_in") {
             var c = res.checkin;
             conflicts.push({ name: (res.registration && res.registration.name) || q.name || q.payload,
-                             text: res.result === "already_checked_in" && c ? fmt(T.conflict_other_door, { time: c.time, station: c.station || "—" }) : (res.message || res.error || "") });
+                             text: res.result === "already_checked_in" && c ? fmt(T.conflict_other_door, { time: c.time, station: c.station || "—" }) : (res.message || "") });
           }
         });
-        return store.delMany("queue", batch.map(function (q) { return q.client_id; })).then(function () {
-          return conflicts.length ? addConflicts(conflicts) : null;
-        }).then(function () { if (d.stats) renderStats(d.stats); return items.length > batch.length ? "more" : null; });
+        return done(conflicts, d);
+      }, function (err) {
+        // The batch itself refused as malformed (400, 413): not retried forever; each scan is listed.
+        if (err.status === 400 || err.status === 413) {
+          var reason = (err.data && err.data.error) || String(err.status);
+          return done(batch.map(function (q) { return { name: q.name || q.payload, text: fmt(T.not_recorded, { reason: reason }) }; }), null);
+        }
+        throw err;
       });
     }).then(function (more) {
       syncing = false;
