@@ -67,6 +67,11 @@ DEFAULTS = dict(
     LOGO_MAX_BYTES=2 * 1024 * 1024,
     IMPORT_MAX_BYTES=10 * 1024 * 1024,
     IMPORT_MAX_ROWS=20_000,
+    # Reading an import stops at these bounds, empty rows and cells included, so that no file
+    # (a million empty rows, megabytes of newlines, a zip bomb) keeps a server thread busy.
+    IMPORT_MAX_COLUMNS=60,
+    IMPORT_MAX_CELL_CHARS=2_000,
+    IMPORT_MAX_SECONDS=15,
     PHONE_DEFAULT_REGION="ML",
     # Mail: with no MAIL_SERVER, messages are written to instance/outbox/ as .eml files.
     MAIL_SERVER=None,

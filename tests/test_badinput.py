@@ -321,3 +321,32 @@ def test_cheroot_error_log_is_redacted(caplog):
         error_log("Error in HTTPServer.tick", 40, traceback=True)
     err = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "KeyError" in err and "Error in HTTPServer.tick" in err and "Kadiatou" not in err
+
+
+# --- item 15: imports read within bounds ---------------------------------------------------
+
+
+def test_a_million_empty_xlsx_rows_and_megabytes_of_newlines_are_refused(app, event):
+    from eventapp.services import imports
+    from eventapp.services.errors import ValidationError
+    from tests.import_bombs import csv_of_newlines, xlsx_with_empty_rows
+
+    for content, name in ((xlsx_with_empty_rows(), "vide.xlsx"), (csv_of_newlines(), "vide.csv")):
+        with pytest.raises(ValidationError) as refused:
+            imports.read_table(content, name)
+        assert "empty rows count too" in str(refused.value.errors), name
+    assert count(Person) == 0
+
+
+def test_too_many_columns_or_too_long_a_cell_is_refused(app):
+    from eventapp.services import imports
+    from eventapp.services.errors import ValidationError
+
+    wide = ("prénom;nom" + ";x" * 100 + "\nAwa;Traoré" + ";1" * 100 + "\n").encode()
+    with pytest.raises(ValidationError, match="columns"):
+        imports.read_table(wide, "large.csv")
+    long_cell = ("prénom;nom\nAwa;" + "é" * 3000 + "\n").encode()
+    with pytest.raises(ValidationError, match="longer than"):
+        imports.read_table(long_cell, "long.csv")
+    fine = imports.read_table("prénom;nom\n\n\nAwa;Traoré\n".encode(), "ok.csv")
+    assert fine.rows == [(4, ["Awa", "Traoré"])]

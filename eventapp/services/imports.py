@@ -172,13 +172,49 @@ def _decode(content: bytes) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    lines = [line for line in text[:65536].splitlines()[:20] if line.strip()]
     sample = "\n".join(lines)
     counts = {d: sample.count(d) for d in (";", ",", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
-def _read_csv(content: bytes) -> list[list[str]]:
+@dataclass
+class ReadLimits:
+    """How much of a file is read: rows (every row, empty ones too, plus ``SLACK`` for titles
+    and blank lines), cells per row, characters per cell, seconds, unzipped bytes of an XLSX."""
+
+    rows: int
+    columns: int = 60
+    cell_chars: int = 2_000
+    seconds: float = 15.0
+    unzipped_bytes: int = 200 * 1024 * 1024
+
+    SLACK = 100
+
+    def __post_init__(self):
+        self.deadline = time.monotonic() + self.seconds
+
+    def check(self, row_count: int, cells) -> None:
+        """Raise ValidationError when the row ``row_count`` (1-based) passes a limit."""
+        if row_count > self.rows + self.SLACK:
+            raise ValidationError({"file": [_("The file has more than %(max)d rows (empty rows count too).",
+                                              max=self.rows + self.SLACK)]})
+        if len(cells) > self.columns and any(c not in (None, "") for c in cells[self.columns:]):
+            raise ValidationError({"file": [_("Row %(row)d has more than %(max)d columns.", row=row_count,
+                                              max=self.columns)]})
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > self.cell_chars:
+                raise ValidationError({"file": [_("Row %(row)d has a cell longer than %(max)d characters.",
+                                                  row=row_count, max=self.cell_chars)]})
+        if row_count % 500 == 0 and time.monotonic() > self.deadline:
+            raise ValidationError({"file": [_("The file takes too long to read (over %(s)d seconds).",
+                                              s=self.seconds)]})
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def _read_csv(content: bytes, limits: ReadLimits) -> list[list[str]]:
     if b"\x00" in content[:4096]:
         raise ValidationError({"file": [_("This file is not a CSV or XLSX file.")]})
     text = _decode(content)
@@ -188,31 +224,47 @@ def _read_csv(content: bytes) -> list[list[str]]:
         delimiter, text = first.strip()[4], "\n" + rest  # a blank line keeps the row numbers
     else:
         delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Lines taken one at a time from the text (no copy of it, no list of every line).
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=delimiter)
+    rows = []
     try:
-        return [[clean_text(cell).strip() for cell in row] for row in reader]
+        for row in reader:  # read row by row, to stop as soon as a limit is passed
+            limits.check(len(rows) + 1, row)
+            rows.append([clean_text(cell).strip() for cell in row[:limits.columns]])
     except csv.Error:
         raise ValidationError({"file": [_("The CSV file is corrupt and cannot be read.")]}) from None
+    return rows
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> list[list[str]]:
+def _read_xlsx(content: bytes, limits: ReadLimits) -> list[list[str]]:
+    import zipfile
+
     from openpyxl import load_workbook
 
     corrupt = ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]})
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise corrupt from None
+    if unzipped > limits.unzipped_bytes:
+        raise ValidationError({"file": [_("The file is too large (at most %(mb).0f MB).",
+                                          mb=limits.unzipped_bytes / 1e6)]})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, ValueError…) for a broken workbook
         raise corrupt from None
     try:
-        rows, filled = [], 0
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in row]
-            rows.append(cells)
-            filled += any(cells)
-            # Past the limit (plus a header and title rows), stop reading: read_table reports it.
-            if filled > max_rows + 12:
-                break
+        rows = []
+        sheet = workbook.worksheets[0]
+        # Streamed (read-only mode), at most one column past the limit, every row counted.
+        width = min(limits.columns + 1, sheet.max_column or limits.columns + 1)
+        for row in sheet.iter_rows(max_col=width, values_only=True):
+            limits.check(len(rows) + 1, row)
+            rows.append([_cell_text(v) for v in row[:limits.columns]])
         return rows
+    except ValidationError:
+        raise
     except Exception:
         raise corrupt from None
     finally:
@@ -227,10 +279,15 @@ def read_table(content: bytes, filename: str, *, max_bytes: int | None = None,
                max_rows: int | None = None) -> Table:
     """The header row and data rows of a CSV or XLSX file; raises ValidationError for a bad file.
 
-    Blank rows are skipped; a title row above the headers is found and left out.
+    Blank rows are skipped; a title row above the headers is found and left out. Reading stops
+    at the first limit passed (see ``ReadLimits``): every row counts, empty or not.
     """
     max_bytes = max_bytes or current_app.config["IMPORT_MAX_BYTES"]
     max_rows = max_rows or current_app.config["IMPORT_MAX_ROWS"]
+    config = current_app.config
+    limits = ReadLimits(rows=max_rows, columns=config.get("IMPORT_MAX_COLUMNS", 60),
+                        cell_chars=config.get("IMPORT_MAX_CELL_CHARS", 2_000),
+                        seconds=config.get("IMPORT_MAX_SECONDS", 15), unzipped_bytes=20 * max_bytes)
     name = (filename or "").lower()
     if not content:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -240,9 +297,9 @@ def read_table(content: bytes, filename: str, *, max_bytes: int | None = None,
     if name.endswith((".xlsx", ".xlsm")) or (is_zip and not name.endswith((".csv", ".txt"))):
         if not is_zip:
             raise ValidationError({"file": [_("The XLSX file is corrupt and cannot be read.")]})
-        cells = _read_xlsx(content, max_rows)
+        cells = _read_xlsx(content, limits)
     elif name.endswith((".csv", ".txt")):
-        cells = _read_csv(content)
+        cells = _read_csv(content, limits)
     else:
         raise ValidationError({"file": [_("This file is not a CSV or XLSX file.")]})
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(c.strip() for c in row)]
