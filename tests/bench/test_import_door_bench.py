@@ -41,6 +41,7 @@ def _main_imports(tmp_path):
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("imports_main", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["imports_main"] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
