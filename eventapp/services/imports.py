@@ -19,12 +19,12 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eventapp.extensions import db
 from eventapp.models import Event, Person, Registration
 from eventapp.services.audit import Actor, record
-from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.errors import NotFound, ServiceError, ValidationError
 from eventapp.services.people import CategoryIndex, clean_person_data
 from eventapp.services.text import clean_text, fold, name_key
 from eventapp.services.tokens import new_answer_token, new_checkin_token
@@ -84,6 +84,8 @@ class RowIssue:
     row: int
     column: str  # the file's header (or the field's name)
     message: str
+    # True for what the directory and the event's registrations said (checked again under the lock)
+    from_database: bool = False
 
     def __str__(self) -> str:
         if self.column:
@@ -368,13 +370,11 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
                                  headers=", ".join(h for h in table.headers if h) or "—"))
     if plan.errors:
         return plan
-    column_of = {f: table.headers[i] or FIELD_LABELS[f] for i, f in mapping.items()}
+    column_of = _column_of(plan)
     categories = CategoryIndex()
     bands = current_app.config["AGE_BANDS"]
     region = current_app.config["PHONE_DEFAULT_REGION"]
 
-    # Who is already registered at the event, to refuse them and to reuse directory persons.
-    registered_ids = set(db.session.scalars(select(Registration.person_id).where(Registration.event_id == event.id)))
     seen_phone: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     seen_name: dict[str, list[PreparedRow]] = {}
@@ -413,8 +413,18 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
             seen_name.setdefault(key, []).append(row)
         plan.rows.append(row)
 
-    _match_directory(event, plan, registered_ids, column_of)
+    _match_directory(event, plan, _registered_ids(event), column_of)
     return plan
+
+
+def _column_of(plan: ImportPlan) -> dict[str, str]:
+    """The header of the column each mapped field is read from (for messages)."""
+    return {f: plan.table.headers[i] or FIELD_LABELS[f] for i, f in plan.mapping.items()}
+
+
+def _registered_ids(event: Event) -> set[int]:
+    """Who is already registered at the event, to refuse them and to reuse directory persons."""
+    return set(db.session.scalars(select(Registration.person_id).where(Registration.event_id == event.id)))
 
 
 def _may_be_same(a: dict, b: dict) -> bool:
@@ -456,16 +466,45 @@ def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], c
             if match[0] in registered_ids:
                 row.issues.append(RowIssue(row.row, column_of.get("phone") if row.clean.get("phone") in by_phone
                                            else column_of.get("email", ""),
-                                           _("This person is already registered for the event.")))
+                                           _("This person is already registered for the event."),
+                                           from_database=True))
                 continue
         for other in registered_names.get(row.clean.get("name_key"), []):
             if _may_be_same(row.clean, other):
                 row.issues.append(RowIssue(row.row, column_of["last_name"], _(
-                    "A person with the same name is already registered for the event.")))
+                    "A person with the same name is already registered for the event."), from_database=True))
                 break
 
 
 # --- writing -----------------------------------------------------------------------------
+
+
+def lock_event_for_import(event: Event) -> None:
+    """Hold ``event``'s row until the transaction ends: one import into an event at a time.
+
+    A no-op UPDATE rather than SELECT … FOR UPDATE: it locks the row on PostgreSQL and takes
+    SQLite's write lock too (a SELECT would not), so that what is read next is what the
+    previous import committed. Two confirmations of one import, or two runs of the CLI on one
+    file, then see each other's rows instead of both writing them.
+    """
+    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
+                       .execution_options(synchronize_session=False))
+
+
+def recheck_import(event: Event, plan: ImportPlan) -> None:
+    """Match ``plan``'s rows against the directory and the event's registrations again, as they are now.
+
+    Only what the database decides is checked again (the rows themselves were checked when the
+    plan was made); called under :func:`lock_event_for_import`, so a person another import has
+    just registered is refused instead of registered twice. Updates ``plan`` in place.
+    """
+    if plan.errors:
+        return
+    for row in plan.rows:
+        row.person_id = None
+        row.issues = [issue for issue in row.issues if not issue.from_database]
+    _match_directory(event, plan, _registered_ids(event), _column_of(plan))
+
 
 
 def insert_persons(params: list[dict]) -> list[int]:
@@ -490,6 +529,13 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
         raise ValidationError({"status": [_("Unknown status.")]})
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
+    if not dry_run:
+        # The plan may have been made before another import committed: check again under the lock.
+        lock_event_for_import(event)
+        recheck_import(event, plan)
+        if not plan.ok:
+            db.session.rollback()  # let go of the lock
+            raise ValidationError({"file": plan.messages()})
     reused_rows = [r for r in plan.rows if r.person_id]
     new_rows = [r for r in plan.rows if not r.person_id]
     summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run,
@@ -538,19 +584,33 @@ __all__ = ["EXPORT_HEADERS", "FIELDS", "FIELD_LABELS", "HEADERS", "ImportPlan", 
 
 
 # --- uploads kept between the steps of the import page -----------------------------------
+#
+# An upload is ``<id>.bin`` (the file) and ``<id>.json`` (its name). Confirming it renames
+# ``.bin`` to ``.importing``: a rename is atomic, so of several confirmations at once (a double
+# click, four tabs, several server processes sharing the instance folder, as they must to see
+# the upload at all) exactly one gets it. ``.done`` (empty) then remembers that the import was
+# made, so a late confirmation is told so instead of "expired".
 
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 UPLOAD_MAX_AGE = 24 * 3600  # seconds
+_UPLOAD_SUFFIXES = (".bin", ".json", ".importing", ".done")
+
+
+class AlreadyConfirmed(ServiceError):
+    """The import of an upload was confirmed already (by another request, or earlier)."""
+
+    def __init__(self):
+        super().__init__(_("This import was already confirmed."))
 
 
 def store_upload(content: bytes, filename: str, folder) -> str:
     """Keep an uploaded file in ``folder`` under a random name; returns its id (not the file name)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    # Uploads abandoned between the steps are removed after a day.
+    # Uploads abandoned between the steps, and the marks of imports made, are removed after a day.
     cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in folder.glob("*.bin"):
-        if old.stat().st_mtime < cutoff:
+    for old in folder.iterdir():
+        if old.suffix in _UPLOAD_SUFFIXES and old.stat().st_mtime < cutoff:
             delete_upload(old.stem, folder)
     upload_id = secrets.token_urlsafe(18)
     (folder / f"{upload_id}.bin").write_bytes(content)
@@ -558,17 +618,61 @@ def store_upload(content: bytes, filename: str, folder) -> str:
     return upload_id
 
 
+def _confirmed(upload_id: str, folder: Path) -> bool:
+    return (folder / f"{upload_id}.importing").exists() or (folder / f"{upload_id}.done").exists()
+
+
 def load_upload(upload_id: str, folder) -> tuple[bytes, str]:
-    """The content and original name of a kept upload; raises NotFound for an unknown id."""
+    """The content and original name of a kept upload.
+
+    Raises :class:`AlreadyConfirmed` when its import was confirmed, NotFound for an unknown id.
+    """
     folder = Path(folder)
-    if not _UPLOAD_ID.match(upload_id or "") or not (folder / f"{upload_id}.bin").is_file():
+    if not _UPLOAD_ID.match(upload_id or ""):
         raise NotFound(_("This upload has expired. Upload the file again."))
-    meta = json.loads((folder / f"{upload_id}.json").read_text(encoding="utf-8"))
-    return (folder / f"{upload_id}.bin").read_bytes(), meta.get("filename", "")
+    try:
+        content = (folder / f"{upload_id}.bin").read_bytes()
+        meta = json.loads((folder / f"{upload_id}.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if _confirmed(upload_id, folder):
+            raise AlreadyConfirmed() from None
+        raise NotFound(_("This upload has expired. Upload the file again.")) from None
+    return content, meta.get("filename", "")
+
+
+def claim_upload(upload_id: str, folder) -> None:
+    """Take an upload for its import, once: raises :class:`AlreadyConfirmed` for every later claim.
+
+    Call :func:`finish_upload` after the import, or :func:`release_upload` when it failed.
+    """
+    folder = Path(folder)
+    if not _UPLOAD_ID.match(upload_id or ""):
+        raise NotFound(_("This upload has expired. Upload the file again."))
+    try:
+        (folder / f"{upload_id}.bin").rename(folder / f"{upload_id}.importing")
+    except FileNotFoundError:
+        if _confirmed(upload_id, folder):
+            raise AlreadyConfirmed() from None
+        raise NotFound(_("This upload has expired. Upload the file again.")) from None
+
+
+def release_upload(upload_id: str, folder) -> None:
+    """Give a claimed upload back (its import failed), so it can be corrected and confirmed again."""
+    if _UPLOAD_ID.match(upload_id or ""):
+        (Path(folder) / f"{upload_id}.importing").rename(Path(folder) / f"{upload_id}.bin")
+
+
+def finish_upload(upload_id: str, folder) -> None:
+    """Delete a claimed upload after its import, keeping an empty mark that it was confirmed."""
+    if _UPLOAD_ID.match(upload_id or ""):
+        folder = Path(folder)
+        (folder / f"{upload_id}.done").touch()
+        for ext in (".importing", ".json", ".bin"):
+            (folder / f"{upload_id}{ext}").unlink(missing_ok=True)
 
 
 def delete_upload(upload_id: str, folder) -> None:
-    """Remove a kept upload (after the import, or when abandoned)."""
+    """Remove a kept upload (after the import, or when abandoned) and its marks."""
     if _UPLOAD_ID.match(upload_id or ""):
-        for ext in (".bin", ".json"):
+        for ext in _UPLOAD_SUFFIXES:
             (Path(folder) / f"{upload_id}{ext}").unlink(missing_ok=True)

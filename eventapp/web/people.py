@@ -256,6 +256,9 @@ def import_preview(slug: str, upload_id: str):
     try:
         content, filename = imports.load_upload(upload_id, _uploads())
         table = imports.read_table(content, filename)
+    except imports.AlreadyConfirmed as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("people.participants", slug=event.slug))
     except NotFound:
         flash(_("This upload has expired. Upload the file again."), "warning")
         return redirect(url_for("people.import_upload", slug=event.slug))
@@ -270,12 +273,30 @@ def import_preview(slug: str, upload_id: str):
     plan = imports.prepare_import(event, table, mapping)
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
         status = request.form.get("status", "registered")
-        summary = imports.run_import(event, plan, actor=actor(), filename=filename,
-                                     status=status if status in imports.IMPORT_STATUSES else "registered")
-        imports.delete_upload(upload_id, _uploads())
-        flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
-                rows=summary.rows, created=summary.created, reused=summary.reused), "success")
-        return redirect(url_for("people.participants", slug=event.slug))
+        # A double click, or the same page confirmed in several tabs, imports once: only the
+        # request that claims the upload imports it; the others are told it was confirmed.
+        try:
+            imports.claim_upload(upload_id, _uploads())
+        except imports.AlreadyConfirmed as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for("people.participants", slug=event.slug))
+        except NotFound:
+            flash(_("This upload has expired. Upload the file again."), "warning")
+            return redirect(url_for("people.import_upload", slug=event.slug))
+        try:
+            summary = imports.run_import(event, plan, actor=actor(), filename=filename,
+                                         status=status if status in imports.IMPORT_STATUSES else "registered")
+        except ValidationError:
+            # Another import registered some of these people meanwhile: the preview below shows who.
+            imports.release_upload(upload_id, _uploads())
+        except BaseException:
+            imports.release_upload(upload_id, _uploads())
+            raise
+        else:
+            imports.finish_upload(upload_id, _uploads())
+            flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
+                    rows=summary.rows, created=summary.created, reused=summary.reused), "success")
+            return redirect(url_for("people.participants", slug=event.slug))
     return render_template("people/import_preview.html", event=event, form=form, table=table, plan=plan,
                            mapping=plan.mapping, upload_id=upload_id, filename=filename, fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, preview_limit=500)
