@@ -118,76 +118,97 @@ def _multipart(field: str, filename: str, content: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def test_four_concurrent_confirmations_of_one_web_import_import_once(app, live_server):
-    event = factories.make_event()
-    event_id, slug = event.id, event.slug
+CONFIRM = urllib.parse.urlencode({"col_0": "first_name", "col_1": "last_name", "col_2": "locality",
+                                  "col_3": "phone", "col_4": "email", "status": "registered",
+                                  "action": "import"}).encode()
+
+
+def _signed_in(base: str):
+    """A URL opener with an organizer's session on the live server."""
     user = factories.make_user("organizer")
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     login = urllib.parse.urlencode({"email": user.email, "password": factories.PASSWORD}).encode()
-    with opener.open(f"{live_server}/login", data=login, timeout=30) as r:
+    with opener.open(f"{base}/login", data=login, timeout=30) as r:
         assert "/login" not in r.url
-    body, content_type = _multipart("file", "liste.csv", _csv(50))
-    upload = urllib.request.Request(f"{live_server}/events/{slug}/import", data=body,
-                                    headers={"Content-Type": content_type})
-    with opener.open(upload, timeout=30) as r:
-        preview_url = r.url
+    return opener
+
+
+def _upload(opener, base: str, slug: str, content: bytes) -> str:
+    """Upload a file through the import page; the preview's URL."""
+    body, content_type = _multipart("file", "liste.csv", content)
+    request = urllib.request.Request(f"{base}/events/{slug}/import", data=body, headers={"Content-Type": content_type})
+    with opener.open(request, timeout=30) as r:
         assert "Toutes les lignes sont valides." in r.read().decode()
-    confirm = urllib.parse.urlencode({"col_0": "first_name", "col_1": "last_name", "col_2": "locality",
-                                      "col_3": "phone", "col_4": "email", "status": "registered",
-                                      "action": "import"}).encode()
-    barrier = threading.Barrier(4)
-    pages: list[str] = []
+        return r.url
 
-    def press():
+
+def _confirm_at_once(opener, event_id: int, urls: list[str], answered_early: int) -> list[str]:
+    """POST the confirmation of each URL from its own thread, all at once, while the event is held.
+
+    The hold ends when ``answered_early`` pages have come back (those that need not write), or
+    when every request waits for a lock (PostgreSQL tells), or after 5 s.
+    """
+    barrier = threading.Barrier(len(urls))
+    pages: dict[int, str] = {}  # by the URL's place in ``urls``
+
+    def press(n):
         barrier.wait()
-        with opener.open(preview_url, data=confirm, timeout=60) as r:
-            pages.append(r.read().decode())
+        with opener.open(urls[n], data=CONFIRM, timeout=60) as r:
+            pages[n] = r.read().decode()
 
-    threads = [threading.Thread(target=press) for _ in range(4)]
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(len(urls))]
     with holding_event(event_id):
         for t in threads:
             t.start()
-        # Until the losers have answered (with the fix), or every request waits to write (without).
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and len(pages) < 3 and (_waiting_on_locks() or 0) < 4:
+        while time.monotonic() < deadline and len(pages) < max(answered_early, 1) and \
+                (_waiting_on_locks() or 0) < len(urls):
             time.sleep(0.05)
     for t in threads:
         t.join(timeout=60)
-    assert len(pages) == 4
+    assert len(pages) == len(urls)
+    return [pages[n] for n in range(len(urls))]
+
+
+def test_four_concurrent_confirmations_of_one_web_import_import_once(app, live_server):
+    event = factories.make_event()
+    event_id, slug = event.id, event.slug
+    opener = _signed_in(live_server)
+    preview_url = _upload(opener, live_server, slug, _csv(50))
+    pages = _confirm_at_once(opener, event_id, [preview_url] * 4, answered_early=3)
     assert _counts(event_id) == (50, 50)
     assert sum("50 participants importés" in page for page in pages) == 1
     assert sum("Cette importation a déjà été confirmée." in page for page in pages) == 3
     # Later, the same page says so again and imports nothing.
-    with opener.open(preview_url, data=confirm, timeout=30) as r:
+    with opener.open(preview_url, data=CONFIRM, timeout=30) as r:
         assert "Cette importation a déjà été confirmée." in r.read().decode()
     assert _counts(event_id) == (50, 50)
     # Nothing of the file stays in the instance folder; only an empty mark that it was imported.
-    kept = sorted(p.suffix for p in (Path(app.instance_path) / "imports").iterdir())
-    assert kept == [".done"]
-    assert (Path(app.instance_path) / "imports").joinpath(preview_url.rsplit("/", 1)[1] + ".done").stat().st_size == 0
+    folder = Path(app.instance_path) / "imports"
+    assert sorted(p.suffix for p in folder.iterdir()) == [".done"]
+    assert (folder / f"{preview_url.rsplit('/', 1)[1]}.done").stat().st_size == 0
 
 
-def test_an_import_refused_under_the_lock_gives_its_upload_back(app, client, login):
-    """Another upload of the same people imported first: the confirmation is refused, not lost."""
-    login("organizer")
+def test_two_uploads_of_one_file_confirmed_at_once_import_once(app, live_server):
+    """Two organizers upload the same list and confirm together: the second is refused, row by row."""
     event = factories.make_event()
-    content = _csv(6)
-    urls = []
-    for _ in range(2):
-        response = client.post(f"/events/{event.slug}/import", data={"file": (io.BytesIO(content), "liste.csv")},
-                               content_type="multipart/form-data")
-        urls.append(response.headers["Location"])
-    data = {"col_0": "first_name", "col_1": "last_name", "col_2": "locality", "col_3": "phone", "col_4": "email",
-            "action": "import"}
-    # Both previews were shown while nobody was registered…
-    assert all("Toutes les lignes sont valides." in client.get(u).get_data(as_text=True) for u in urls)
-    assert client.post(urls[0], data=data).status_code == 302
-    # …the second is checked again when confirmed: every row is refused, nothing is written.
-    page = client.post(urls[1], data=data).get_data(as_text=True)
-    assert "déjà inscrit" in page
-    assert _counts(event.id) == (6, 6)
-    assert (Path(app.instance_path) / "imports" / f"{urls[1].rsplit('/', 1)[1]}.bin").exists()
+    event_id, slug = event.id, event.slug
+    opener = _signed_in(live_server)
+    urls = [_upload(opener, live_server, slug, _csv(30)) for _ in range(2)]
+    pages = _confirm_at_once(opener, event_id, urls, answered_early=0)
+    assert _counts(event_id) == (30, 30)
+    assert sum("30 participants importés" in page for page in pages) == 1
+    refused = next(page for page in pages if "30 participants importés" not in page)
+    # 20 rows have a phone or an email, 10 neither (refused by their names); the page lists each.
+    by_contact = refused.count("Cette personne est déjà inscrite à l&#39;événement.")
+    by_name = refused.count("Une personne du même nom est déjà inscrite à l&#39;événement.")
+    assert by_name > 0 and by_contact == 2 * by_name
+    # The refused upload is given back: its page still shows it, and confirming it still refuses.
+    folder = Path(app.instance_path) / "imports"
+    assert sorted(p.suffix for p in folder.iterdir()) == [".bin", ".done", ".json"]
+    with opener.open(next(u for u, page in zip(urls, pages) if page is refused), timeout=30) as r:
+        assert "déjà inscrite" in r.read().decode()
+    assert _counts(event_id) == (30, 30)
 
 
 def test_a_plan_made_before_another_import_is_checked_again_when_written(app):
