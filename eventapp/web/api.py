@@ -91,9 +91,13 @@ def _caller() -> tuple[str, object]:
         return "station", station
     if current_user.is_authenticated:
         return "user", None
-    station = station_service.active_station(session.get("station_id"))
+    station = station_service.active_station(session.get("station_id"), session.get("station_key"))
     if station is not None:
         return "paired", station
+    if session.get("station_id"):
+        # Paired once, but the station was revoked or another phone paired since.
+        raise ApiError(401, _("This station is unknown or was revoked. Ask the organizer to pair it again."),
+                       reason="station_refused")
     raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
 
 
@@ -374,6 +378,7 @@ def pair():
         raise ApiError(400, str(exc), reason="bad_code") from None
     event = _event_by_id(issued.station.event_id)
     session["station_id"] = issued.station.id
+    session["station_key"] = station_service.session_key(issued.station)
     return jsonify(token=issued.token, station=issued.station.name, event=event.slug,
                    door_url=url_for("door.scan", slug=event.slug))
 
