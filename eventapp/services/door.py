@@ -16,11 +16,14 @@ from eventapp.models import AgendaItem, Category, CheckIn, Event, Person, Regist
 from eventapp.models.person import SEXES
 from eventapp.models.registration import ADMITTED_STATUSES
 from eventapp.services import checkin as checkin_service
-from eventapp.services.audit import Actor
+from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
 from eventapp.services.text import fold
 
 ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
+#: A roster download asking for the changes over a longer span than this is nearly the whole
+#: list: it is recorded in the audit log like a full download (phones poll every 20 s).
+ROSTER_AUDIT_AFTER = timedelta(minutes=10)
 
 
 def _tz(event: Event) -> ZoneInfo:
@@ -36,16 +39,22 @@ def _label(row, language: str) -> str:
 # --- roster ---------------------------------------------------------------------------
 
 
-def roster(event: Event, since: datetime | None = None, *, language: str = "fr", day: date | None = None) -> dict:
+def roster(event: Event, since: datetime | None = None, *, language: str = "fr", day: date | None = None,
+           actor: Actor | None = None) -> dict:
     """The event's badges for a door to decide offline: all of them, or those changed since
     the cursor ``since`` (a registration or person edited, a check-in made or voided).
+
+    An entry holds only what the door screen shows (name, organisation, category, status and
+    today's check-in), never sex, age band, phone or email. With an ``actor``, a download of the
+    whole list (or of the changes since long ago) is recorded in the audit log and committed;
+    the door's polls every few seconds are not.
 
     Returns ``{"cursor": ISO time to send next, "full": bool, "day", "entries": [...]}``.
     """
     now = datetime.now(timezone.utc)
     day = day or checkin_service.event_local_today(event, now)
     query = (select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name,
-                    Person.last_name, Person.organisation, Person.sex, Category.code, Category.label_fr,
+                    Person.last_name, Person.organisation, Category.code, Category.label_fr,
                     Category.label_en)
              .join(Person, Person.id == Registration.person_id)
              .outerjoin(Category, Category.id == Person.category_id)
@@ -73,15 +82,18 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     for r in rows:
         seen = first.get(r.id)
         entries.append({
-            "token": r.checkin_token, "registration_id": r.id,
+            "token": r.checkin_token,
             "name": " ".join(p for p in (r.first_name, r.last_name) if p),
-            "organisation": r.organisation or "", "category": r.code, "category_label": _label(r, language),
-            "sex": r.sex, "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
+            "organisation": r.organisation or "", "category_label": _label(r, language),
+            "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
             "checked_in_today": seen is not None,
             "checked_in_at": seen[0].astimezone(timezone.utc).isoformat() if seen else None,
             "checked_in_station": seen[1] if seen else None,
             "search": fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation)))),
         })
+    if actor is not None and (since is None or now - since > ROSTER_AUDIT_AFTER):
+        record(actor, "door.roster", event, event_id=event.id, entries=len(entries), full=since is None)
+        db.session.commit()
     return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(), "entries": entries}
 
 

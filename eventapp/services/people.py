@@ -272,6 +272,12 @@ def get_person(person_id: int) -> Person:
     return person
 
 
+def record_view(person: Person, *, actor: Actor | None) -> None:
+    """Note in the audit log that ``actor`` opened the page of ``person`` (who looked); commits."""
+    record(actor, "person.view", person)
+    db.session.commit()
+
+
 def find_existing(phone: str | None, email: str | None) -> Person | None:
     """A directory person (not merged away) with this phone or email, to reuse instead of duplicating."""
     conditions = []

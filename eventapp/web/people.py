@@ -418,6 +418,7 @@ def person(person_id: int):
     if request.method == "GET":
         form.category_id.data = str(target.category_id or "")
         form.age_band.data = target.age_band or ""
+        people.record_view(target, actor=actor())  # who looked at this person
     if target.merged_into_id is None and form.validate_on_submit():
         try:
             people.save_person(form.person_data(), target, actor=actor())
