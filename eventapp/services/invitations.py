@@ -330,7 +330,8 @@ def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | N
         if reason:
             raise ValidationError(reason)
 
-    still_open()  # refuse early, before holding the event's row
+    # Checked by enrol once it holds the event's row, after looking for the key: a double click
+    # whose first click took the last place gets that registration, not "full".
     enrolment = enrol(event, clean, channel=Channel.PUBLIC_FORM, status="registered", actor=actor,
                       client_id=client_id, check=still_open, commit=False)
     registration = enrolment.registration

@@ -14,7 +14,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from eventapp.extensions import limiter
 from eventapp.i18n import current_language
 from eventapp.models.person import CONSENT_KINDS
-from eventapp.services import invitations
+from eventapp.services import invitations, registrations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
 from eventapp.services.tokens import qr_payload
@@ -115,15 +115,15 @@ def register(slug: str):
         abort(404)
     if event.status == "draft":
         abort(404)
+    key = _submission_key(request.form.get("submission")) if request.method == "POST" else None
     closed = invitations.public_form_closed_reason(event)
-    if closed:
+    if closed and registrations.find_by_client_id(event, key) is None:  # a repeat still gets its answer
         # Nothing about the event (title, dates, venue) once its form is closed: the link may
         # have travelled further than the organisers meant.
         return render_template("public/register_closed.html", closed=closed), 409 if request.method == "POST" else 200
     form = PublicRegistrationForm()
     form.sex.choices = sex_choices()
     form.age_band.choices = age_band_choices()
-    key = _submission_key(form.submission.data)
     if key is None:
         form.submission.data = secrets.token_urlsafe(16)
     status = 200
