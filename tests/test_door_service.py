@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, CheckIn, Person, Registration, ScanLog
+from eventapp.models import AuditEntry, CheckIn, ScanLog
 from eventapp.services import checkin as svc
 from eventapp.services import door as door_service
 from eventapp.services import stations as station_service

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, Invitation, Person, Registration
+from eventapp.models import AuditEntry, Invitation, Registration
 from tests import factories
 from tests.conftest import make_app
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
