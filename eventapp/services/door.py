@@ -162,16 +162,21 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
     """Register someone who came without a registration and check them in.
 
     ``data``: first_name, last_name (required), sex, category (a code or a label), organisation,
-    phone. The person is found or made by ``people.register_walk_in`` (the same checks as
-    everywhere, and a known phone or email reuses its directory person instead of a duplicate).
+    phone. The door proves nobody's identity (:attr:`registrations.Channel.WALK_IN`): what it
+    types always makes a new person, a possible duplicate for organizers, and the answer shows
+    only that. ``client_id`` (unique within the event) makes one person however often, and
+    however concurrently, the walk-in is sent: a repeat gets the first answer (``replayed``).
     """
-    from eventapp.services.people import register_walk_in
+    from eventapp.services.people import clean_person_data
+    from eventapp.services.registrations import Channel, enrol
 
     if client_id:
-        existing = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
+        checkin_service.check_client_id(client_id)
+        existing = db.session.scalar(select(CheckIn.registration_id).where(CheckIn.event_id == event.id,
+                                                                           CheckIn.client_id == client_id))
         if existing is not None:  # a retried walk-in: the same answer, no second person
-            reg = db.session.get(Registration, existing.registration_id)
-            return checkin_service.check_in(event, reg.checkin_token, client_id=client_id, station=station,
+            token = db.session.scalar(select(Registration.checkin_token).where(Registration.id == existing))
+            return checkin_service.check_in(event, token, client_id=client_id, station=station,
                                             operator=actor, source="walk_in", scanned_at=scanned_at)
     when = scanned_at or datetime.now(timezone.utc)
     if when.tzinfo is None:
@@ -179,7 +184,14 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
     if when.astimezone(_tz(event)).date() not in event.days:
         raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
     fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
-    registration = register_walk_in(event, {k: data.get(k) for k in fields}, actor=actor, commit=False)
+    clean, errors = clean_person_data({k: data.get(k) for k in fields})
+    if errors:
+        raise ValidationError(errors)
+    # Two copies of one walk-in sent at once: the database's unique (event, client_id) on the
+    # registration lets one through; the other gets that registration back, and the check-in's
+    # own key then answers it as a replay.
+    registration = enrol(event, clean, channel=Channel.WALK_IN, actor=actor, client_id=client_id,
+                         commit=False).registration
     token = registration.checkin_token
     db.session.commit()
     return checkin_service.check_in(event, token, client_id=client_id, station=station, operator=actor,

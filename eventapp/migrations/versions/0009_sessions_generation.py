@@ -1,13 +1,13 @@
 """A session generation per staff account, so old sessions can be ended (issue 11, item 6).
 
 Revision ID: 0009_sessions
-Revises: 0007_trust
+Revises: 0008_identity
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0009_sessions'
-down_revision = '0007_trust'
+down_revision = '0008_identity'
 branch_labels = None
 depends_on = None
 
