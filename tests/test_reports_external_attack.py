@@ -260,3 +260,33 @@ def test_external_web_page_gives_no_hidden_count_away(event_days, client, login)
     read["summary"] = {k: v for k, v in read["summary"].items() if k in dict(external.summary)}
     assert len(read["summary"]) == len(external.summary)
     check_no_hidden_cell_is_recovered(internal, external, read, days)
+
+
+def test_external_project_reach_gives_no_hidden_count_away(app):
+    from eventapp.extensions import db
+    from eventapp.models import Project
+    from eventapp.services.reach import project_reach
+
+    project = Project(name="Dialogue FDS-populations", funder="Coopération suisse")
+    db.session.add(project)
+    event, _regs = kf.known_attendance(end_date=kf.DAY1)
+    event.project = project
+    db.session.commit()
+    internal, external = project_reach(project), project_reach(project, external=True)
+    cells, real, lines = {}, {}, []
+    for t_ext, t_int in zip(external.tables, internal.tables, strict=True):
+        n_rows, n_cols = len(t_ext.rows), len(t_ext.columns)
+        for r in range(n_rows):
+            for c in range(n_cols):
+                cells[(t_ext.key, r, c)], real[(t_ext.key, r, c)] = t_ext.rows[r][1][c], t_int.rows[r][1][c]
+        for c in range(n_cols):
+            lines.append(Line((t_ext.key, n_rows - 1, c), tuple((t_ext.key, r, c) for r in range(n_rows - 1))))
+        if t_ext.key != "per_event":
+            for r in range(n_rows):
+                lines.append(Line((t_ext.key, r, 3), tuple((t_ext.key, r, c) for c in range(3))))
+            lines.append(Line(("per_event", len(external.per_event.rows) - 1, 2), ((t_ext.key, n_rows - 1, 3),)))
+            for c in range(4):
+                lines.append(Line(("sex_category", len(external.tables[1].rows) - 1, c), ((t_ext.key, n_rows - 1, c),)))
+    hidden = {k for k, v in cells.items() if v in HIDDEN}
+    assert hidden and all(k in hidden for k, v in real.items() if 0 < v < 5)
+    assert attack(real, lines, hidden) == {}
