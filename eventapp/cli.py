@@ -473,7 +473,8 @@ def purge_command(event, yes, force):
     if not yes:
         click.confirm(f"Erase the personal data of the participants of {target.slug}?", abort=True)
     try:
-        result = privacy.purge_event(target, Actor.cli(), force=force)
+        result = privacy.purge_event(target, Actor.cli(), force=force,
+                                     files=privacy.StoredFiles.of_instance(current_app.instance_path))
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     click.echo(f"Purged {result.event_slug}: {result.registrations} registrations kept, "
@@ -525,7 +526,7 @@ def person_erase(person_id, yes):
     if not yes:
         click.confirm(f"Erase the personal data of person {person.id}?", abort=True)
     try:
-        privacy.erase_person(person, Actor.cli())
+        privacy.erase_person(person, Actor.cli(), files=privacy.StoredFiles.of_instance(current_app.instance_path))
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     click.echo(f"Erased person {person.id}")

@@ -128,7 +128,7 @@ def _build_mail(event: Event, registration: Registration, kind: str, base_url: s
         html = render_template("emails/invitation.html", **context)
         subject = subjects[kind]
     return Mail(to=person.email, subject=subject, text=text, html=html,
-                images=[InlineImage(QR_CID, qr_png(payload))])
+                images=[InlineImage(QR_CID, qr_png(payload))], event_id=event.id, registration_id=registration.id)
 
 
 def send_emails(event: Event, registrations: list[Registration], *, kind: str = "invitation", base_url: str,

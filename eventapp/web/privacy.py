@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from eventapp.web.input import Form
@@ -29,6 +29,10 @@ class PurgeForm(Form):
     force = BooleanField(_l("Purge now, before the retention date"))
 
 
+def _files() -> privacy.StoredFiles:
+    return privacy.StoredFiles.of_instance(current_app.instance_path)
+
+
 def _person_or_404(person_id: int):
     try:
         return privacy.get_person(person_id)
@@ -44,7 +48,7 @@ def person(person_id: int):
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            privacy.erase_person(person, actor())
+            privacy.erase_person(person, actor(), files=_files())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -71,7 +75,7 @@ def purge_event(slug: str):
     form = PurgeForm()
     if form.validate_on_submit():
         try:
-            result = privacy.purge_event(event, actor(), force=form.force.data, today=date.today())
+            result = privacy.purge_event(event, actor(), force=form.force.data, today=date.today(), files=_files())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
