@@ -181,11 +181,11 @@ def _fuzz(application, event, *, headers: dict | None = None, cookies: dict | No
             try:
                 response = case.call(headers=headers, cookies=cookies)
                 case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
-            except Exception as exc:  # noqa: BLE001
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises FailureGroup
                 failures.append(_describe(f"{operation.label} (edge case)", case, exc))
         try:
             run()
-        except Exception as exc:  # noqa: BLE001 - collected, to report every operation at once
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, to report them all
             failures.append(_describe(operation.label, last[0] if last else None, exc))
     return failures
 
@@ -202,7 +202,8 @@ def _describe(label: str, case, exc: BaseException) -> str:
     if case is not None:
         body = "" if isinstance(case.body, NotSet) else f" body={case.body!r}"
         request = f"{case.method} {case.formatted_path} query={case.query!r}{body}"
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+    message = "; ".join(" ".join([line for line in str(part).splitlines() if line.strip()][:2]) for part in parts)
     return f"{label}: {type(exc).__name__}: {message}\n  request: {request}\n  at: {' <- '.join(reversed(frames[-4:]))}"
 
 
