@@ -196,6 +196,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "api.search": {"GET": door_api(200)},
     "api.board": {"GET": board_api(200)},
     "api.pair": {"POST": everyone(400)},  # a device without an account spends its one-time code here
+    "api.openapi": {"GET": everyone(200)},  # the API's description: no personal data
     "api.not_found": {m: everyone(404) for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # badges (issue 5)
     # Door staff may print one walk-in's badge (?registration_id=N); the bare form sends them back to

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_login import current_user
@@ -403,6 +404,18 @@ def pair():
     session["station_key"] = station_service.session_key(issued.station)
     return jsonify(token=issued.token, station=issued.station.name, event=event.slug,
                    door_url=url_for("door.scan", slug=event.slug))
+
+
+#: The OpenAPI description of this API, kept beside it (tests check it covers every route).
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI description of the door API: public and cacheable, it holds no personal data."""
+    response = current_app.response_class(OPENAPI_PATH.read_bytes(), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
