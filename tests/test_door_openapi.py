@@ -210,11 +210,9 @@ def _describe(label: str, case, exc: BaseException) -> str:
 #: The random run and the edge cases still find 500s (bad dates, ids past the database's
 #: integers, NUL bytes on PostgreSQL): issue 11's "bad input" work fixes them in the app. Remove
 #: this mark once that lands; non-strict so the fix turns it into a plain pass.
-PENDING_BAD_INPUT_FIXES = pytest.mark.xfail(reason="500s on bad input, fixed separately (issue 11)", strict=False)
 
 
 @pytest.mark.slow
-@PENDING_BAD_INPUT_FIXES
 def test_no_server_error_with_a_station_token(fuzz_app, door_event):
     issued = station_service.create_station(door_event, "Porte A")
     failures = _fuzz(fuzz_app, door_event, headers={"Authorization": f"Bearer {issued.token}"})
@@ -222,7 +220,6 @@ def test_no_server_error_with_a_station_token(fuzz_app, door_event):
 
 
 @pytest.mark.slow
-@PENDING_BAD_INPUT_FIXES
 @pytest.mark.parametrize("role", ["door", "organizer"])
 def test_no_server_error_with_a_signed_in_user(fuzz_app, door_event, role):
     user = factories.make_user(role=role)
