@@ -28,6 +28,7 @@ from eventapp.services import stations as station_service
 from eventapp.services.audit import Actor
 from eventapp.services.errors import Forbidden, NotFound, ServiceError, Unauthorized, ValidationError
 from eventapp.services.text import clean_text
+from eventapp.web import STATUS_REASONS
 from eventapp.web.input import db_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -50,12 +51,13 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return jsonify(error=exc.message, status=exc.status, **exc.extra), exc.status
+    extra = {"reason": STATUS_REASONS.get(exc.status, "error"), **exc.extra}
+    return jsonify(error=exc.message, status=exc.status, **extra), exc.status
 
 
 @bp.errorhandler(ValidationError)
 def _validation_error(exc: ValidationError):
-    return jsonify(error=str(exc), errors=exc.errors, status=400), 400
+    return jsonify(error=str(exc), reason="invalid", errors=exc.errors, status=400), 400
 
 
 @dataclass
