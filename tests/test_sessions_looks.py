@@ -26,6 +26,24 @@ def test_opening_a_persons_page_is_logged(app, client, login):
                                                                              str(person.id))
 
 
+def test_opening_a_persons_privacy_page_is_logged(app, client, login):
+    person = factories.make_person("Oumou", "Diarra", sex="F")
+    user = login("admin")
+    assert client.get(f"/admin/people/{person.id}/privacy", environ_base=ADDRESS).status_code == 200
+    [entry] = _entries("person.view")
+    assert (entry.user_id, entry.object_id) == (user.id, str(person.id))
+
+
+def test_opening_a_participants_form_is_logged(app, client, login):
+    event = factories.make_event()
+    registration = factories.make_registration(event, factories.make_person("Fatoumata", "Maïga", sex="F"))
+    user = login("organizer")
+    url = f"/events/{event.slug}/participants/{registration.id}"
+    assert client.get(url, environ_base=ADDRESS).status_code == 200
+    [entry] = _entries("person.view")
+    assert (entry.user_id, entry.object_id) == (user.id, str(registration.person_id))
+
+
 def test_a_participant_list_export_is_logged(app, client, login):
     event = factories.make_event()
     factories.make_registration(event, factories.make_person("Moussa", "Maïga"))

@@ -162,6 +162,7 @@ def participant_edit(slug: str, registration_id: int):
         form.age_band.data = person.age_band or ""
         for kind in ("photos", "recordings", "share_funder"):
             getattr(form, f"consent_{kind}").data = bool(current.get(kind) and current[kind].given)
+        people.record_view(person, actor=actor())  # who looked: the form shows the person's details
     if form.validate_on_submit():
         data = form.person_data()
         data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data)

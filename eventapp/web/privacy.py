@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from eventapp.web.input import Form
@@ -11,7 +11,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from eventapp.security import roles_required
-from eventapp.services import privacy
+from eventapp.services import people, privacy
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
 
@@ -54,6 +54,8 @@ def person(person_id: int):
         else:
             flash(_("The personal data of this person has been erased."), "success")
             return redirect(url_for("privacy.person", person_id=person.id))
+    if request.method == "GET":
+        people.record_view(person, actor=actor())  # who looked: this page shows everything stored
     return render_template("privacy/person.html", person=person, form=form)
 
 
