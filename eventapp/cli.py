@@ -82,6 +82,48 @@ def users_create(email, role, password, name):
     click.echo(f"Created {user.role} {user.email}")
 
 
+def _user_arg(email: str):
+    from eventapp.services import users as user_service
+
+    user = user_service.get_by_email(email)
+    if user is None:
+        fail(f"No account has the email {email}.")
+    return user
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--password", help="Prompted for when not given.")
+@with_appcontext
+def users_set_password(email, password):
+    """Set an account's password; every open session of the account ends."""
+    from eventapp.services import users as user_service
+    from eventapp.services.audit import Actor
+
+    user = _user_arg(email)
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user_service.set_password(user, password, actor=Actor.cli(),
+                                  min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    except ValidationError as exc:
+        fail("\n".join(exc.messages()))
+    click.echo(f"Password set for {user.email}; its sessions are ended.")
+
+
+@users_group.command("unlock")
+@click.argument("email")
+@with_appcontext
+def users_unlock(email):
+    """Lift the sign-in locks of an account (its failed attempts are forgotten, from every address)."""
+    from eventapp.services import signin as signin_service
+    from eventapp.services.audit import Actor
+
+    user = _user_arg(email)
+    lifted = signin_service.unlock(user.email, actor=Actor.cli())
+    click.echo(f"Unlocked {user.email} ({lifted} failed attempts forgotten).")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve phones on the venue Wi-Fi.")
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -431,7 +473,8 @@ def purge_command(event, yes, force):
     if not yes:
         click.confirm(f"Erase the personal data of the participants of {target.slug}?", abort=True)
     try:
-        result = privacy.purge_event(target, Actor.cli(), force=force)
+        result = privacy.purge_event(target, Actor.cli(), force=force,
+                                     files=privacy.StoredFiles.of_instance(current_app.instance_path))
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     click.echo(f"Purged {result.event_slug}: {result.registrations} registrations kept, "
@@ -483,7 +526,7 @@ def person_erase(person_id, yes):
     if not yes:
         click.confirm(f"Erase the personal data of person {person.id}?", abort=True)
     try:
-        privacy.erase_person(person, Actor.cli())
+        privacy.erase_person(person, Actor.cli(), files=privacy.StoredFiles.of_instance(current_app.instance_path))
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     click.echo(f"Erased person {person.id}")

@@ -85,7 +85,12 @@ DEFAULTS = dict(
     EXTERNAL_URL=None,
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,
+    # Sign-in brake (services/signin.py): failures of one account from one address lock that
+    # pair; failures from one address, whatever the accounts, lock the address; failures of one
+    # account from anywhere only slow every attempt at it by LOGIN_SLOWDOWN seconds.
     LOGIN_MAX_FAILURES=5,
+    LOGIN_MAX_ADDRESS_FAILURES=20,
+    LOGIN_SLOWDOWN=1.0,
     LOGIN_FAILURE_WINDOW=timedelta(minutes=15),
     PASSWORD_MIN_LENGTH=10,
     SMALL_COUNT_THRESHOLD=5,

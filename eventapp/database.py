@@ -11,12 +11,14 @@ from eventapp.extensions import db
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets door scans write while reports read; foreign keys are off by default in SQLite;
-    # busy_timeout makes concurrent writers wait instead of failing at once.
+    # busy_timeout makes concurrent writers wait instead of failing at once; secure_delete
+    # zeroes what a change frees, so a purged name does not linger in a page's free space.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

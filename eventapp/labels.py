@@ -56,4 +56,7 @@ LABELS.update({
     "invitation_channel": {"email": _l("Email"), "letter": _l("Letter")},
     "invitation_status": {"sent": _l("Sent"), "outbox": _l("In the outbox"), "failed": _l("Failed")},
     "duplicate_reason": {"phone": _l("Same phone"), "email": _l("Same email"), "name": _l("Same names")},
+    # Who typed a person that nobody checked (Person.origin, issue 11).
+    "unchecked_origin": {"public_form": _l("typed on the public form, not checked"),
+                         "walk_in": _l("typed at the door, not checked")},
 })

@@ -19,11 +19,12 @@ log = logging.getLogger(__name__)
 def run_retention_check(app: Flask, today: date | None = None) -> list:
     """Purge every event past its retention date, now; returns the purge results."""
     from eventapp.services.audit import Actor
-    from eventapp.services.privacy import purge_due_events
+    from eventapp.services.privacy import StoredFiles, purge_due_events
 
     with app.app_context():
         try:
-            results = purge_due_events(Actor(label="retention"), today=today)
+            results = purge_due_events(Actor(label="retention"), today=today,
+                                       files=StoredFiles.of_instance(app.instance_path))
         except Exception:  # a failed check must not kill the thread: tomorrow may work
             db.session.rollback()
             log.exception("retention check failed")

@@ -31,6 +31,17 @@ def roles_required(*roles: str):
     return decorator
 
 
+def user_of_session(session_id: str | None) -> User | None:
+    """The active account of a session's ``id.generation``, or None when that session was ended."""
+    user_id, _dot, generation = (session_id or "").partition(".")
+    if not (user_id.isdigit() and generation.isdigit()) or len(user_id) > 18:
+        return None  # also the bare ids of cookies signed before generations existed
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
+
+
 def can_access_event(user, event) -> bool:
     """Door users work only at the events given to them; other roles see every event."""
     if user.role == "door":
@@ -181,9 +192,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # A deactivated account loses its open sessions at once, not when they expire.
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # The cookie keeps "id.generation" (User.get_id): a session signed with an older
+        # generation was ended (sign-out, password or role change...) and loads no one, even
+        # from a copy of the cookie. A deactivated account loses its open sessions at once.
+        return user_of_session(user_id)
 
     @app.before_request
     def expire_sessions():

@@ -156,8 +156,14 @@ def test_ticked_rows_and_reprint_confirmation(client, login, crowd):
 def test_one_registration_by_get_and_bad_input_is_no_500(client, login, crowd):
     event, regs = crowd
     login("organizer")
-    one = client.get(f"/events/{event.slug}/badges?registration_id={regs[2].id}")
+    offer = client.get(f"/events/{event.slug}/badges?registration_id={regs[2].id}")
+    assert offer.mimetype == "text/html" and f'name="registration_ids" value="{regs[2].id}"' in offer.get_data(as_text=True)
+    db.session.refresh(regs[2])
+    assert regs[2].badge_print_count == 0  # a GET prints nothing and counts nothing
+    one = client.post(f"/events/{event.slug}/badges", data={"registration_ids": [str(regs[2].id)]})
     assert one.mimetype == "application/pdf"
+    db.session.refresh(regs[2])
+    assert regs[2].badge_print_count == 1
     assert decode_qr_codes(one.data, dpi=150) == [[qr_payload(regs[2].checkin_token)]]
     assert client.get(f"/events/{event.slug}/badges?registration_id=abc").status_code == 400
     assert client.get(f"/events/{event.slug}/badges?registration_id=").status_code == 400
@@ -201,7 +207,9 @@ def test_door_prints_a_walk_in_badge_of_its_event_only(client, login, crowd):
     form = client.get(f"/events/{event.slug}/badges")  # not the print form: back to the door page
     assert form.status_code == 302 and form.headers["Location"].endswith(f"/events/{event.slug}/door")
     assert client.post(f"/events/{event.slug}/badges", data={}).status_code == 400
-    response = client.get(f"/events/{event.slug}/badges?registration_id={walk_in.id}")
+    offer = client.get(f"/events/{event.slug}/badges?registration_id={walk_in.id}")
+    assert offer.mimetype == "text/html" and "Kadiatou Sidibé" in offer.get_data(as_text=True)
+    response = client.post(f"/events/{event.slug}/badges", data={"registration_ids": [str(walk_in.id)]})
     assert response.mimetype == "application/pdf"
     assert client.get(f"/events/{event.slug}/badges?registration_id={regs[0].id}").status_code == 403
     assert client.post(f"/events/{event.slug}/badges",

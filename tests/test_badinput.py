@@ -34,7 +34,7 @@ ID_ROUTES = [
     ("get", "/people/1/merge/{n}"), ("get", "/projects/{n}/reach"), ("get", "/projects/{n}/reach.xlsx"),
     ("get", "/events/{slug}/agenda/{n}/edit"), ("post", "/events/{slug}/agenda/{n}/delete"),
     ("get", "/events/{slug}/officials/{n}/edit"), ("post", "/events/{slug}/officials/{n}/move"),
-    ("post", "/events/{slug}/officials/{n}/delete"),
+    ("post", "/events/{slug}/officials/{n}/delete"), ("post", "/admin/users/{n}/sign-out-everywhere"),
 ]
 
 

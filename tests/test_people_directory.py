@@ -148,16 +148,3 @@ def test_merge_keeps_the_history_of_both(app):
         people.merge_persons(kept, merged)
     with pytest.raises(ValidationError):
         people.merge_persons(kept, kept)
-
-
-def test_walk_in_reuses_the_directory(app):
-    event = factories.make_event()
-    known = factories.make_person("Awa", "Traoré", phone="+22376123456")
-    registration = people.register_walk_in(event, {"last_name": "Traore", "phone": "76123456"})
-    assert registration.person_id == known.id and registration.source == "walk_in"
-    again = people.register_walk_in(event, {"last_name": "Traore", "phone": "76123456"})
-    assert again.id == registration.id
-    new = people.register_walk_in(event, {"first_name": "Ali", "last_name": "Coulibaly", "sex": "H"})
-    assert new.person.sex == "M" and new.checkin_token
-    with pytest.raises(ValidationError):
-        people.register_walk_in(event, {"first_name": "Ali"})

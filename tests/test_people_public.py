@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, Invitation, Person, Registration
+from eventapp.models import AuditEntry, Invitation, Registration
 from tests import factories
 from tests.conftest import make_app
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
@@ -132,19 +132,6 @@ def test_public_registration_with_confirmation_and_qr(app, client, smtp):
     assert message["Subject"].startswith("Inscription confirmée")
     assert f"https://eventapp.local/r/{reg.answer_token}" in message.get_body(("plain",)).get_content()
     assert db.session.scalar(select(Invitation.kind)) == "confirmation"
-
-
-def test_public_registration_refuses_duplicates(app, client):
-    event = open_event()
-    assert client.post(f"/e/{event.slug}/register", data=form()).status_code == 200
-    again = client.post(f"/e/{event.slug}/register", data=form(phone="+223 76 12 34 56", first_name="AWA"))
-    assert again.status_code == 422 and "déjà inscrit" in again.get_data(as_text=True)
-    same_name = client.post(f"/e/{event.slug}/register", data=form(phone="", last_name="TRAORE"))
-    assert same_name.status_code == 422 and "Une personne de ce nom" in same_name.get_data(as_text=True)
-    bad = client.post(f"/e/{event.slug}/register", data=form(last_name="", email="x@"))
-    assert bad.status_code == 422
-    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
-    assert db.session.scalar(select(func.count()).select_from(Person)) == 1
 
 
 def test_public_form_closed_full_or_past_its_closing_date(app, client):

@@ -187,7 +187,9 @@ def test_small_counts_hidden_when_leaving_the_organisation(app, known):
     external = build_report(event, external=True)
     assert internal.by_locality.value("Ségou", "Total") == 3
     assert external.by_locality.value("Ségou", "Total") == "<5"
-    assert external.by_locality.value("Bamako", "Total") == internal.by_locality.value("Bamako", "Total")
+    # Bamako's 17 is shown, or hidden with Mopti's 17 so that Ségou's 3 is not 37 − 17 − 17.
+    assert external.by_locality.value("Bamako", "Total") in (17, "[s]")
+    assert external.by_locality.value("Total", "Total") == 37
     assert external.by_sex_category.value("Partenaires", "Total") == 0  # zero is not disclosive
     data, _ = export_report(event, "xlsx", actor=Actor.cli(), external=True)
     wb = load_workbook(io.BytesIO(data))

@@ -98,7 +98,7 @@ def test_empty_event_pages(app, client, login):
     for url in ("/events/vide/reports", "/events/vide/reports/report.pdf", "/events/vide/payments",
                 "/events/vide/reports/sheets?day=2023-06-21", "/events/vide/certificates"):
         assert client.get(url).status_code == 200, url
-    assert client.post("/events/vide/payments/paid").status_code == 302
+    assert client.post("/events/vide/payments/paid").status_code == 403  # coordinators only read
     response = client.post("/events/vide/certificates", data={"official_id": "", "action": "print"})
     assert response.status_code == 400
 
@@ -129,8 +129,13 @@ def test_certificates_through_the_page(known, client, login):
     refused = client.post("/events/restitution/certificates",
                           data={"official_id": str(official.id), "registration_id": str(regs[45].id), "action": "print"})
     assert refused.status_code == 400
-    sent = client.post("/events/restitution/certificates",
-                       data={"official_id": str(official.id), "registration_id": str(regs[3].id), "action": "email"})
+    email = {"official_id": str(official.id), "registration_id": str(regs[3].id), "action": "email"}
+    assert client.post("/events/restitution/certificates/email", data=email).status_code == 403  # coordinators read
+    assert "Envoyer par e-mail" not in client.get("/events/restitution/certificates").get_data(as_text=True)
+    client.post("/logout")
+    login("organizer")
+    assert "/certificates/email" in client.get("/events/restitution/certificates").get_data(as_text=True)
+    sent = client.post("/events/restitution/certificates/email", data=email)
     assert sent.status_code == 302  # no MAIL_SERVER in tests: written to the outbox
 
 

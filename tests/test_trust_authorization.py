@@ -127,6 +127,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.logout": {"POST": everyone(LOGIN)},
     "auth.set_language": {"POST": everyone(302)},
     "main.index": {"GET": signed_in(200)},
+    "auth.account": {"GET": signed_in(200)},
+    "auth.sign_out_everywhere": {"POST": everyone(LOGIN)},  # one's own sessions; then the sign-in page
     # trust (issue 7)
     "audit.log": {"GET": admin_only(200)},
     "audit.export": {"GET": admin_only(200)},
@@ -137,6 +139,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "admin.users": {"GET": admin_only(200)},
     "admin.user_new": {"GET": admin_only(200), "POST": admin_only(200)},  # the form with its errors
     "admin.user_edit": {"GET": admin_only(200), "POST": admin_only(200)},  # no role: the form with its errors
+    "admin.user_sign_out": {"POST": admin_only(302)},
     # events, agenda, officials (issue 2)
     "events.create": {"GET": organizers(200), "POST": organizers(200)},
     "events.show": {"GET": door_of_event(200)},  # the event's hub; door staff reach their door from it
@@ -187,12 +190,13 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "api.checkin": {"POST": door_api(400)},  # not a JSON body: 400 once let in
     "api.checkin_batch": {"POST": door_api(400)},
     "api.walk_in": {"POST": door_api(400)},
-    "api.void": {"POST": door_api(400)},
+    "api.void": {"POST": with_(door_api(400), station_other=404)},  # another event's check-in: "no such check-in"
     "api.roster": {"GET": door_api(200)},
     "api.stats": {"GET": door_api(200)},
     "api.search": {"GET": door_api(200)},
     "api.board": {"GET": board_api(200)},
     "api.pair": {"POST": everyone(400)},  # a device without an account spends its one-time code here
+    "api.openapi": {"GET": everyone(200)},  # the API's description: no personal data
     "api.not_found": {m: everyone(404) for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # badges (issue 5)
     # Door staff may print one walk-in's badge (?registration_id=N); the bare form sends them back to
@@ -208,13 +212,46 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "reports.index": {"GET": readers(200)},
     "reports.report_file": {"GET": readers(200)},
     "reports.sheets": {"GET": readers(200)},
-    "reports.payments": {"GET": readers(200), "POST": readers(302)},
-    "reports.payments_paid": {"POST": readers(302)},
+    "reports.payments": {"GET": readers(200)},
+    "reports.payments_save": {"POST": organizers(400)},  # payments_paid, run just before, locked the sheet
+    "reports.payments_paid": {"POST": organizers(302)},
     "reports.payments_file": {"GET": readers(200)},
-    "reports.certificates": {"GET": readers(200), "POST": readers(400)},  # no signatory chosen
+    "reports.certificates": {"GET": readers(200), "POST": readers(400)},  # printing; no signatory chosen
+    "reports.certificates_email": {"POST": organizers(400)},  # no signatory chosen
     "reports.certificate_check": {"GET": everyone(200)},
     "reports.project": {"GET": readers(200)},
     "reports.project_file": {"GET": readers(200)},
+}
+
+
+#: The routes other than GET that a coordinator (the read-only role) may reach, each on purpose.
+#: Any other such route must refuse coordinators: ``test_the_read_only_role_changes_nothing``.
+COORDINATOR_MAY_POST = {
+    "auth.login": "signing in",
+    "auth.logout": "signing out",
+    "auth.set_language": "the interface language, kept on one's own account",
+    "auth.sign_out_everywhere": "ending one's own sessions",
+    "reports.certificates": "printing certificates (a PDF to download)",
+    "public.answer": "a public page, for anyone holding the answer link",
+    "public.register": "a public page",
+    "api.pair": "a phone spends a pairing code (no account involved)",
+    "api.not_found": "answers 404 whatever the method",
+}
+
+#: Routes other than GET without ``roles_required``, and what decides who may use them instead.
+DECIDED_IN_THE_VIEW = {
+    "auth.login": "anyone may try to sign in",
+    "auth.logout": "anyone may sign out",
+    "auth.set_language": "anyone may choose a language",
+    "auth.sign_out_everywhere": "login_required: one's own account",
+    "public.answer": "the answer link's token",
+    "public.register": "public while registration is open",
+    "api.checkin": "door_auth: door users, organizers and stations of the event",
+    "api.checkin_batch": "door_auth",
+    "api.walk_in": "door_auth",
+    "api.void": "door_auth, for the event of the check-in",
+    "api.pair": "the one-time pairing code",
+    "api.not_found": "nothing there",
 }
 
 
@@ -420,6 +457,47 @@ def test_every_route_is_declared(app):
     for endpoint, methods in EXPECTED.items():
         for method, answers in methods.items():
             assert set(answers) == set(ROLES), f"{endpoint} {method}: give an answer for every role"
+
+
+def test_every_state_changing_route_declares_who_may_use_it(app):
+    """A route other than GET names its roles (``roles_required``) or says here what decides instead."""
+    undeclared = sorted({e for e, m, _ in routes(app) if m != "GET"
+                         and getattr(app.view_functions[e], "allowed_roles", None) is None
+                         and e not in DECIDED_IN_THE_VIEW})
+    assert undeclared == [], "state-changing routes that do not say who may use them: " + ", ".join(undeclared)
+
+
+def test_the_read_only_role_changes_nothing(app):
+    """Every route of the URL map other than GET refuses coordinators, unless declared on purpose."""
+    reachable = set()
+    for endpoint, method, _rule in routes(app):
+        if method == "GET":
+            continue
+        allowed = getattr(app.view_functions[endpoint], "allowed_roles", None)
+        if allowed is not None:
+            if "coordinator" in allowed:
+                reachable.add(endpoint)
+        elif EXPECTED.get(endpoint, {}).get(method, {}).get("coordinator") != 403:
+            reachable.add(endpoint)  # decided in the view, and not refused by it
+    assert sorted(reachable - set(COORDINATOR_MAY_POST)) == [], "coordinators can change things here"
+    assert sorted(set(COORDINATOR_MAY_POST) - reachable) == [], "declared but not reachable: drop from the list"
+
+
+def test_a_coordinator_cannot_pay_rate_or_email(app, client, login):
+    event = factories.make_event()
+    official = factories.make_official(event)
+    login("coordinator")
+    slug = event.slug
+    assert client.post(f"/events/{slug}/payments/paid").status_code == 403
+    assert client.post(f"/events/{slug}/payments", data={"currency": "XOF", "default_rate": "5000"}).status_code == 403
+    assert client.post(f"/events/{slug}/certificates/email", data={"official_id": str(official.id)}).status_code == 403
+    db.session.expire_all()
+    from eventapp.models import AuditEntry
+
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action.in_(("payments.paid", "payments.update", "certificates.email")))) == 0
+    page = client.get(f"/events/{slug}/payments").get_data(as_text=True)
+    assert "Marquer comme payé" not in page and "payments/paid" not in page
 
 
 def test_table_agrees_with_roles_required(app):

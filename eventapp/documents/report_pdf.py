@@ -58,6 +58,8 @@ def report_pdf(report) -> bytes:
     if report.external:
         story.append(Paragraph(escape(_("Counts under %(n)d are shown as “<%(n)d”.") % {"n": report.threshold}),
                                st["muted"]))
+        story.append(Paragraph(escape(_("“%(mark)s”: hidden so that a small count cannot be worked out from the "
+                                        "totals.") % {"mark": _("[c]")}), st["muted"]))
     story.append(Spacer(1, 4 * mm))
     summary = Table([[Paragraph(escape(label), st["cell"]), str(value)] for label, value in report.summary],
                     colWidths=[110 * mm, 30 * mm], hAlign="LEFT")

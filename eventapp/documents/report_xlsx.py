@@ -113,7 +113,9 @@ def report_xlsx(report) -> bytes:
             (_("Organiser"), report.event.organiser), (_("Partner"), report.event.partner),
             (_("Generated"), report.generated_at)]
     if report.external:
-        info.append((_("Small counts hidden"), _("Counts under %(n)d are shown as “<%(n)d”.") % {"n": report.threshold}))
+        info.append((_("Small counts hidden"), _("Counts under %(n)d are shown as “<%(n)d”.") % {"n": report.threshold}
+                     + " " + _("“%(mark)s”: hidden so that a small count cannot be worked out from the totals.")
+                     % {"mark": _("[c]")}))
     extra = []
     if report.agenda:
         extra.append((_("Agenda"), [_("Day"), _("Time"), _("Title"), _("Kind"), _("Officials")],

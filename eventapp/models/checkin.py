@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.models.base import Base, utcnow
@@ -50,6 +50,9 @@ class CheckIn(Base):
             postgresql_where=text("voided_at IS NULL AND agenda_item_id IS NOT NULL"),
         ),
         Index("ix_checkins_event_day", "event_id", "day"),
+        # An idempotency key belongs to its event: the same key sent at another event is a
+        # new scan there, never a replay of this one (DESIGN.md, Door API).
+        UniqueConstraint("event_id", "client_id", name="uq_checkins_event_client_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +66,7 @@ class CheckIn(Base):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="SET NULL"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(20), default="qr")  # one of CHECKIN_SOURCES
-    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # idempotency key
+    client_id: Mapped[str | None] = mapped_column(String(64))  # idempotency key, unique within the event
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     void_reason: Mapped[str] = mapped_column(Text, default="")
@@ -75,10 +78,12 @@ class CheckIn(Base):
 class ScanLog(Base):
     """Every scan that did not admit someone (unknown, not admitted, already in), for the log.
 
-    ``client_id`` makes retries of the same failed scan answer the same and log once.
+    ``client_id`` makes retries of the same failed scan answer the same and log once (within
+    the event: the key is unique per event).
     """
 
     __tablename__ = "scan_logs"
+    __table_args__ = (UniqueConstraint("event_id", "client_id", name="uq_scan_logs_event_client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -92,4 +97,4 @@ class ScanLog(Base):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="SET NULL"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(20), default="qr")
-    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str | None] = mapped_column(String(64))

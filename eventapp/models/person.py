@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 SEXES = ("F", "M", "X")  # female, male, not stated
 CONSENT_KINDS = ("photos", "recordings", "share_funder")
+#: Who typed a person into the directory. Only an organizer's channels (organizer, import) are
+#: trusted to say who someone is; the others make an unchecked person (DESIGN.md, Identity).
+PERSON_ORIGINS = ("organizer", "import", "public_form", "walk_in")
+UNCHECKED_ORIGINS = ("public_form", "walk_in")
 
 
 class Category(Base):
@@ -61,6 +65,9 @@ class Person(TimestampMixin, Base):
     # A merged duplicate points at the person it was merged into and is hidden from lists.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None]  # personal data removed (purge or erasure request)
+    # The channel that made this person (PERSON_ORIGINS): one from UNCHECKED_ORIGINS is shown to
+    # organizers as "not checked" among possible duplicates, for them to merge or keep.
+    origin: Mapped[str] = mapped_column(String(20), default="organizer", server_default="organizer")
 
     category: Mapped[Category | None] = relationship()
     registrations: Mapped[list[Registration]] = relationship(back_populates="person")
@@ -72,6 +79,11 @@ class Person(TimestampMixin, Base):
     def full_name(self) -> str:
         """First name then last name, as printed on badges and sheets."""
         return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def unchecked(self) -> bool:
+        """True when the person was typed by a channel that proves nobody's identity."""
+        return self.origin in UNCHECKED_ORIGINS
 
 
 class Consent(Base):

@@ -23,7 +23,12 @@ class Registration(TimestampMixin, Base):
     """A person's place at an event, with the opaque token printed in their QR code."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("event_id", "person_id", name="uq_registrations_event_person"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "person_id", name="uq_registrations_event_person"),
+        # A submission key (a walk-in's client_id, the public form's hidden key) makes one
+        # registration however often it is sent, decided by the database.
+        UniqueConstraint("event_id", "client_id", name="uq_registrations_event_client_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -38,6 +43,7 @@ class Registration(TimestampMixin, Base):
     badge_print_count: Mapped[int] = mapped_column(default=0)
     badge_printed_at: Mapped[datetime | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[str | None] = mapped_column(String(64))  # the submission key that made it, if any
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     person: Mapped[Person] = relationship(back_populates="registrations")

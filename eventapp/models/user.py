@@ -37,12 +37,19 @@ class User(UserMixin, TimestampMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(5))  # preferred interface language
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    #: Written into every session cookie at sign-in; raising it ends every session signed with
+    #: an older value (sign-out, password or role change, deactivation, "sign out everywhere").
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     events: Mapped[list[Event]] = relationship(secondary=user_events)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the session generation (Flask-Login)."""
+        return f"{self.id}.{self.session_generation}"
 
     def has_role(self, *roles: str) -> bool:
         """True when the user's role is one of ``roles`` (admins have every role)."""

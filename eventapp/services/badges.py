@@ -284,6 +284,12 @@ def _check(event: Event, request: PrintRequest, *, door_only_walk_in: bool) -> t
     return registrations, layout
 
 
+def check_print(event: Event, request: PrintRequest, *, door_only_walk_in: bool = False) -> list[Registration]:
+    """The registrations ``request`` would print, printing and counting nothing (a page that
+    offers the print); the same refusals as :func:`print_badges`."""
+    return _check(event, request, door_only_walk_in=door_only_walk_in)[0]
+
+
 def _record(event: Event, registrations: list[Registration], layout: str, actor: Actor | None) -> int:
     now = utcnow()
     reprints = sum(1 for r in registrations if r.badge_print_count)
@@ -492,5 +498,5 @@ def layout_choices(translate: Callable[[str], str]) -> list[tuple[str, str]]:
 
 __all__ = ["BadgePrint", "NotAllowed", "PRINTABLE_STATUSES", "PrintRequest", "ReprintNeedsConfirmation",
            "Selection", "UnknownLayout", "badge_event", "badge_person", "count_selected", "job_pdf", "job_status",
-           "layout_choices", "nameplates_pdf", "recent_prints", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
+           "check_print", "layout_choices", "nameplates_pdf", "recent_prints", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
            "select_registrations", "start_print_job", "summary"]

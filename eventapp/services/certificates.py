@@ -228,7 +228,8 @@ def email_certificates(event: Event, *, official_id, base_url: str, settings: Ma
                  event.organiser]
         html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
         pending.append((cert, Mail(to=cert.email, subject=subject, text="\n".join(lines), html=html,
-                                   attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)])))
+                                   attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)],
+                                   event_id=event.id, registration_id=cert.registration_id)))
         if len(pending) >= batch_size:
             flush()
     if pending:

@@ -3,9 +3,10 @@
 A scan is answered with one of four results: ``checked_in``, ``already_checked_in``,
 ``unknown_token`` or ``not_admitted`` (with a reason). The database decides races: a check-in
 is inserted with ``INSERT … ON CONFLICT DO NOTHING`` against the partial unique indexes (one
-admitted check-in per registration per day, or per agenda item) and the unique ``client_id``,
-so two doors scanning the same badge at the same instant give one check-in and one "already
-checked in", and a retried request (same ``client_id``) answers the same and writes nothing.
+admitted check-in per registration per day, or per agenda item) and the ``client_id`` unique
+within the event, so two doors scanning the same badge at the same instant give one check-in
+and one "already checked in", and a retried request (same ``client_id``) answers the same and
+writes nothing.
 
 On SQLite the write lock is taken when the transaction begins (``BEGIN IMMEDIATE``): a
 transaction that read first and wrote later could fail with "database is locked" when another
@@ -287,12 +288,12 @@ def _build(name: str, dialect: str):
     if name == "checkin_by_client_id":
         return (select(CheckIn.id.label("id"), CheckIn.registration_id.label("registration_id"),
                        CheckIn.clock_skew_seconds.label("clock_skew_seconds"))
-                .where(CheckIn.client_id == bindparam("client_id")))
+                .where(CheckIn.event_id == bindparam("event_id"), CheckIn.client_id == bindparam("client_id")))
     if name == "scanlog_by_client_id":
         return (select(ScanLog.result.label("result"), ScanLog.reason.label("reason"),
                        ScanLog.registration_id.label("registration_id"), ScanLog.checkin_id.label("checkin_id"),
                        ScanLog.scanned_at.label("scanned_at"))
-                .where(ScanLog.client_id == bindparam("client_id")))
+                .where(ScanLog.event_id == bindparam("event_id"), ScanLog.client_id == bindparam("client_id")))
     if name == "person_by_registration":
         return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
                 .outerjoin(Category, Category.id == Person.category_id).where(Registration.id == bindparam("registration_id")))
@@ -509,14 +510,16 @@ def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, 
 
 
 def _replay(client_id: str, ctx: _Context) -> CheckInResult | None:
-    """The answer already given to this client_id, or None."""
-    row = ctx.conn.first("checkin_by_client_id", {"client_id": client_id})
+    """The answer already given to this client_id at this event, or None (a key is unique per
+    event: one used at another event is not a retry here and never tells that event's answer)."""
+    keys = {"event_id": ctx.event_id, "client_id": client_id}
+    row = ctx.conn.first("checkin_by_client_id", keys)
     if row is not None:
         info = _checkin_info(ctx, row.id)
         person = _person_by_registration(ctx, row.registration_id)
         return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, None), registration=person,
                              checkin=info, client_id=client_id, clock_skew_seconds=row.clock_skew_seconds, replayed=True)
-    log = ctx.conn.first("scanlog_by_client_id", {"client_id": client_id})
+    log = ctx.conn.first("scanlog_by_client_id", keys)
     if log is None:
         return None
     person = _person_by_registration(ctx, log.registration_id) if log.registration_id else None
@@ -748,6 +751,10 @@ def _check_client_id(client_id) -> None:
         raise ValidationError({"client_id": [_("The client_id must be text of at most 64 characters.")]})
 
 
+#: The same rule for the door's walk-in, which must refuse a bad key before registering anyone.
+check_client_id = _check_client_id
+
+
 def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None = None,
                    operator: Actor | None = None, sent_at: datetime | None = None) -> list[CheckInResult]:
     """Answer the scans a door queued offline, in the order given.
@@ -797,7 +804,8 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
                 ctx.known_client_ids = set()
                 if ids:
                     for table in (CheckIn, ScanLog):
-                        ctx.known_client_ids |= {r[0] for r in ctx.conn.once(select(table.client_id).where(table.client_id.in_(ids)))}
+                        ctx.known_client_ids |= {r[0] for r in ctx.conn.once(select(table.client_id).where(
+                            table.event_id == ctx.event_id, table.client_id.in_(ids)))}
                 for scan in chunk:
                     answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
     return [answers[i] for i in range(len(scans))]

@@ -16,11 +16,14 @@ from eventapp.models import AgendaItem, Category, CheckIn, Event, Person, Regist
 from eventapp.models.person import SEXES
 from eventapp.models.registration import ADMITTED_STATUSES
 from eventapp.services import checkin as checkin_service
-from eventapp.services.audit import Actor
+from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
 from eventapp.services.text import fold
 
 ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
+#: A roster download asking for the changes over a longer span than this is nearly the whole
+#: list: it is recorded in the audit log like a full download (phones poll every 20 s).
+ROSTER_AUDIT_AFTER = timedelta(minutes=10)
 
 
 def _tz(event: Event) -> ZoneInfo:
@@ -36,16 +39,22 @@ def _label(row, language: str) -> str:
 # --- roster ---------------------------------------------------------------------------
 
 
-def roster(event: Event, since: datetime | None = None, *, language: str = "fr", day: date | None = None) -> dict:
+def roster(event: Event, since: datetime | None = None, *, language: str = "fr", day: date | None = None,
+           actor: Actor | None = None) -> dict:
     """The event's badges for a door to decide offline: all of them, or those changed since
     the cursor ``since`` (a registration or person edited, a check-in made or voided).
+
+    An entry holds only what the door screen shows (name, organisation, category, status and
+    today's check-in), never sex, age band, phone or email. With an ``actor``, a download of the
+    whole list (or of the changes since long ago) is recorded in the audit log and committed;
+    the door's polls every few seconds are not.
 
     Returns ``{"cursor": ISO time to send next, "full": bool, "day", "entries": [...]}``.
     """
     now = datetime.now(timezone.utc)
     day = day or checkin_service.event_local_today(event, now)
     query = (select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name,
-                    Person.last_name, Person.organisation, Person.sex, Category.code, Category.label_fr,
+                    Person.last_name, Person.organisation, Category.code, Category.label_fr,
                     Category.label_en)
              .join(Person, Person.id == Registration.person_id)
              .outerjoin(Category, Category.id == Person.category_id)
@@ -73,15 +82,18 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     for r in rows:
         seen = first.get(r.id)
         entries.append({
-            "token": r.checkin_token, "registration_id": r.id,
+            "token": r.checkin_token,
             "name": " ".join(p for p in (r.first_name, r.last_name) if p),
-            "organisation": r.organisation or "", "category": r.code, "category_label": _label(r, language),
-            "sex": r.sex, "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
+            "organisation": r.organisation or "", "category_label": _label(r, language),
+            "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
             "checked_in_today": seen is not None,
             "checked_in_at": seen[0].astimezone(timezone.utc).isoformat() if seen else None,
             "checked_in_station": seen[1] if seen else None,
             "search": fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation)))),
         })
+    if actor is not None and (since is None or now - since > ROSTER_AUDIT_AFTER):
+        record(actor, "door.roster", event, event_id=event.id, entries=len(entries), full=since is None)
+        db.session.commit()
     return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(), "entries": entries}
 
 
@@ -150,16 +162,21 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
     """Register someone who came without a registration and check them in.
 
     ``data``: first_name, last_name (required), sex, category (a code or a label), organisation,
-    phone. The person is found or made by ``people.register_walk_in`` (the same checks as
-    everywhere, and a known phone or email reuses its directory person instead of a duplicate).
+    phone. The door proves nobody's identity (:attr:`registrations.Channel.WALK_IN`): what it
+    types always makes a new person, a possible duplicate for organizers, and the answer shows
+    only that. ``client_id`` (unique within the event) makes one person however often, and
+    however concurrently, the walk-in is sent: a repeat gets the first answer (``replayed``).
     """
-    from eventapp.services.people import register_walk_in
+    from eventapp.services.people import clean_person_data
+    from eventapp.services.registrations import Channel, enrol
 
     if client_id:
-        existing = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
+        checkin_service.check_client_id(client_id)
+        existing = db.session.scalar(select(CheckIn.registration_id).where(CheckIn.event_id == event.id,
+                                                                           CheckIn.client_id == client_id))
         if existing is not None:  # a retried walk-in: the same answer, no second person
-            reg = db.session.get(Registration, existing.registration_id)
-            return checkin_service.check_in(event, reg.checkin_token, client_id=client_id, station=station,
+            token = db.session.scalar(select(Registration.checkin_token).where(Registration.id == existing))
+            return checkin_service.check_in(event, token, client_id=client_id, station=station,
                                             operator=actor, source="walk_in", scanned_at=scanned_at)
     when = scanned_at or datetime.now(timezone.utc)
     if when.tzinfo is None:
@@ -167,7 +184,14 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
     if when.astimezone(_tz(event)).date() not in event.days:
         raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
     fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
-    registration = register_walk_in(event, {k: data.get(k) for k in fields}, actor=actor, commit=False)
+    clean, errors = clean_person_data({k: data.get(k) for k in fields})
+    if errors:
+        raise ValidationError(errors)
+    # Two copies of one walk-in sent at once: the database's unique (event, client_id) on the
+    # registration lets one through; the other gets that registration back, and the check-in's
+    # own key then answers it as a replay.
+    registration = enrol(event, clean, channel=Channel.WALK_IN, actor=actor, client_id=client_id,
+                         commit=False).registration
     token = registration.checkin_token
     db.session.commit()
     return checkin_service.check_in(event, token, client_id=client_id, station=station, operator=actor,

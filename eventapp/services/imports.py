@@ -26,6 +26,7 @@ from eventapp.models import Event, Person, Registration
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ServiceError, ValidationError
 from eventapp.services.people import CategoryIndex, clean_person_data
+from eventapp.services.registrations import Channel, directory_matches
 from eventapp.services.text import clean_text, fold, name_key
 from eventapp.services.tokens import new_answer_token, new_checkin_token
 
@@ -436,23 +437,10 @@ def _may_be_same(a: dict, b: dict) -> bool:
 
 
 def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], column_of: dict) -> None:
-    """Reuse directory persons with the same phone or email; refuse those already registered."""
-    phones = {r.clean["phone"] for r in plan.rows if r.clean.get("phone")}
-    emails = {r.clean["email"] for r in plan.rows if r.clean.get("email")}
-    by_phone: dict[str, tuple[int, str]] = {}
-    by_email: dict[str, tuple[int, str]] = {}
-    active = (Person.merged_into_id.is_(None), Person.erased_at.is_(None))
-    phone_list, email_list = sorted(phones), sorted(emails)
-    for start in range(0, len(phone_list), 500):  # chunks: databases limit bound parameters
-        for pid, phone, full in db.session.execute(
-                select(Person.id, Person.phone, Person.last_name).where(Person.phone.in_(phone_list[start:start + 500]),
-                                                                         *active).order_by(Person.id)):
-            by_phone.setdefault(phone, (pid, full))
-    for start in range(0, len(email_list), 500):
-        for pid, email, full in db.session.execute(
-                select(Person.id, Person.email, Person.last_name).where(Person.email.in_(email_list[start:start + 500]),
-                                                                         *active).order_by(Person.id)):
-            by_email.setdefault(email, (pid, full))
+    """Reuse directory persons with the same phone or email (the import is an organizer's channel:
+    ``registrations.Channel.IMPORT`` may match); refuse those already registered."""
+    by_phone, by_email = directory_matches(Channel.IMPORT, (r.clean.get("phone") for r in plan.rows),
+                                           (r.clean.get("email") for r in plan.rows))
     registered_names = {}
     if registered_ids:
         for pid, key, phone, email in db.session.execute(
@@ -462,8 +450,8 @@ def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], c
     for row in plan.rows:
         match = by_phone.get(row.clean.get("phone")) or by_email.get(row.clean.get("email"))
         if match:
-            row.person_id = match[0]
-            if match[0] in registered_ids:
+            row.person_id = match
+            if match in registered_ids:
                 row.issues.append(RowIssue(row.row, column_of.get("phone") if row.clean.get("phone") in by_phone
                                            else column_of.get("email", ""),
                                            _("This person is already registered for the event."),
@@ -552,6 +540,7 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
                 for k in ("honorific", "first_name", "organisation", "function", "locality"):
                     p[k] = p[k] or ""
                 p["notes"] = ""
+                p["origin"] = Channel.IMPORT.value
             new_ids = insert_persons(params)
         person_ids = new_ids + [r.person_id for r in reused_rows]
         if person_ids:

@@ -26,9 +26,8 @@ from eventapp.models import Event, Invitation, Person, Registration, utcnow
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.mail import InlineImage, Mail, MailSettings, send_messages
-from eventapp.services.people import apply_person_data, clean_person_data, find_existing, record_consent
-from eventapp.services.registrations import find_registration, mark_answered, new_registration
-from eventapp.services.text import name_key
+from eventapp.services.people import apply_person_data, clean_person_data, record_consent
+from eventapp.services.registrations import Channel, enrol, mark_answered
 from eventapp.services.tokens import qr_payload
 
 KINDS = ("invitation", "reminder", "confirmation")
@@ -129,7 +128,7 @@ def _build_mail(event: Event, registration: Registration, kind: str, base_url: s
         html = render_template("emails/invitation.html", **context)
         subject = subjects[kind]
     return Mail(to=person.email, subject=subject, text=text, html=html,
-                images=[InlineImage(QR_CID, qr_png(payload))])
+                images=[InlineImage(QR_CID, qr_png(payload))], event_id=event.id, registration_id=registration.id)
 
 
 def send_emails(event: Event, registrations: list[Registration], *, kind: str = "invitation", base_url: str,
@@ -309,42 +308,40 @@ def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_a
 
 
 def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | None = None,
-                    now: datetime | None = None, settings: MailSettings | None = None) -> Registration:
-    """Register someone from the public form: checks the form is open, refuses duplicates,
-    records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
+                    now: datetime | None = None, settings: MailSettings | None = None,
+                    client_id: str | None = None) -> Registration:
+    """Register someone from the public form (:attr:`Channel.PUBLIC_FORM`): checks the form is
+    open, records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
     email with the QR code when an address is given.
+
+    What is typed always makes a new person, whatever the directory holds: the answer never
+    tells whether someone is known, and never hands anyone else's registration or details.
+    ``client_id`` is the form's submission key: sent twice (a double click), one registration.
+    The capacity is checked with the event's row held, so concurrent registrations never
+    overbook it.
     """
-    reason = public_form_closed_reason(event, now)
-    if reason:
-        raise ValidationError(reason)
     consents = data.pop("consents", None) or {}
     clean, errors = clean_person_data(data)
     if errors:
         raise ValidationError(errors)
-    person = find_existing(clean.get("phone"), clean.get("email"))
-    if person is not None and find_registration(event, person) is not None:
-        raise ValidationError(_("You are already registered for this event. Use the link of your confirmation "
-                                "to change your details."))
-    key = name_key(clean.get("first_name"), clean.get("last_name"))
-    same_name = db.session.scalars(select(Person).join(Registration).where(
-        Registration.event_id == event.id, Person.name_key == key)).all()
-    for other in same_name:
-        if not ((clean.get("phone") and other.phone and other.phone != clean["phone"])
-                or (clean.get("email") and other.email and other.email != clean["email"])):
-            raise ValidationError(_("A person with this name is already registered for this event. "
-                                    "Contact the organisers if this is not you."))
-    if person is None:
-        person = apply_person_data(Person(last_name=clean["last_name"]), clean)
-        db.session.add(person)
-        db.session.flush()
-        record(actor, "person.create", person, event_id=event.id, source="public_form")
-    registration = new_registration(event, person, status="registered", source="public_form")
+
+    def still_open():
+        reason = public_form_closed_reason(event, now)
+        if reason:
+            raise ValidationError(reason)
+
+    # Checked by enrol once it holds the event's row, after looking for the key: a double click
+    # whose first click took the last place gets that registration, not "full".
+    enrolment = enrol(event, clean, channel=Channel.PUBLIC_FORM, status="registered", actor=actor,
+                      client_id=client_id, check=still_open, commit=False)
+    registration = enrolment.registration
+    if enrolment.replayed:
+        return registration
     registration.responded_at = utcnow()
     for kind, given in consents.items():
-        record_consent(person, kind, bool(given), event_id=event.id, source="public_form", actor=actor, commit=False)
-    db.session.flush()
-    record(actor, "registration.create", registration, event_id=event.id, source="public_form")
+        record_consent(registration.person, kind, bool(given), event_id=event.id, source="public_form", actor=actor,
+                       commit=False)
     db.session.commit()
-    if person.email:
+    if registration.person.email:
         send_emails(event, [registration], kind="confirmation", base_url=base_url, actor=actor, settings=settings)
     return registration

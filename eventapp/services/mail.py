@@ -67,6 +67,10 @@ class Mail:
     html: str
     images: list[InlineImage] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    # What the message is about, written into the outbox copy only (never sent), so that a
+    # purge or an erasure finds and deletes the copies kept in ``instance/outbox``.
+    event_id: int | None = None
+    registration_id: int | None = None
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -104,7 +108,7 @@ def send_messages(mails: list[Mail], settings: MailSettings) -> list[tuple[str, 
     if not mails:
         return []
     if not settings.server:
-        return [_write_outbox(build_message(m, settings.sender), settings.outbox) for m in mails]
+        return [_write_outbox(_outbox_copy(m, settings.sender), settings.outbox) for m in mails]
     results: list[tuple[str, str]] = []
     try:
         smtp = _connect(settings)
@@ -137,6 +141,43 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     if settings.username:
         smtp.login(settings.username, settings.password or "")
     return smtp
+
+
+#: Headers of an outbox copy naming the event and registration it is about (see :func:`outbox_files`).
+EVENT_HEADER, REGISTRATION_HEADER = "X-Eventapp-Event", "X-Eventapp-Registration"
+
+
+def _outbox_copy(mail: Mail, sender: str) -> EmailMessage:
+    message = build_message(mail, sender)
+    if mail.event_id is not None:
+        message[EVENT_HEADER] = str(mail.event_id)
+    if mail.registration_id is not None:
+        message[REGISTRATION_HEADER] = str(mail.registration_id)
+    return message
+
+
+def outbox_files(outbox: Path | None) -> list[tuple[Path, int | None, int | None]]:
+    """Each message kept in the outbox with the event and registration ids it is about (None when untold)."""
+    if outbox is None or not outbox.is_dir():
+        return []
+    from email.parser import BytesHeaderParser
+
+    found = []
+    for path in sorted(outbox.glob("*.eml")):
+        try:
+            with path.open("rb") as fh:
+                headers = BytesHeaderParser().parse(fh)
+        except OSError:  # removed meanwhile
+            continue
+        found.append((path, _int(headers.get(EVENT_HEADER)), _int(headers.get(REGISTRATION_HEADER))))
+    return found
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _write_outbox(message: EmailMessage, outbox: Path | None) -> tuple[str, str]:

@@ -1,7 +1,8 @@
 """The directory of persons: cleaning what people type, saving, consents, search, duplicates, merge.
 
 The cleaning functions (:func:`normalise_phone`, :func:`normalise_email`, :func:`parse_sex`,
-:func:`parse_age_band`) are shared by the forms, the imports and the door's walk-in.
+:func:`parse_age_band`) are shared by the forms, the imports and the door's walk-in. Who may be
+matched to a directory person is decided in one place: ``registrations.enrol``.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from eventapp.extensions import db
-from eventapp.models import Category, CheckIn, Consent, Person, PersonMerge, Registration, utcnow
-from eventapp.models.person import CONSENT_KINDS, SEXES
+from eventapp.models import Category, CheckIn, Consent, Person, PersonMerge, utcnow
+from eventapp.models.person import CONSENT_KINDS, SEXES, UNCHECKED_ORIGINS
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.text import fold, name_key
@@ -272,19 +273,10 @@ def get_person(person_id: int) -> Person:
     return person
 
 
-def find_existing(phone: str | None, email: str | None) -> Person | None:
-    """A directory person (not merged away) with this phone or email, to reuse instead of duplicating."""
-    conditions = []
-    if phone:
-        conditions.append(Person.phone == phone)
-    if email:
-        conditions.append(Person.email == email)
-    if not conditions:
-        return None
-    return db.session.scalars(
-        select(Person).where(or_(*conditions), Person.merged_into_id.is_(None), Person.erased_at.is_(None))
-        .order_by(Person.id)
-    ).first()
+def record_view(person: Person, *, actor: Actor | None) -> None:
+    """Note in the audit log that ``actor`` opened the page of ``person`` (who looked); commits."""
+    record(actor, "person.view", person)
+    db.session.commit()
 
 
 # --- consents ----------------------------------------------------------------------------
@@ -382,7 +374,10 @@ def duplicate_groups(limit: int = 200) -> list[DuplicateGroup]:
             .group_by(column).having(func.count() > 1).order_by(column).limit(limit)
         ).all()
         for value in values:
-            persons = list(db.session.scalars(select(Person).where(column == value, *_active()).order_by(Person.id)))
+            # Persons an organizer made first: the merge proposed keeps them and takes from the
+            # unchecked ones (public form, door) only what they lack.
+            persons = list(db.session.scalars(select(Person).where(column == value, *_active()).order_by(
+                Person.origin.in_(UNCHECKED_ORIGINS), Person.id)))
             groups.append(DuplicateGroup(reason, value, persons))
     return groups
 
@@ -442,45 +437,7 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
     return merge
 
 
-# --- walk-in (used by the door) -----------------------------------------------------------
-
-
-def register_walk_in(event, data: dict, *, actor: Actor | None = None, commit: bool = True) -> Registration:
-    """Register someone who turns up at the door: the fewest fields (last name required).
-
-    An existing directory person with the same phone or email is reused; a person already
-    registered at the event gets their existing registration back (not a second one). The
-    door checks the registration in.
-    """
-    from eventapp.services.registrations import find_registration, new_registration
-
-    clean, errors = clean_person_data(data)
-    if errors:
-        raise ValidationError(errors)
-    person = find_existing(clean.get("phone"), clean.get("email"))
-    if person is not None:
-        existing = find_registration(event, person)
-        if existing is not None:
-            if existing.status == "cancelled":
-                existing.status = "registered"
-                record(actor, "registration.update", existing, event_id=event.id, status="registered")
-                if commit:
-                    db.session.commit()
-            return existing
-    else:
-        person = apply_person_data(Person(last_name=clean["last_name"]), clean)
-        db.session.add(person)
-        db.session.flush()
-        record(actor, "person.create", person, event_id=event.id, source="walk_in")
-    registration = new_registration(event, person, status="registered", source="walk_in")
-    db.session.flush()
-    record(actor, "registration.create", registration, event_id=event.id, source="walk_in")
-    if commit:
-        db.session.commit()
-    return registration
-
-
 __all__ = ["CategoryIndex", "DuplicateGroup", "PERSON_FIELDS", "SEXES", "age_band_of", "apply_person_data",
-           "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates", "find_existing",
+           "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates",
            "get_person", "merge_persons", "normalise_email", "normalise_phone", "parse_age_band", "parse_sex",
-           "record_consent", "register_walk_in", "save_person", "search_condition", "search_persons"]
+           "record_consent", "save_person", "search_condition", "search_persons"]

@@ -1,7 +1,11 @@
 """Data protection: purge an event's personal data after its retention date; export and erase a person.
 
-What identifies someone is blanked: names, phone, email, organisation, function, notes. What
-donors count is kept: sex, age band, category and locality (none identifies a person alone in
+What identifies someone is blanked: names, phone, email, organisation, function, notes, and every
+copy of them: names frozen on paid payment sheets, free-text reasons (voided check-ins) and the
+words of the audit log, mentions of an erased person in other free text, the mails kept in the
+outbox, badge prints and pending import uploads in the instance folder; then SQLite's
+write-ahead log is checkpointed so that the old pages go too (PostgreSQL: see
+:func:`compact_storage`). What donors count is kept: sex, age band, category and locality (none identifies a person alone in
 the lists we print), and every registration and check-in row, so attendance figures by sex, age
 and category are the same before and after. Consents are kept with their dates (a record that
 consent was given or withdrawn is itself something to keep).
@@ -9,18 +13,43 @@ consent was given or withdrawn is itself something to keep).
 from __future__ import annotations
 
 import json
+import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from eventapp.extensions import db
-from eventapp.models import (AuditEntry, CheckIn, Consent, Event, Invitation, Person, PersonMerge,
-                             Registration, ScanLog, utcnow)
+from eventapp.models import (AuditEntry, CheckIn, Consent, Event, Invitation, PaymentLine, PaymentSheet, Person,
+                             PersonMerge, Registration, ScanLog, utcnow)
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.mail import outbox_files
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredFiles:
+    """The instance folders where copies of personal data wait: mails kept in the outbox, badge
+    prints made in the background, and import uploads between the steps of the import page."""
+
+    outbox: Path | None = None
+    prints: Path | None = None
+    imports: Path | None = None
+
+    @classmethod
+    def of_instance(cls, instance_path) -> "StoredFiles":
+        """The folders of the instance at ``instance_path`` (as the web layer and the CLI use them)."""
+        base = Path(instance_path)
+        return cls(outbox=base / "outbox", prints=base / "prints", imports=base / "imports")
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,197 @@ def _blank_registrations(registration_ids: list[int]) -> None:
         _bulk_update(update(Invitation).where(Invitation.registration_id.in_(chunk)).values(error=""))
 
 
+# --- copies of personal data beyond the person's row ------------------------------------
+
+
+def _words_only_numbers(details: str) -> str:
+    """Audit details without their words: counts and yes/no stay, every text goes.
+
+    A text in the details may quote a name, a reason typed at the door or a file name
+    (``liste Traoré.xlsx``); which key holds what is not worth guessing.
+    """
+    if not details:
+        return ""
+    try:
+        data = json.loads(details)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    kept = {k: v for k, v in data.items() if v is None or isinstance(v, (bool, int, float))}
+    return json.dumps(kept, sort_keys=True) if kept else ""
+
+
+def _scrub_audit(*conditions) -> None:
+    """Strip the words from the details of the audit entries matching ``conditions``."""
+    for entry in db.session.scalars(select(AuditEntry).where(*conditions, AuditEntry.details != "")):
+        scrubbed = _words_only_numbers(entry.details)
+        if scrubbed != entry.details:
+            entry.details = scrubbed
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def mentions_of(person: Person) -> dict[str, str]:
+    """The ways free text may name ``person`` (casefolded), each mapped to their pseudonym.
+
+    Names in both orders, with and without accents, the email and the phone. A first name or a
+    last name alone is not enough to say the text is about them (many share it).
+    """
+    forms = set()
+    first, last = (person.first_name or "").strip(), (person.last_name or "").strip()
+    if first and last:
+        forms.update({f"{first} {last}", f"{last} {first}"})
+    elif len(first + last) >= 4:
+        forms.add(first + last)
+    forms.update(x for x in (person.email, person.phone) if x)
+    forms |= {_unaccented(f) for f in forms}
+    return {f.casefold(): pseudonym(person.id) for f in forms if len(f) >= 4}
+
+
+#: Free-text columns where someone may have typed a participant's name.
+_FREE_TEXT = ((CheckIn, CheckIn.void_reason), (AuditEntry, AuditEntry.details), (ScanLog, ScanLog.payload),
+              (ScanLog, ScanLog.reason), (Registration, Registration.notes), (Invitation, Invitation.error),
+              (Person, Person.notes), (PersonMerge, PersonMerge.snapshot), (PaymentLine, PaymentLine.name))
+
+
+def _with_duplicates(persons: list[Person]) -> list[Person]:
+    """``persons`` and the duplicates merged into them (which :func:`_blank` erases too)."""
+    found, todo = list(persons), [p.id for p in persons]
+    while todo:
+        more = []
+        for chunk in _chunks(todo):
+            more += db.session.scalars(select(Person).where(Person.merged_into_id.in_(chunk),
+                                                            Person.erased_at.is_(None)))
+        found += more
+        todo = [p.id for p in more]
+    return found
+
+
+def _mention_pattern(mentions: dict[str, str]):
+    if not mentions:
+        return None
+    # Longest first, so "Traoré Aïssata Maïga" is not cut at a shorter form.
+    alternatives = sorted(mentions, key=len, reverse=True)
+    return re.compile("|".join(re.escape(m) for m in alternatives), re.IGNORECASE)
+
+
+def _replace_mentions(mentions: dict[str, str]) -> None:
+    """Put the pseudonym in place of every mention of an erased person in free text, anywhere."""
+    pattern = _mention_pattern(mentions)
+    if pattern is None:
+        return
+    for model, column in _FREE_TEXT:
+        key = model.__mapper__.primary_key[0]
+        for row_id, text in db.session.execute(select(key, column).where(column != "")).all():
+            if text and pattern.search(text):
+                new = pattern.sub(lambda m: mentions.get(m.group(0).casefold(), "ANON"), text)
+                length = getattr(column.type, "length", None)
+                new = new[:length] if length else new
+                _bulk_update(update(model).where(key == row_id).values({column.key: new}))
+
+
+def _freeze_pseudonyms_on_paid_sheets(condition) -> None:
+    """A paid sheet's frozen line keeps the pseudonym of its registration's person, never the name."""
+    rows = db.session.execute(
+        select(PaymentLine.id, Person.id).join(PaymentSheet, PaymentSheet.id == PaymentLine.sheet_id)
+        .outerjoin(Registration, Registration.id == PaymentLine.registration_id)
+        .outerjoin(Person, Person.id == Registration.person_id).where(condition)).all()
+    for line_id, person_id in rows:
+        _bulk_update(update(PaymentLine).where(PaymentLine.id == line_id)
+                     .values(name=pseudonym(person_id) if person_id else ""))
+
+
+def _mail_mentions(path: Path, pattern) -> bool:
+    """True when a kept message names someone (its headers or any text part, decoded)."""
+    try:
+        message = message_from_bytes(path.read_bytes(), policy=email_policy.default)
+    except OSError:
+        return False
+    texts = [str(v) for v in message.values()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            try:
+                texts.append(part.get_content())
+            except (LookupError, ValueError):
+                texts.append(part.get_payload(decode=True).decode("utf-8", "replace"))
+    return any(pattern.search(t) or pattern.search(_unaccented(t)) for t in texts)
+
+
+def _remove(path: Path) -> int:
+    try:
+        path.unlink()
+        return 1
+    except FileNotFoundError:
+        return 0
+
+
+def forget_files(files: StoredFiles | None, *, event_ids: set[int] = frozenset(),
+                 registration_ids: set[int] = frozenset(), mentions: dict[str, str] | None = None,
+                 prints_of: set[int] = frozenset()) -> int:
+    """Delete the stored files about these events or registrations, or naming these people.
+
+    Mails of the outbox say which event and registration they are about; older ones are read.
+    A badge print says its event: those of ``event_ids`` and ``prints_of`` go. A pending import upload cannot be tied to anyone who is not
+    in the directory yet, so every one is deleted (the organiser uploads the file again).
+    Returns how many files went.
+    """
+    if files is None:
+        return 0
+    pattern = _mention_pattern(mentions or {})
+    removed = 0
+    for path, event_id, registration_id in outbox_files(files.outbox):
+        if (event_id in event_ids or registration_id in registration_ids
+                or (pattern is not None and _mail_mentions(path, pattern))):
+            removed += _remove(path)
+    prints_of = set(prints_of) | set(event_ids)
+    if files.prints is not None and files.prints.is_dir() and prints_of:
+        for status_path in files.prints.glob("*.json"):
+            try:
+                event_id = json.loads(status_path.read_text(encoding="utf-8")).get("event_id")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if event_id in prints_of:
+                removed += _remove(status_path.with_suffix(".pdf")) + _remove(status_path)
+    if files.imports is not None and files.imports.is_dir():
+        for path in list(files.imports.iterdir()):
+            if path.suffix in (".bin", ".json") and path.is_file():
+                removed += _remove(path)
+    return removed
+
+
+def compact_storage() -> bool:
+    """Make the database let go of the old copies of what was just blanked; True when it did.
+
+    SQLite zeroes freed space (``secure_delete``, set on every connection) but the previous
+    versions of each changed page stay in the write-ahead log until a checkpoint: it is done
+    now and the log truncated. PostgreSQL keeps old row versions until VACUUM marks them free;
+    it is run on the tables a purge touches (outside a transaction, as VACUUM must be). Their
+    bytes stay in the data files until overwritten, and in PostgreSQL's own WAL and in any
+    backup or replica: VACUUM FULL rewrites a table if that matters.
+    """
+    engine = db.engine
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                conn.commit()
+            if busy:
+                log.warning("privacy: the write-ahead log is in use; it is checkpointed at the next purge or restart")
+            return not busy
+        if engine.dialect.name == "postgresql":
+            tables = ", ".join(t.__tablename__ for t in (Person, Registration, CheckIn, AuditEntry, ScanLog,
+                                                          Invitation, PersonMerge, PaymentLine))
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM {tables}")
+            return True
+    except Exception:  # the data is blanked already; a failed clean-up must not undo that
+        log.exception("privacy: compacting the database failed")
+    return False
+
+
 def _kept_elsewhere(person_ids: list[int], event: Event) -> set[int]:
     """Those of ``person_ids`` registered at another event whose data is still kept."""
     kept: set[int] = set()
@@ -133,11 +353,12 @@ def _lock(event: Event) -> None:
 
 
 def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False,
-                today: date | None = None) -> PurgeResult:
+                today: date | None = None, files: StoredFiles | None = None) -> PurgeResult:
     """Remove the personal data of ``event``'s participants, keeping every count; commits.
 
     Refused before the event's retention date (or when it has none) unless ``force``.
-    Running it again is harmless (it catches late additions).
+    Running it again is harmless (it catches late additions). ``files``: the instance folders
+    whose copies (outbox mails, badge prints, pending uploads) are deleted too.
     """
     today = today or date.today()
     _lock(event)
@@ -155,18 +376,29 @@ def purge_event(event: Event, actor: Actor | None = None, *, force: bool = False
     kept = _kept_elsewhere([r.person_id for r in live], event)
     to_detach = [r for r in live if r.person_id in kept]
     to_erase = [r.person for r in live if r.person_id not in kept]
+    mentions: dict[str, str] = {}
+    for person in _with_duplicates(to_erase):
+        mentions.update(mentions_of(person))
     for registration in to_detach:
         _detach(registration, now)
     _blank(to_erase, now)
     erased, detached = len(to_erase), len(to_detach)
-    # Raw scans may hold whatever a keyboard scanner typed (a name searched by mistake).
+    # Raw scans may hold whatever a keyboard scanner typed (a name searched by mistake), and a
+    # reason typed when voiding a check-in may name the person.
     _bulk_update(update(ScanLog).where(ScanLog.event_id == event.id).values(payload=""))
+    _bulk_update(update(CheckIn).where(CheckIn.event_id == event.id).values(void_reason=""))
+    _scrub_audit(AuditEntry.event_id == event.id)
+    db.session.flush()
+    _freeze_pseudonyms_on_paid_sheets(PaymentSheet.event_id == event.id)
+    _replace_mentions(mentions)
     event.purged_at = now
     result = PurgeResult(event_slug=event.slug, registrations=len(registrations), persons_erased=erased,
                          persons_detached=detached)
     record(actor, "event.purge", event, event_id=event.id, registrations=result.registrations,
            persons_erased=erased, persons_detached=detached, forced=force)
     db.session.commit()
+    forget_files(files, event_ids={event.id}, mentions=mentions)
+    compact_storage()
     return result
 
 
@@ -178,7 +410,8 @@ def events_due(today: date | None = None) -> list[Event]:
         .order_by(Event.retention_until, Event.id)))
 
 
-def purge_due_events(actor: Actor | None = None, today: date | None = None) -> list[PurgeResult]:
+def purge_due_events(actor: Actor | None = None, today: date | None = None,
+                     files: StoredFiles | None = None) -> list[PurgeResult]:
     """Purge every event past its retention date (the daily check of ``eventapp serve``)."""
     today = today or date.today()
     results = []
@@ -187,7 +420,7 @@ def purge_due_events(actor: Actor | None = None, today: date | None = None) -> l
         if event.purged_at is not None:  # another server process got there first
             db.session.commit()
             continue
-        results.append(purge_event(event, actor, today=today))
+        results.append(purge_event(event, actor, today=today, files=files))
     return results
 
 
@@ -254,14 +487,37 @@ def export_person_json(person: Person, actor: Actor | None = None) -> bytes:
     return json.dumps(export_person(person, actor), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def erase_person(person: Person, actor: Actor | None = None) -> Person:
-    """Erase one person's personal data on request; registrations, check-ins and consents stay."""
+def erase_person(person: Person, actor: Actor | None = None, *, files: StoredFiles | None = None) -> Person:
+    """Erase one person's personal data on request; registrations, check-ins and consents stay.
+
+    Their copies go too: the reasons of their voided check-ins and the words of the audit
+    entries about them, their names on paid sheets, mentions of them in other free text, and
+    the mails about them kept in ``files.outbox`` (and every pending import upload).
+    """
     if person.erased_at is not None:
         raise ValidationError(_("The data of this person has already been erased."))
     now = utcnow()
-    _blank_registrations([r.id for r in person.registrations])
+    registration_ids = [r.id for r in person.registrations]
+    mentions: dict[str, str] = {}
+    for someone in _with_duplicates([person]):
+        mentions.update(mentions_of(someone))
+    _blank_registrations(registration_ids)
     _blank([person], now)
+    checkin_ids = []
+    for chunk in _chunks(registration_ids):
+        checkin_ids += db.session.scalars(select(CheckIn.id).where(CheckIn.registration_id.in_(chunk)))
+        _bulk_update(update(CheckIn).where(CheckIn.registration_id.in_(chunk)).values(void_reason=""))
+        _scrub_audit(AuditEntry.object_type == "Registration", AuditEntry.object_id.in_([str(i) for i in chunk]))
+    for chunk in _chunks(checkin_ids):
+        _scrub_audit(AuditEntry.object_type == "CheckIn", AuditEntry.object_id.in_([str(i) for i in chunk]))
+    db.session.flush()
+    if registration_ids:
+        _freeze_pseudonyms_on_paid_sheets(PaymentLine.registration_id.in_(registration_ids))
+    _replace_mentions(mentions)
     # Recorded after the blanking, so this entry is the one that says it happened.
     record(actor, "person.erase", person)
     db.session.commit()
+    forget_files(files, registration_ids=set(registration_ids), mentions=mentions,
+                 prints_of={r.event_id for r in person.registrations})
+    compact_storage()
     return person

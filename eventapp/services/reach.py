@@ -17,7 +17,7 @@ from eventapp.models import Person, Project
 from eventapp.services.attendance import Attendee, load_attendees
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound
-from eventapp.services.reports import CountTable, _categories_for, masker, sex_table
+from eventapp.services.reports import SEX_COLUMNS, CountTable, _categories_for, _Cells, _sex_rows, _shower
 
 
 @dataclass
@@ -63,9 +63,9 @@ def project_reach(project: Project, *, language: str = "fr", external: bool = Fa
     _ = translator(language)
     threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
     age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
-    mask = masker(external, threshold)
     events = sorted(project.events, key=lambda e: (e.start_date, e.id))
-    per_event_rows = []
+    cells = _Cells()
+    per_event_keys = []
     reached: dict[int, Attendee] = {}
     all_attendees: list[Attendee] = []
     for event in events:
@@ -81,27 +81,47 @@ def project_reach(project: Project, *, language: str = "fr", external: bool = Fa
                 new += 1
         registered = sum(1 for a in attendees if a.status in ("accepted", "registered"))
         label = f"{event.title} ({babel_dates.format_date(event.start_date, format='medium', locale=language)})"
-        per_event_rows.append((label, [registered, len(came), new]))
-    per_event_rows.append((_("Total"), [sum(r[1][0] for r in per_event_rows), sum(r[1][1] for r in per_event_rows),
-                                        len(reached)]))
-    per_event = CountTable("per_event", _("Attendance per event"), _("Event"),
-                           [_("People registered"), _("People who attended"), _("Reached for the first time")], per_event_rows,
-                           note=_("A person who came to several events is reached once, at the first."))
+        per_event_keys.append((label, [cells.cell(("registered", event.id), registered),
+                                       cells.cell(("attended", event.id), len(came)),
+                                       cells.cell(("new", event.id), new)]))
+    totals = [cells.cell(("registered",), sum(cells.values[k[0]] for _l, k in per_event_keys)),
+              cells.cell(("attended",), sum(cells.values[k[1]] for _l, k in per_event_keys)),
+              cells.cell(("N",), len(reached))]
+    for c, total in enumerate(totals):  # a person reached is new at exactly one event
+        cells.line(total, [keys[c] for _label, keys in per_event_keys])
     people = list(reached.values())
-    groups = [(cat.label(language), [a for a in people if a.category_code == code])
+    groups = [(cat.label(language), code, [a for a in people if a.category_code == code])
               for code, cat in _categories_for(all_attendees)]
     if any(a.category_code is None for a in people):
-        groups.append((_("No category"), [a for a in people if a.category_code is None]))
-    by_cat = sex_table("sex_category", _("Persons reached by category and sex"), _("Category"), groups, mask, _)
+        groups.append((_("No category"), None, [a for a in people if a.category_code is None]))
+    cat_rows = _sex_rows(cells, "category", groups)
+    for sex in SEX_COLUMNS:
+        cells.cell(("sex", sex), sum(1 for a in people if (a.sex if a.sex in SEX_COLUMNS else "X") == sex))
+    total_row = [("sex", sex) for sex in SEX_COLUMNS] + [("N",)]
+    cells.line(("N",), total_row[:3])
     codes = [b[0] for b in age_bands]
-    age_groups = [(c, [a for a in people if a.age_band == c]) for c in codes]
+    age_groups = [(c, c, [a for a in people if a.age_band == c]) for c in codes]
     if any(a.age_band not in codes for a in people):
-        age_groups.append((_("Age not stated"), [a for a in people if a.age_band not in codes]))
-    by_age = sex_table("sex_age", _("Persons reached by age band and sex"), _("Age band"), age_groups, mask, _)
+        age_groups.append((_("Age not stated"), None, [a for a in people if a.age_band not in codes]))
+    age_rows = _sex_rows(cells, "age", age_groups)
+    show = _shower(cells, external, threshold, language)
+
+    def shown(rows):
+        return [(label, [show(k) for k in keys]) for label, keys in rows]
+
+    per_event = CountTable("per_event", _("Attendance per event"), _("Event"),
+                           [_("People registered"), _("People who attended"), _("Reached for the first time")],
+                           shown(per_event_keys + [(_("Total"), totals)]),
+                           note=_("A person who came to several events is reached once, at the first."))
+    sex_columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
+    by_cat = CountTable("sex_category", _("Persons reached by category and sex"), _("Category"), sex_columns,
+                        shown(cat_rows + [(_("Total"), total_row)]))
+    by_age = CountTable("sex_age", _("Persons reached by age band and sex"), _("Age band"), sex_columns,
+                        shown(age_rows + [(_("Total"), total_row)]))
     summary = [(_("Project"), project.name), (_("Events"), len(events)),
-               (_("Unique persons reached"), len(people)),
-               (_("Women reached"), mask(sum(1 for a in people if a.sex == "F"))),
-               (_("Men reached"), mask(sum(1 for a in people if a.sex == "M")))]
+               (_("Unique persons reached"), show(("N",))),
+               (_("Women reached"), show(("sex", "F"))),
+               (_("Men reached"), show(("sex", "M")))]
     return ProjectReach(project_id=project.id, name=project.name, funder=project.funder, language=language,
                         unique_reached=len(people), summary=summary, per_event=per_event,
                         tables=[per_event, by_cat, by_age])

@@ -1,11 +1,13 @@
 """Registrations: a person's place at an event, with its check-in and answer tokens."""
 from __future__ import annotations
 
+import enum
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +16,7 @@ from eventapp.models import Event, Person, Registration, utcnow
 from eventapp.models.registration import REGISTRATION_SOURCES, REGISTRATION_STATUSES
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
+from eventapp.services.people import apply_person_data, clean_person_data
 from eventapp.services.tokens import new_answer_token, new_checkin_token
 
 
@@ -55,6 +58,142 @@ def register(event: Event, person: Person, *, status: str = "registered", source
     if commit:
         db.session.commit()
     return registration
+
+
+# --- who may say "this is the same person" (DESIGN.md, Identity and matching) ----------------
+
+
+class Channel(enum.Enum):
+    """Where a registration comes from; its value is the registration's ``source`` and the new
+    person's ``origin``."""
+
+    ORGANIZER = "organizer"  # an organizer's form
+    IMPORT = "import"  # an organizer's file
+    PUBLIC_FORM = "public_form"  # anyone with the event's public link
+    WALK_IN = "walk_in"  # the door: a station or a door user
+
+    @property
+    def may_match(self) -> bool:
+        """Whether what this channel types may be matched to a directory person by phone or email.
+
+        Only organizers may say "this is the same person". What the public form and the door type
+        makes a new person, a possible duplicate for organizers to merge: matching there would
+        hand a stranger someone's registration and details for the price of their phone number.
+        """
+        return self in MATCHING_CHANNELS
+
+
+#: The channels that may match a directory person (the one rule, read by :func:`directory_matches`).
+MATCHING_CHANNELS = frozenset({Channel.ORGANIZER, Channel.IMPORT})
+
+
+def directory_matches(channel: Channel, phones: Iterable[str], emails: Iterable[str]
+                      ) -> tuple[dict[str, int], dict[str, int]]:
+    """The directory persons (not merged away, not erased) a channel may reuse: ``({phone: person
+    id}, {email: person id})``, the oldest person winning; both empty for a channel that never
+    matches. In chunks, for imports of thousands of rows (databases limit bound parameters).
+    """
+    by_phone: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    if not channel.may_match:
+        return by_phone, by_email
+    active = (Person.merged_into_id.is_(None), Person.erased_at.is_(None))
+    for column, values, found in ((Person.phone, sorted(set(filter(None, phones))), by_phone),
+                                  (Person.email, sorted(set(filter(None, emails))), by_email)):
+        for start in range(0, len(values), 500):
+            for pid, value in db.session.execute(
+                    select(Person.id, column).where(column.in_(values[start:start + 500]), *active)
+                    .order_by(Person.id)):
+                found.setdefault(value, pid)
+    return by_phone, by_email
+
+
+@dataclass
+class Enrolment:
+    """What :func:`enrol` did."""
+
+    registration: Registration
+    reused: bool = False  # an existing directory person was registered (matching channels only)
+    replayed: bool = False  # the submission key was seen before: its registration, nothing new
+
+
+def find_by_client_id(event: Event, client_id: str | None) -> Registration | None:
+    """The registration of ``event`` made by this submission key, if any."""
+    if not client_id:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                        Registration.client_id == client_id))
+
+
+def hold_event(event: Event) -> None:
+    """Hold the event's row until commit, so that counts read next (its capacity) see every
+    registration committed before and none can slip in until we commit.
+
+    A no-op UPDATE rather than SELECT … FOR UPDATE: it locks the row on PostgreSQL and takes
+    SQLite's write lock too (a SELECT would not).
+    """
+    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
+                       .execution_options(synchronize_session=False))
+
+
+def enrol(event: Event, clean: dict, *, channel: Channel, status: str = "registered", actor: Actor | None = None,
+          client_id: str | None = None, check: Callable[[], None] | None = None, commit: bool = True) -> Enrolment:
+    """Find or make the person of ``clean`` (fields from ``people.clean_person_data``), then
+    register them at ``event``: the one place where a channel's matching rule is applied.
+
+    - A channel that :attr:`~Channel.may_match` reuses the directory person with the same phone
+      or email (its details are left as they are) and refuses one already registered.
+    - Any other channel always makes a new person (``origin`` = the channel), which the
+      duplicates page shows beside any person with the same phone, email or names.
+    - ``client_id`` (a submission key) makes one registration however often it is sent, also
+      concurrently: the database's unique (event, client_id) decides, and a repeat returns the
+      first registration (``replayed``) without writing.
+    - ``check`` runs after the event's row is held (:func:`hold_event`) and may raise
+      ValidationError: a rule that counts (a capacity) then holds under concurrent requests.
+
+    On a refusal or a replay the session is rolled back.
+    """
+    if check is not None:
+        hold_event(event)
+    first = find_by_client_id(event, client_id)  # read after the hold: a key committed meanwhile is seen
+    if first is not None:
+        db.session.rollback()  # nothing to write; lets go of the event's row
+        return Enrolment(first, replayed=True)
+    if check is not None:
+        try:
+            check()
+        except ValidationError:
+            db.session.rollback()
+            raise
+    person = None
+    if channel.may_match:
+        by_phone, by_email = directory_matches(channel, [clean.get("phone")], [clean.get("email")])
+        match = by_phone.get(clean.get("phone")) or by_email.get(clean.get("email"))
+        person = db.session.get(Person, match) if match else None
+    reused = person is not None
+    if reused and find_registration(event, person) is not None:
+        db.session.rollback()
+        raise ValidationError(_("%(name)s is already registered for this event.", name=person.full_name))
+    if person is None:
+        person = apply_person_data(Person(last_name=clean["last_name"], origin=channel.value), clean)
+        db.session.add(person)
+        db.session.flush()
+        record(actor, "person.create", person, event_id=event.id, source=channel.value)
+    name = person.full_name  # read now: a rollback below expires the person
+    registration = new_registration(event, person, status=status, source=channel.value)
+    registration.client_id = client_id or None
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        first = find_by_client_id(event, client_id)
+        if first is not None:  # the same key sent concurrently: the other request made it
+            return Enrolment(first, replayed=True)
+        raise ValidationError(_("%(name)s is already registered for this event.", name=name)) from None
+    record(actor, "registration.create", registration, event_id=event.id, source=channel.value)
+    if commit:
+        db.session.commit()
+    return Enrolment(registration, reused=reused)
 
 
 # --- the participants of an event (issue 3) -------------------------------------------------
@@ -137,24 +276,16 @@ def registrations_by_ids(event: Event, ids) -> list[Registration]:
 
 def add_participant(event: Event, data: dict, *, status: str = "registered", actor: Actor | None = None
                     ) -> tuple[Registration, bool]:
-    """Add a participant from a form: a directory person with the same phone or email is reused.
+    """Add a participant from an organizer's form (:attr:`Channel.ORGANIZER`: a directory person
+    with the same phone or email is reused).
 
     Returns (registration, reused). Refuses a person already registered.
     """
-    from eventapp.services.people import apply_person_data, clean_person_data, find_existing
-
     clean, errors = clean_person_data(data)
     if errors:
         raise ValidationError(errors)
-    person = find_existing(clean.get("phone"), clean.get("email"))
-    reused = person is not None
-    if person is None:
-        person = apply_person_data(Person(last_name=clean["last_name"]), clean)
-        db.session.add(person)
-        db.session.flush()
-        record(actor, "person.create", person, event_id=event.id)
-    registration = register(event, person, status=status, source="organizer", actor=actor)
-    return registration, reused
+    enrolment = enrol(event, clean, channel=Channel.ORGANIZER, status=status, actor=actor)
+    return enrolment.registration, enrolment.reused
 
 
 def update_participant(registration: Registration, data: dict, *, actor: Actor | None = None) -> Registration:

@@ -2,7 +2,8 @@
 
 Breakdowns by sex, age band, category and locality count attendees (people with at least one
 valid check-in). When the report leaves the organisation (``external``), counts from 1 to
-under the threshold are shown as "<5", so that nobody can be singled out in a small group.
+under the threshold are shown as "<5", so that nobody can be singled out in a small group, and
+other counts are hidden with them wherever a total would give a small count away.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from eventapp.models import Category, Consent, Event, utcnow
 from eventapp.models.person import CONSENT_KINDS
 from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
 from eventapp.services.audit import Actor, record
+from eventapp.services.suppression import Line, suppress
 
 Value = int | str
 
@@ -168,74 +170,127 @@ def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], bool]:
     return {k: v[2] for k, v in latest.items()}
 
 
+class _Cells:
+    """The figures of a report as cells (one key per quantity) and the lines that tie them.
+
+    A figure printed in several tables (the women who attended: in the summary, under every
+    breakdown by sex) is one cell, so that it is hidden everywhere or nowhere.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+        self.lines: list[Line] = []
+
+    def cell(self, key, value: int):
+        if self.values.setdefault(key, value) != value:
+            raise ValueError(f"two values for the report cell {key!r}")
+        return key
+
+    def line(self, total, members) -> None:
+        self.lines.append(Line(total, tuple(members)))
+
+
+def hidden_mark(language: str) -> str:
+    """What an external report shows for a count hidden so that a small one cannot be worked out."""
+    return translator(language)("[c]")
+
+
+def _shower(cells: _Cells, external: bool, threshold: int, language: str):
+    """``show(key)``: the figure, or "<5" for a small count, or the hidden mark for a complement."""
+    hidden = suppress(cells.values, cells.lines, threshold) if external else frozenset()
+    mark = hidden_mark(language)
+
+    def show(key) -> Value:
+        value = cells.values[key]
+        if key not in hidden:
+            return value
+        return f"<{threshold}" if 0 < value < threshold else mark
+
+    return show
+
+
+def _sex_rows(cells: _Cells, kind: str, groups: list[tuple[str, object, list[Attendee]]]) -> list[tuple[str, list]]:
+    """Rows × sex (and total) as cell keys, with their lines; the total row is shared by every such table."""
+    rows = []
+    for label, code, people in groups:
+        counts = Counter(a.sex if a.sex in SEX_COLUMNS else "X" for a in people)
+        keys = [cells.cell((kind, code, s), counts[s]) for s in SEX_COLUMNS]
+        total = cells.cell((kind, code), len(people))
+        cells.line(total, keys)
+        rows.append((label, keys + [total]))
+    for i, s in enumerate(SEX_COLUMNS):
+        cells.line(("sex", s), [keys[i] for _label, keys in rows])
+    cells.line(("N",), [keys[-1] for _label, keys in rows])
+    return rows
+
+
 def build_report(event: Event, *, external: bool = False, threshold: int | None = None,
                  age_bands=None, upload_dir: Path | None = None, with_logos: bool = True,
                  language: str | None = None) -> AttendanceReport:
     """Compute the attendance report of an event (a correct empty report when nobody came).
 
     Words are in ``language``: the event's (documents) unless told (the page, in the reader's).
+    ``external``: every table is protected by complementary suppression (services.suppression):
+    small counts show "<5", and the counts hidden with them so that no small count can be
+    worked out from the totals show :func:`hidden_mark`.
     """
     language = language or event.language
     _ = translator(language)
     threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
     age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
-    mask = masker(external, threshold)
     attendees = load_attendees(event, language)
     came = [a for a in attendees if a.attended]
     days = event.days
+    cells = _Cells()
 
-    invited = sum(1 for a in attendees if a.invited)
-    accepted = sum(1 for a in attendees if a.status == "accepted")
     registered = [a for a in attendees if a.status in ("accepted", "registered")]
-    declined = sum(1 for a in attendees if a.status == "declined")
-    cancelled = sum(1 for a in attendees if a.status == "cancelled")
-
-    def present(day):
-        return [a for a in attendees if day in a.arrivals]
-
-    columns = [day_label(d, language) for d in days] + [_("Overall")]
-    attended_per = [len(present(d)) for d in days] + [len(came)]
-    absent_per = [sum(1 for a in registered if d not in a.arrivals) for d in days] + \
-                 [sum(1 for a in registered if not a.attended)]
-    n = len(columns)
-    funnel = CountTable("attendance", _("Invited, registered and present"), _("Figure"), columns, [
-        (_("People invited"), [invited] * n),
-        (_("People who accepted"), [accepted] * n),
-        (_("People registered"), [len(registered)] * n),
-        (_("People who attended"), attended_per),
-        (_("People absent"), absent_per),
-        (_("People who declined"), [declined] * n),
-        (_("Registrations cancelled"), [cancelled] * n),
-    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
-              "Overall: present on at least one day."))
+    invited = cells.cell(("invited",), sum(1 for a in attendees if a.invited))
+    accepted = cells.cell(("accepted",), sum(1 for a in attendees if a.status == "accepted"))
+    n_registered = cells.cell(("registered",), len(registered))
+    declined = cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined"))
+    cancelled = cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled"))
+    everyone = cells.cell(("N",), len(came))
+    day_keys = [cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days]
+    absent_keys = [cells.cell(("absent", d), sum(1 for a in registered if d not in a.arrivals)) for d in days]
+    absent_all = cells.cell(("absent",), sum(1 for a in registered if not a.attended))
+    if len(days) == 1:  # present on the day is present at all
+        cells.line(everyone, day_keys)
+        cells.line(absent_all, absent_keys)
 
     # By sex and category (retired categories still appear under their label).
-    groups = []
-    for code, cat in _categories_for(attendees):
-        groups.append((cat.label(language), [a for a in came if a.category_code == code]))
+    groups = [(cat.label(language), code, [a for a in came if a.category_code == code])
+              for code, cat in _categories_for(attendees)]
     uncategorised = [a for a in came if a.category_code is None]
     if uncategorised:
-        groups.append((_("No category"), uncategorised))
-    by_cat = sex_table("sex_category", _("Attendance by category and sex"), _("Category"), groups, mask, _)
+        groups.append((_("No category"), None, uncategorised))
+    cat_rows = _sex_rows(cells, "category", groups)
+    total_row = [("sex", s) for s in SEX_COLUMNS] + [everyone]
+    for s in SEX_COLUMNS:
+        cells.cell(("sex", s), sum(1 for a in came if (a.sex if a.sex in SEX_COLUMNS else "X") == s))
+    cells.line(everyone, total_row[:3])
+
     day_rows = []
-    for label, people in groups:
-        day_rows.append((label, [mask(sum(1 for a in people if d in a.arrivals)) for d in days] + [mask(len(people))]))
-    day_rows.append((_("Total"), [mask(len(present(d))) for d in days] + [mask(len(came))]))
-    by_day = CountTable("day_category", _("Attendance per day by category"), _("Category"),
-                        [day_label(d, language) for d in days] + [_("Overall")], day_rows)
+    for label, code, people in groups:
+        keys = [cells.cell(("category_day", code, d), sum(1 for a in people if d in a.arrivals)) for d in days]
+        if len(days) == 1:
+            cells.line(("category", code), keys)
+        day_rows.append((label, keys + [("category", code)]))
+    for i, d in enumerate(days):
+        cells.line(day_keys[i], [keys[i] for _label, keys in day_rows])
 
     band_codes = [b[0] for b in age_bands]
-    age_groups = [(code, [a for a in came if a.age_band == code]) for code in band_codes]
+    age_groups = [(code, code, [a for a in came if a.age_band == code]) for code in band_codes]
     unknown_age = [a for a in came if a.age_band not in band_codes]
     if unknown_age:
-        age_groups.append((_("Age not stated"), unknown_age))
-    by_age = sex_table("sex_age", _("Attendance by age band and sex"), _("Age band"), age_groups, mask, _)
+        age_groups.append((_("Age not stated"), None, unknown_age))
+    age_rows = _sex_rows(cells, "age", age_groups)
 
     localities: dict[str, list[Attendee]] = defaultdict(list)
     for a in came:
         localities[a.locality or _("Locality not stated")].append(a)
-    loc_groups = sorted(localities.items(), key=lambda kv: (-len(kv[1]), kv[0].casefold()))
-    by_loc = sex_table("locality", _("Attendance by locality"), _("Locality"), loc_groups, mask, _)
+    loc_groups = [(label, label, people) for label, people in
+                  sorted(localities.items(), key=lambda kv: (-len(kv[1]), kv[0].casefold()))]
+    loc_rows = _sex_rows(cells, "locality", loc_groups)
 
     # Arrivals per hour, in the event's time zone.
     per_hour: dict[int, Counter] = defaultdict(Counter)
@@ -243,17 +298,18 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
         for day, at in a.arrivals.items():
             per_hour[local_time(at, event.timezone).hour][day] += 1
     hours = range(min(per_hour), max(per_hour) + 1) if per_hour else range(0)
-    arrivals_rows = []
-    chart = []
+    hour_rows = []
     for h in hours:
-        label = f"{h:02d}:00–{h:02d}:59"
-        counts = [per_hour[h][d] for d in days]
-        arrivals_rows.append((label, counts + [sum(counts)]))
-        chart.append((f"{h:02d}h", sum(counts)))
-    arrivals_rows.append((_("Total"), [len(present(d)) for d in days] + [sum(len(present(d)) for d in days)]))
-    arrivals = CountTable("arrivals", _("Arrivals per hour"), _("Hour"),
-                          [day_label(d, language) for d in days] + [_("Total")], arrivals_rows,
-                          note=_("Times in the event's time zone (%(tz)s).") % {"tz": event.timezone})
+        keys = [cells.cell(("hour_day", h, d), per_hour[h][d]) for d in days]
+        total = cells.cell(("hour", h), sum(per_hour[h][d] for d in days))
+        cells.line(total, keys)
+        hour_rows.append((f"{h:02d}:00–{h:02d}:59", keys + [total]))
+    arrivals_total = cells.cell(("arrivals",), sum(cells.values[k] for k in day_keys))
+    cells.line(arrivals_total, day_keys)
+    if hour_rows:
+        cells.line(arrivals_total, [keys[-1] for _label, keys in hour_rows])
+        for i, _d in enumerate(days):
+            cells.line(day_keys[i], [keys[i] for _label, keys in hour_rows])
 
     # Consents among attendees: the latest word of each person for each kind.
     consents = latest_consents({a.person_id for a in came})
@@ -261,20 +317,54 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     for kind in CONSENT_KINDS:
         given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
         withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
-        consent_rows.append((label_in(language, "consent", kind), [mask(given), mask(withdrawn), mask(len(came) - given - withdrawn)]))
-    consent_table = CountTable("consents", _("Consents of the attendees"), _("Consent"),
-                               [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
+        keys = [cells.cell(("consent", kind, "given"), given), cells.cell(("consent", kind, "withdrawn"), withdrawn),
+                cells.cell(("consent", kind, "none"), len(came) - given - withdrawn)]
+        cells.line(everyone, keys)
+        consent_rows.append((label_in(language, "consent", kind), keys))
 
-    women = sum(1 for a in came if a.sex == "F")
-    men = sum(1 for a in came if a.sex == "M")
+    show = _shower(cells, external, threshold, language)
+
+    def table(key, title, row_header, columns, rows, note=""):
+        return CountTable(key, title, row_header, columns, [(label, [show(k) for k in keys]) for label, keys in rows],
+                          note=note)
+
+    columns = [day_label(d, language) for d in days] + [_("Overall")]
+    n = len(columns)
+    funnel = table("attendance", _("Invited, registered and present"), _("Figure"), columns, [
+        (_("People invited"), [invited] * n),
+        (_("People who accepted"), [accepted] * n),
+        (_("People registered"), [n_registered] * n),
+        (_("People who attended"), day_keys + [everyone]),
+        (_("People absent"), absent_keys + [absent_all]),
+        (_("People who declined"), [declined] * n),
+        (_("Registrations cancelled"), [cancelled] * n),
+    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
+              "Overall: present on at least one day."))
+    sex_columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
+    by_cat = table("sex_category", _("Attendance by category and sex"), _("Category"), sex_columns,
+                   cat_rows + [(_("Total"), total_row)])
+    by_day = table("day_category", _("Attendance per day by category"), _("Category"),
+                   [day_label(d, language) for d in days] + [_("Overall")],
+                   day_rows + [(_("Total"), day_keys + [everyone])])
+    by_age = table("sex_age", _("Attendance by age band and sex"), _("Age band"), sex_columns,
+                   age_rows + [(_("Total"), total_row)])
+    by_loc = table("locality", _("Attendance by locality"), _("Locality"), sex_columns,
+                   loc_rows + [(_("Total"), total_row)])
+    arrivals = table("arrivals", _("Arrivals per hour"), _("Hour"), [day_label(d, language) for d in days] + [_("Total")],
+                     hour_rows + [(_("Total"), day_keys + [arrivals_total])],
+                     note=_("Times in the event's time zone (%(tz)s).") % {"tz": event.timezone})
+    consent_table = table("consents", _("Consents of the attendees"), _("Consent"),
+                          [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
+    chart = [(f"{h:02d}h", v if isinstance(v := show(("hour", h)), int) else 0) for h in hours]
+
     summary: list[tuple[str, Value]] = [
-        (_("People invited"), invited), (_("People who accepted"), accepted),
-        (_("People registered"), len(registered)), (_("People who attended"), len(came)),
-        (_("People absent"), absent_per[-1]),
-        (_("Women who attended"), mask(women)), (_("Men who attended"), mask(men)),
+        (_("People invited"), show(invited)), (_("People who accepted"), show(accepted)),
+        (_("People registered"), show(n_registered)), (_("People who attended"), show(everyone)),
+        (_("People absent"), show(absent_all)),
+        (_("Women who attended"), show(("sex", "F"))), (_("Men who attended"), show(("sex", "M"))),
     ]
-    for d, count in zip(days, attended_per[:-1], strict=True):
-        summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, count))
+    for d, key in zip(days, day_keys, strict=True):
+        summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, show(key)))
 
     organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
     header = EventHeader(title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),

@@ -6,6 +6,7 @@ opening it gives the phone a fresh token, which changes the hash and so spends t
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -166,12 +167,21 @@ def authenticate(token: str | None) -> StationRef | None:
     return found[0]
 
 
-def active_station(station_id: int | None) -> Station | None:
-    """The station of this id when it is not revoked (for a paired phone's signed session)."""
-    if not station_id:
+def session_key(station: Station) -> str:
+    """What a paired phone's signed session keeps beside the station's id: derived from the
+    station's current token, so pairing another phone (a new token) or revoking ends it."""
+    return hash_token("session:" + station.token_hash)[:32]
+
+
+def active_station(station_id: int | None, key: str | None = None) -> Station | None:
+    """The station of a paired phone's signed session (its id and :func:`session_key`), when
+    that session still holds: not revoked, and no phone paired since."""
+    if not station_id or not isinstance(station_id, int) or not isinstance(key, str):
         return None
     station = db.session.get(Station, station_id)
     if station is None or station.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(session_key(station), key):
         return None
     return station
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventapp.extensions import db
@@ -102,6 +102,9 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
             errors["active"] = [_("You cannot deactivate your own account.")]
     if errors:
         raise ValidationError(errors)
+    # A new password, role or deactivation ends every open session of the account: a copied
+    # cookie, a forgotten browser or a phone in other hands keeps neither the old rights nor access.
+    ends_sessions = bool(password) or (role is not None and role != user.role) or (active is False and user.active)
     if role is not None:
         user.role = role
     if name is not None:
@@ -113,6 +116,38 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
     if event_ids is not None:
         user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids)))) if event_ids else []
     record(actor, "user.update", user, role=user.role, active=user.active, password_changed=bool(password))
+    if ends_sessions:
+        _bump_generation(user)
+    db.session.commit()
+    return user
+
+
+def _bump_generation(user: User) -> None:
+    # Incremented by the database, so two changes at once both count.
+    db.session.flush()
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1))
+    db.session.refresh(user)
+
+
+def end_sessions(user: User, *, actor: Actor | None = None, action: str = "user.sessions_ended") -> User:
+    """End every open session of ``user`` (each cookie signed before this call stops working); commits.
+
+    ``action`` is the audit log's word for it: ``logout`` for a sign-out.
+    """
+    _bump_generation(user)
+    record(actor, action, user)
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str, *, actor: Actor | None = None,
+                 min_length: int = MIN_PASSWORD_LENGTH) -> User:
+    """Give ``user`` a new password (ValidationError when too short); ends their sessions; commits."""
+    validate_password(password, min_length)
+    user.password_hash = generate_password_hash(password)
+    record(actor, "user.password", user)
+    _bump_generation(user)
     db.session.commit()
     return user
 

@@ -21,10 +21,15 @@ def wants_json() -> bool:
     )
 
 
+#: The reason a JSON error carries when nothing more precise was said (DESIGN: every API
+#: error is ``{"error", "reason"}``).
+STATUS_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                  405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}
+
+
 def _error(status: int, message: str, reason: str | None = None):
     if wants_json():
-        extra = {"reason": reason} if reason else {}
-        return jsonify(error=message, status=status, **extra), status
+        return jsonify(error=message, reason=reason or STATUS_REASONS.get(status, "error"), status=status), status
     return render_template("errors/error.html", status=status, message=message), status
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
 from eventapp.web.input import Form, db_int
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
@@ -84,6 +85,25 @@ def user_edit(user_id: int):
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
+            if user.id == current_user.id:
+                # Admins changing their own password end their other sessions, not this one:
+                # the cookie is signed again with the new generation.
+                login_user(user)
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/sign-out-everywhere", methods=["POST"])
+@roles_required("admin")
+def user_sign_out(user_id: int):
+    """End every open session of an account (a lost phone, a shared computer)."""
+    user = user_service.get_user(user_id)
+    if user is None:
+        abort(404)
+    user_service.end_sessions(user, actor=actor())
+    flash(_("%(email)s is signed out on every device.", email=user.email), "success")
+    if user.id == current_user.id:
+        logout_user()
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_login import current_user
@@ -27,6 +28,7 @@ from eventapp.services import stations as station_service
 from eventapp.services.audit import Actor
 from eventapp.services.errors import Forbidden, NotFound, ServiceError, Unauthorized, ValidationError
 from eventapp.services.text import clean_text
+from eventapp.web import STATUS_REASONS
 from eventapp.web.input import db_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -49,12 +51,13 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return jsonify(error=exc.message, status=exc.status, **exc.extra), exc.status
+    extra = {"reason": STATUS_REASONS.get(exc.status, "error"), **exc.extra}
+    return jsonify(error=exc.message, status=exc.status, **extra), exc.status
 
 
 @bp.errorhandler(ValidationError)
 def _validation_error(exc: ValidationError):
-    return jsonify(error=str(exc), errors=exc.errors, status=400), 400
+    return jsonify(error=str(exc), reason="invalid", errors=exc.errors, status=400), 400
 
 
 @dataclass
@@ -93,9 +96,13 @@ def _caller() -> tuple[str, object]:
         return "station", station
     if current_user.is_authenticated:
         return "user", None
-    station = station_service.active_station(session.get("station_id"))
+    station = station_service.active_station(session.get("station_id"), session.get("station_key"))
     if station is not None:
         return "paired", station
+    if session.get("station_id"):
+        # Paired once, but the station was revoked or another phone paired since.
+        raise ApiError(401, _("This station is unknown or was revoked. Ask the organizer to pair it again."),
+                       reason="station_refused")
     raise ApiError(401, _("Please sign in, or pair this device as a station."), reason="unauthenticated")
 
 
@@ -283,7 +290,7 @@ def roster(slug: str):
     """The badges of the event for offline decisions; ``?since=CURSOR`` gives only the changes."""
     auth = door_auth(slug)
     since = _time(request.args.get("since"), "since")
-    data = door_service.roster(auth.event, since, language=current_language())
+    data = door_service.roster(auth.event, since, language=current_language(), actor=auth.actor)
     data["event"] = {"slug": auth.event.slug, "title": auth.event.title, "timezone": auth.event.timezone,
                      "days": [d.isoformat() for d in auth.event.days]}
     data["station"] = auth.station.name if auth.station else auth.actor.label
@@ -344,6 +351,12 @@ def void(checkin_id: int):
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
     event = _event_by_id(row.event_id)
+    kind, station = caller
+    if (station.event_id != event.id if kind != "user"
+            else current_user.has_role(*DOOR_ROLES) and not can_access_event(current_user, event)):
+        # A check-in of an event the caller does not work at is answered as a missing one: the
+        # answer names no other event, and does not even say that the check-in exists.
+        raise ApiError(404, _("No such check-in."))
     auth = door_auth(event.slug, caller=caller)
     data = _body()
     checkin_service.void_checkin(row, actor=auth.actor, reason=_text(data.get("reason"), "reason") or "")
@@ -390,8 +403,21 @@ def pair():
         raise ApiError(400, str(exc), reason="bad_code") from None
     event = _event_by_id(issued.station.event_id)
     session["station_id"] = issued.station.id
+    session["station_key"] = station_service.session_key(issued.station)
     return jsonify(token=issued.token, station=issued.station.name, event=event.slug,
                    door_url=url_for("door.scan", slug=event.slug))
+
+
+#: The OpenAPI description of this API, kept beside it (tests check it covers every route).
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI description of the door API: public and cacheable, it holds no personal data."""
+    response = current_app.response_class(OPENAPI_PATH.read_bytes(), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from eventapp.web.input import Form
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
@@ -15,7 +15,7 @@ from eventapp.extensions import db
 from eventapp.i18n import LANGUAGES
 from eventapp.security import fresh_session, start_session
 from eventapp.services import signin as signin_service
-from eventapp.services.audit import record
+from eventapp.services import users as user_service
 from eventapp.web.helpers import actor
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +43,8 @@ def login():
         result = signin_service.sign_in(
             form.email.data, form.password.data, request.remote_addr or "",
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            max_address_failures=current_app.config["LOGIN_MAX_ADDRESS_FAILURES"],
+            slowdown=float(current_app.config["LOGIN_SLOWDOWN"]),
             window=current_app.config["LOGIN_FAILURE_WINDOW"])
         if result.user is not None:
             fresh_session()
@@ -60,12 +62,32 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST, so a link in an email cannot sign you out)."""
+    """Sign out (POST, so a link in an email cannot sign you out).
+
+    The account's session generation goes up, so a copy of this cookie is worthless afterwards.
+    """
     if current_user.is_authenticated:
-        record(actor(), "logout", current_user._get_current_object())
-        db.session.commit()
+        user = current_user._get_current_object()
+        user_service.end_sessions(user, actor=actor(), action="logout")
     logout_user()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@login_required
+def account():
+    """The signed-in user's own account: who they are, and "sign out everywhere"."""
+    return render_template("auth/account.html", user=current_user)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every session of one's own account, on every browser and phone, this one included."""
+    user_service.end_sessions(current_user._get_current_object(), actor=actor())
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -139,11 +139,27 @@ def _print(event, req: badge_service.PrintRequest, form=None, *, door: bool = Fa
     return _pdf(outcome.result)
 
 
+def _offer(event, req: badge_service.PrintRequest, *, door: bool):
+    """The page that offers to print one badge: a GET prints nothing, the page's button POSTs."""
+    try:
+        registrations = badge_service.check_print(event, req, door_only_walk_in=door)
+    except badge_service.ReprintNeedsConfirmation as exc:
+        return render_template("badges/confirm.html", event=event, req=req, ask=exc), 200
+    except badge_service.NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        return render_template("errors/error.html", status=400, message=str(exc)), 400
+    return render_template("badges/print_one.html", event=event, req=req, registrations=registrations)
+
+
 @bp.route("/events/<slug>/badges", methods=["GET", "POST"])
 @roles_required("organizer", "door")
 def print_badges(slug: str):
-    """GET: the print form (or, with ``?registration_id=N``, that person's badge).
-    POST: the PDF of the ticked ``registration_ids`` or of the filters."""
+    """GET: the print form (or, with ``?registration_id=N``, a page offering that person's badge).
+    POST: the PDF of the ticked ``registration_ids`` or of the filters (a print is counted:
+    only a POST prints)."""
     event = event_or_404(slug)
     door = current_user.role == "door"
     if request.method == "GET" and "registration_id" not in request.args:
@@ -173,6 +189,8 @@ def print_badges(slug: str):
         form = form or _print_form(event)
         form_errors_from(exc, form)
         return _page(event, form=form, status=400)
+    if request.method == "GET":
+        return _offer(event, req, door=door)
     return _print(event, req, form, door=door)
 
 

@@ -42,7 +42,7 @@ def _door_event(slug: str):
         if not can_access_event(current_user, event):
             abort(404)
         return event, None
-    station = station_service.active_station(session.get("station_id"))
+    station = station_service.active_station(session.get("station_id"), session.get("station_key"))
     if station is not None and station.event_id == event.id:
         return event, station
     return None, None

@@ -43,7 +43,7 @@ def db_int(value) -> int:
     """A form value as an id or count the database can store; ValueError otherwise (a
     ``coerce`` for select fields and a parser for query arguments)."""
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 10 or int(text) > ID_MAX:
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > ID_MAX:
         raise ValueError(value)
     return int(text)
 

@@ -162,6 +162,7 @@ def participant_edit(slug: str, registration_id: int):
         form.age_band.data = person.age_band or ""
         for kind in ("photos", "recordings", "share_funder"):
             getattr(form, f"consent_{kind}").data = bool(current.get(kind) and current[kind].given)
+        people.record_view(person, actor=actor())  # who looked: the form shows the person's details
     if form.validate_on_submit():
         data = form.person_data()
         data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data)
@@ -439,6 +440,7 @@ def person(person_id: int):
     if request.method == "GET":
         form.category_id.data = str(target.category_id or "")
         form.age_band.data = target.age_band or ""
+        people.record_view(target, actor=actor())  # who looked at this person
     if target.merged_into_id is None and form.validate_on_submit():
         try:
             people.save_person(form.person_data(), target, actor=actor())

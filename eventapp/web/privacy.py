@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from eventapp.web.input import Form
@@ -11,7 +11,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from eventapp.security import roles_required
-from eventapp.services import privacy
+from eventapp.services import people, privacy
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.web.helpers import actor, event_or_404, form_errors_from
 
@@ -29,6 +29,10 @@ class PurgeForm(Form):
     force = BooleanField(_l("Purge now, before the retention date"))
 
 
+def _files() -> privacy.StoredFiles:
+    return privacy.StoredFiles.of_instance(current_app.instance_path)
+
+
 def _person_or_404(person_id: int):
     try:
         return privacy.get_person(person_id)
@@ -44,12 +48,14 @@ def person(person_id: int):
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            privacy.erase_person(person, actor())
+            privacy.erase_person(person, actor(), files=_files())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
             flash(_("The personal data of this person has been erased."), "success")
             return redirect(url_for("privacy.person", person_id=person.id))
+    if request.method == "GET":
+        people.record_view(person, actor=actor())  # who looked: this page shows everything stored
     return render_template("privacy/person.html", person=person, form=form)
 
 
@@ -71,7 +77,7 @@ def purge_event(slug: str):
     form = PurgeForm()
     if form.validate_on_submit():
         try:
-            result = privacy.purge_event(event, actor(), force=form.force.data, today=date.today())
+            result = privacy.purge_event(event, actor(), force=form.force.data, today=date.today(), files=_files())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import base64
+import re
+import secrets
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+
 from eventapp.web.input import Form
-from wtforms import BooleanField, EmailField, SelectField, StringField
 
 from eventapp.extensions import limiter
 from eventapp.i18n import current_language
 from eventapp.models.person import CONSENT_KINDS
-from eventapp.services import invitations
+from eventapp.services import invitations, registrations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
 from eventapp.services.tokens import qr_payload
@@ -52,6 +55,16 @@ class PublicRegistrationForm(DetailsForm):
     consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
     consent_recordings = BooleanField(_l("I agree to be recorded"))
     consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
+    # A random key given with each form: sent twice (a double click, a reload), one registration.
+    submission = HiddenField()
+
+
+_SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _submission_key(value) -> str | None:
+    """The form's submission key when it is one we could have made, else None (no de-duplication)."""
+    return value if isinstance(value, str) and _SUBMISSION_KEY.match(value) else None
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
@@ -103,18 +116,26 @@ def register(slug: str):
         abort(404)
     if event.status == "draft":
         abort(404)
+    key = _submission_key(request.form.get("submission")) if request.method == "POST" else None
+    closed = invitations.public_form_closed_reason(event)
+    if closed and registrations.find_by_client_id(event, key) is None:  # a repeat still gets its answer
+        # Nothing about the event (title, dates, venue) once its form is closed: the link may
+        # have travelled further than the organisers meant.
+        return render_template("public/register_closed.html", closed=closed), 409 if request.method == "POST" else 200
     form = PublicRegistrationForm()
     form.sex.choices = sex_choices()
     form.age_band.choices = age_band_choices()
-    closed = invitations.public_form_closed_reason(event)
+    if key is None:
+        form.submission.data = secrets.token_urlsafe(16)
     status = 200
-    if request.method == "POST" and not closed and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit():
         data = {name: getattr(form, name).data or "" for name in
                 ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function", "sex",
                  "age_band", "locality")}
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
-            registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor())
+            registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor(),
+                                                       client_id=key)
         except ValidationError as exc:
             form_errors_from(exc, form)
             status = 422
@@ -124,8 +145,6 @@ def register(slug: str):
                                    dates=invitations.event_dates(event, current_language()),
                                    venue=invitations.venue_text(event),
                                    link=invitations.answer_url(_base_url(), registration))
-    elif request.method == "POST" and closed:
-        status = 409
-    return render_template("public/register.html", event=event, form=form, closed=closed,
+    return render_template("public/register.html", event=event, form=form,
                            dates=invitations.event_dates(event, current_language()),
                            venue=invitations.venue_text(event)), status

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from eventapp.documents.charts import bar_svg
 from eventapp.extensions import limiter
@@ -26,6 +27,7 @@ from eventapp.web.helpers import actor, event_or_404
 bp = Blueprint("reports", __name__)
 
 READERS = ("coordinator", "organizer")  # and admins, who have every role
+WRITERS = ("organizer",)  # what changes an event (or writes to its people): coordinators only read
 MIMETYPES = {"pdf": "application/pdf",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -109,30 +111,39 @@ def sheets(slug: str):
                            args=request.args, chosen=chosen), (400 if errors else 200)
 
 
-@bp.route("/events/<slug>/payments", methods=["GET", "POST"])
+@bp.route("/events/<slug>/payments")
 @roles_required(*READERS)
 def payments(slug: str):
-    """The transport and per diem sheet: rates, per-person amounts, totals."""
-    event = event_or_404(slug)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = request.form
-        rates = {k[5:]: v for k, v in form.items() if k.startswith("rate_")}
-        overrides = {k[9:]: v for k, v in form.items() if k.startswith("override_")}
-        try:
-            payment_service.update_sheet(event, currency=form.get("currency"), default_rate=form.get("default_rate", ""),
-                                         rates=rates, overrides=overrides, actor=actor())
-            flash(_("The payment sheet is saved."), "success")
-            return redirect(url_for(".payments", slug=slug))
-        except ValidationError as exc:
-            errors = exc.errors
+    """The transport and per diem sheet: rates, per-person amounts, totals (read-only for coordinators)."""
+    return _payments_page(event_or_404(slug))
+
+
+def _payments_page(event, errors: dict[str, list[str]] | None = None):
     view = payment_service.payment_view(event, language=_language())
-    return render_template("reports/payments.html", event=event, view=view, errors=errors,
+    editable = not view.locked and current_user.has_role(*WRITERS)
+    return render_template("reports/payments.html", event=event, view=view, errors=errors or {}, editable=editable,
                            form=request.form if errors else None), (400 if errors else 200)
 
 
+@bp.route("/events/<slug>/payments", methods=["POST"])
+@roles_required(*WRITERS)
+def payments_save(slug: str):
+    """Save the rates and per-person amounts of the payment sheet."""
+    event = event_or_404(slug)
+    form = request.form
+    rates = {k[5:]: v for k, v in form.items() if k.startswith("rate_")}
+    overrides = {k[9:]: v for k, v in form.items() if k.startswith("override_")}
+    try:
+        payment_service.update_sheet(event, currency=form.get("currency"), default_rate=form.get("default_rate", ""),
+                                     rates=rates, overrides=overrides, actor=actor())
+    except ValidationError as exc:
+        return _payments_page(event, exc.errors)
+    flash(_("The payment sheet is saved."), "success")
+    return redirect(url_for(".payments", slug=slug))
+
+
 @bp.route("/events/<slug>/payments/paid", methods=["POST"])
-@roles_required(*READERS)
+@roles_required(*WRITERS)
 def payments_paid(slug: str):
     """Mark the sheet paid: its lines are frozen and it can no longer change."""
     event = event_or_404(slug)
@@ -156,41 +167,60 @@ def payments_file(slug: str, fmt: str):
     return _download(data, filename, MIMETYPES[fmt])
 
 
+def _certificate_ids(form) -> list[int] | None:
+    if not form.get("registration_id"):
+        return None
+    try:
+        return [int(form["registration_id"])]
+    except ValueError:
+        return [-1]
+
+
+def _certificates_page(event, errors: dict[str, list[str]] | None = None):
+    attendees = certificate_service.attendees_who_came(event)
+    return render_template("reports/certificates.html", event=event, attendees=attendees, errors=errors or {},
+                           form=request.form), (400 if errors else 200)
+
+
 @bp.route("/events/<slug>/certificates", methods=["GET", "POST"])
 @roles_required(*READERS)
 def certificates(slug: str):
-    """Certificates of attendance: the form, then one PDF for all, one per person, or by email."""
+    """Certificates of attendance: the form, then (POST) one PDF for all or one per person.
+
+    Printing is reading: coordinators may. Emailing them is :func:`certificates_email`.
+    """
     event = event_or_404(slug)
-    errors: dict[str, list[str]] = {}
-    attendees = certificate_service.attendees_who_came(event)
     if request.method == "POST":
         form = request.form
-        ids = None
-        if form.get("registration_id"):
-            try:
-                ids = [int(form["registration_id"])]
-            except ValueError:
-                ids = [-1]
         try:
-            if form.get("action") == "email":
-                result = certificate_service.email_certificates(
-                    event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=ids,
-                    settings=MailSettings.from_config(current_app.config, current_app.instance_path),
-                    actor=actor(), upload_dir=_uploads())
-                flash(_("Certificates emailed: %(sent)d sent, %(outbox)d in the outbox, %(none)d without an email "
-                        "address, %(failed)d failed.", sent=result.sent, outbox=result.outbox,
-                        none=result.without_email, failed=len(result.failed)), "success")
-                for failure in result.failed:
-                    flash(failure, "error")
-                return redirect(url_for(".certificates", slug=slug))
             data, filename, mimetype = certificate_service.print_certificates(
-                event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=ids,
+                event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=_certificate_ids(form),
                 separate=form.get("mode") == "separate", actor=actor(), upload_dir=_uploads())
             return _download(data, filename, mimetype)
         except ValidationError as exc:
-            errors = exc.errors
-    return render_template("reports/certificates.html", event=event, attendees=attendees, errors=errors,
-                           form=request.form), (400 if errors else 200)
+            return _certificates_page(event, exc.errors)
+    return _certificates_page(event)
+
+
+@bp.route("/events/<slug>/certificates/email", methods=["POST"])
+@roles_required(*WRITERS)
+def certificates_email(slug: str):
+    """Email the certificates to those who came and have an address (organizers: it writes to people)."""
+    event = event_or_404(slug)
+    form = request.form
+    try:
+        result = certificate_service.email_certificates(
+            event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=_certificate_ids(form),
+            settings=MailSettings.from_config(current_app.config, current_app.instance_path),
+            actor=actor(), upload_dir=_uploads())
+    except ValidationError as exc:
+        return _certificates_page(event, exc.errors)
+    flash(_("Certificates emailed: %(sent)d sent, %(outbox)d in the outbox, %(none)d without an email "
+            "address, %(failed)d failed.", sent=result.sent, outbox=result.outbox,
+            none=result.without_email, failed=len(result.failed)), "success")
+    for failure in result.failed:
+        flash(failure, "error")
+    return redirect(url_for(".certificates", slug=slug))
 
 
 @bp.route("/certificates/<code>")

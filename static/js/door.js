@@ -16,6 +16,7 @@
   var syncing = false;
   var hideTimer = null;
   var lastStats = null;
+  var refused = false;  // the server no longer knows this phone (station revoked, user signed out)
 
   // --- helpers --------------------------------------------------------------------------
   function fmt(s, vars) { return s.replace(/\{(\w+)\}/g, function (_m, k) { return vars[k] === undefined ? "" : vars[k]; }); }
@@ -63,7 +64,14 @@
       clearTimeout(timer);
       setNet(true);
       return r.json().catch(function () { return {}; }).then(function (data) {
+        if (r.status === 401) {
+          // Revoked, re-paired elsewhere, or signed out: forget the list before anything else.
+          return forget().then(function () {
+            var e = new Error(data.error || r.statusText); e.status = 401; e.data = data; throw e;
+          });
+        }
         if (!r.ok) { var e = new Error(data.error || r.statusText); e.status = r.status; e.data = data; throw e; }
+        if (refused) { refused = false; store.del("meta", "refused"); $("refused").hidden = true; }
         return data;
       });
     }, function (err) { clearTimeout(timer); setNet(false); throw err; });
@@ -73,6 +81,53 @@
     el.textContent = up ? T.online : T.offline;
     el.className = "badge " + (up ? "status-open" : "warning-badge");
     root.classList.toggle("is-offline", !up);
+  }
+
+  // --- a phone the server refuses forgets the list ---------------------------------------
+  // The roster (names, organisations, categories), the conflicts, the history and whatever is on
+  // the screen are wiped from IndexedDB and memory. Scans not yet sent are kept, reduced to their
+  // codes and times, and listed as "not sent": an organizer can pair the phone again to send them.
+  var forgetting = null;
+  function forget() {
+    if (!forgetting) forgetting = wipe().then(function () { forgetting = null; }, function () { forgetting = null; });
+    return forgetting;
+  }
+  function wipe() {
+    refused = true;
+    localStorage.removeItem(TOKEN_KEY);
+    stationToken = null;
+    ["r-title", "r-name", "r-org", "r-cat", "r-detail", "r-note", "history", "search-results", "conflict-list"]
+      .forEach(function (id) { $(id).textContent = ""; });
+    $("result").hidden = true; $("conflicts").hidden = true;
+    last.shown = null; lastStats = null;
+    $("search-q").value = "";
+    return Promise.all([store.clear("roster"), store.clear("local"), store.del("meta", "cursor"),
+                        store.del("meta", "stats"), store.del("meta", "conflicts"), store.put("meta", true, "refused")])
+      .then(function () { return store.all("queue"); })
+      .then(function (items) {
+        var kept = items.map(function (q) {
+          return { client_id: q.client_id, payload: q.payload, scanned_at: q.scanned_at, source: q.source,
+                   agenda_item_id: q.agenda_item_id || null };
+        });
+        // Put over the same keys, never cleared first: a scan is never out of the store, even
+        // for an instant, whatever else runs meanwhile.
+        return store.putMany("queue", kept).then(function () { showRefused(kept); });
+      });
+  }
+  function showRefused(items) {
+    var ul = $("unsent-list");
+    ul.textContent = "";
+    items.sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : 1; }).forEach(function (q) {
+      var li = document.createElement("li");
+      li.textContent = new Date(q.scanned_at).toLocaleString() + " · " + (parsePayload(q.payload) || "").slice(0, 6) + "…";
+      ul.appendChild(li);
+    });
+    $("unsent").hidden = items.length === 0;
+    $("unsent-count").textContent = items.length;
+    $("count-in").textContent = "–"; $("count-expected").textContent = "";
+    $("refused").hidden = false;
+    root.setAttribute("data-refused", "1");
+    updateQueue();
   }
 
   // --- the result nobody can misread ------------------------------------------------------
@@ -153,6 +208,7 @@
       return Promise.resolve();
     }
     last.raw = raw; last.at = now;
+    if (refused) { show({ kind: "bad", result: "refused", title: T.refused_title, detail: T.refused }); return Promise.resolve(); }
     var scan = { client_id: uuid(), payload: raw, scanned_at: new Date().toISOString(), source: source };
     var item = agendaItem();
     if (item) scan.agenda_item_id = item;
@@ -221,6 +277,7 @@
 
   function sync() {
     if (syncing || navigator.onLine === false) return Promise.resolve();
+    if (refused) return refreshStats();  // asks whether the phone is welcome again; sends nothing before
     syncing = true;
     return store.all("queue").then(function (items) {
       if (!items.length) return;
@@ -286,7 +343,7 @@
 
   // --- roster and counts ----------------------------------------------------------------
   function refreshRoster() {
-    if (navigator.onLine === false) return Promise.resolve();
+    if (navigator.onLine === false || refused) return Promise.resolve();
     return store.get("meta", "cursor").then(function (cursor) {
       var url = C.api + "/roster" + (cursor ? "?since=" + encodeURIComponent(cursor) : "");
       return api(url, undefined, 20000).then(function (d) {
@@ -425,6 +482,7 @@
       function () { localSearch(q).then(render); });
   }
   function localSearch(q) {
+    if (refused) return Promise.resolve([]);
     var words = fold(q).split(" ");
     return store.all("roster").then(function (all) {
       return all.filter(function (e) { return words.every(function (w) { return e.search.indexOf(w) >= 0; }); }).slice(0, 20)
@@ -512,6 +570,10 @@
   store.open().then(function () {
     root.setAttribute("data-ready", "1");
     setNet(navigator.onLine !== false);
+    store.get("meta", "refused").then(function (was) {
+      // Refused before this page was (re)loaded, perhaps offline: say so until the server welcomes it.
+      if (was) { refused = true; store.all("queue").then(showRefused); }
+    });
     store.get("meta", "stats").then(function (s) { if (s) renderStats(s); });
     store.get("meta", "conflicts").then(renderConflicts);
     updateQueue();
