@@ -267,8 +267,9 @@ def forget_files(files: StoredFiles | None, *, event_ids: set[int] = frozenset()
             if event_id in prints_of:
                 removed += _remove(status_path.with_suffix(".pdf")) + _remove(status_path)
     if files.imports is not None and files.imports.is_dir():
+        # Every file there is an upload or its marks (.bin, .json, .importing while claimed, .done).
         for path in list(files.imports.iterdir()):
-            if path.suffix in (".bin", ".json") and path.is_file():
+            if path.is_file():
                 removed += _remove(path)
     return removed
 
