@@ -25,8 +25,9 @@ run: setup
 	$(BIN)/eventapp demo --date today
 	$(BIN)/eventapp serve --host $(HOST) --port $(PORT)
 
-## make test: the whole suite on SQLite, then on PostgreSQL when EVENTAPP_TEST_DATABASE_URL is set.
+## make test: the architecture contracts (lint-imports), the whole suite on SQLite, then on PostgreSQL when EVENTAPP_TEST_DATABASE_URL is set.
 test: setup
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$EVENTAPP_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "EVENTAPP_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi

@@ -22,6 +22,22 @@ def default_instance_path() -> str | None:
     return None
 
 
+def blueprints() -> list:
+    """Every capability's blueprint, in one place: adding a capability is adding a line here."""
+    from eventapp.accounts import admin, views as accounts
+    from eventapp.audit import views as audit
+    from eventapp.badges import views as badges
+    from eventapp.door import api, views as door
+    from eventapp.events import home, views as events
+    from eventapp.people import views as people
+    from eventapp.privacy import views as privacy
+    from eventapp.registration import views as registration
+    from eventapp.reports import views as reports
+
+    return [admin.bp, api.bp, audit.bp, accounts.bp, badges.bp, door.bp, events.bp, home.bp,
+            people.bp, privacy.bp, registration.bp, reports.bp]
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Make the application: configuration, extensions, blueprints and CLI, nothing else.
 
@@ -47,8 +63,11 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    from eventapp import cli, extensions, i18n, logsafe, retention, security, web
-    from eventapp.database import init_database
+    from eventapp import cli, extensions, logsafe, models  # noqa: F401 (models: every table mapped)
+    from eventapp.core import i18n, web
+    from eventapp.privacy import retention
+    from eventapp.accounts import security
+    from eventapp.core.database import init_database
 
     logsafe.init_app(app)  # before the engine is made: it hides statement parameters
     extensions.db.init_app(app)
@@ -59,7 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.init_except_door_api(app, extensions.limiter.init_app)
     i18n.init_app(app)
     security.init_app(app)
-    web.init_app(app)
+    web.init_app(app)  # before the blueprints: their <int:…> converters are the bounded ids
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     retention.init_app(app)
     return app

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from eventapp.extensions import db
-from eventapp.services.errors import ServiceError, ValidationError
+from eventapp.core.errors import ServiceError, ValidationError
 
 
 def _create_app():
@@ -35,7 +35,7 @@ def fail(message: str, code: int = 1):
 
 def event_arg(slug: str):
     """The event named on the command line, or a clear error."""
-    from eventapp.services import events as event_service
+    from eventapp.events import services as event_service
 
     try:
         return event_service.get_event(slug)
@@ -43,14 +43,14 @@ def event_arg(slug: str):
         fail(str(exc))
 
 
-# --- foundation (issue 2) -------------------------------------------------------------
+# --- setup and serving -------------------------------------------------------------------
 
 
 @click.command("init")
 @with_appcontext
 def init_command():
     """Create or upgrade the schema, and the default categories; safe to run again."""
-    from eventapp.services.schema import upgrade_schema
+    from eventapp.schema import upgrade_schema
 
     upgrade_schema()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
@@ -69,8 +69,8 @@ def users_group():
 @with_appcontext
 def users_create(email, role, password, name):
     """Create a staff account."""
-    from eventapp.services import users as user_service
-    from eventapp.services.audit import Actor
+    from eventapp.accounts import services as user_service
+    from eventapp.audit.services import Actor
 
     if not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -83,7 +83,7 @@ def users_create(email, role, password, name):
 
 
 def _user_arg(email: str):
-    from eventapp.services import users as user_service
+    from eventapp.accounts import services as user_service
 
     user = user_service.get_by_email(email)
     if user is None:
@@ -97,8 +97,8 @@ def _user_arg(email: str):
 @with_appcontext
 def users_set_password(email, password):
     """Set an account's password; every open session of the account ends."""
-    from eventapp.services import users as user_service
-    from eventapp.services.audit import Actor
+    from eventapp.accounts import services as user_service
+    from eventapp.audit.services import Actor
 
     user = _user_arg(email)
     if not password:
@@ -116,8 +116,8 @@ def users_set_password(email, password):
 @with_appcontext
 def users_unlock(email):
     """Lift the sign-in locks of an account (its failed attempts are forgotten, from every address)."""
-    from eventapp.services import signin as signin_service
-    from eventapp.services.audit import Actor
+    from eventapp.accounts import signin as signin_service
+    from eventapp.audit.services import Actor
 
     user = _user_arg(email)
     lifted = signin_service.unlock(user.email, actor=Actor.cli())
@@ -150,8 +150,8 @@ def demo_command(participants, on_date):
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from eventapp.services.audit import Actor
-    from eventapp.services.demo import DEMO_TIMEZONE, load_demo
+    from eventapp.audit.services import Actor
+    from eventapp.demo import DEMO_TIMEZONE, load_demo
 
     today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
     day = None
@@ -184,8 +184,8 @@ def demo_command(participants, on_date):
 @with_appcontext
 def programme_command(event, out):
     """Write the printable programme of EVENT (its agenda and officials) as a PDF."""
-    from eventapp.services.audit import Actor
-    from eventapp.services.programme import make_programme
+    from eventapp.audit.services import Actor
+    from eventapp.events.programme import make_programme
 
     found = event_arg(event)
     pdf = make_programme(found, Path(current_app.instance_path) / "uploads", actor=Actor.cli())
@@ -196,7 +196,7 @@ def programme_command(event, out):
     click.echo(f"Programme written to {out} ({len(pdf) // 1024 + 1} KB)")
 
 
-# --- people (issue 3) -----------------------------------------------------------------
+# --- people ------------------------------------------------------------------------------
 
 
 @click.group("participants")
@@ -213,8 +213,8 @@ def participants_group():
 @with_appcontext
 def participants_import(event, file, dry_run, status):
     """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
-    from eventapp.services import imports
-    from eventapp.services.audit import Actor
+    from eventapp.people import imports
+    from eventapp.audit.services import Actor
 
     target = event_arg(event)
     try:
@@ -237,8 +237,8 @@ def participants_import(event, file, dry_run, status):
 @with_appcontext
 def participants_export(event, out, with_tokens):
     """Export EVENT's participants to CSV (UTF-8 with BOM, semicolons) or XLSX, by the file's extension."""
-    from eventapp.services import exports
-    from eventapp.services.audit import Actor
+    from eventapp.people import exports
+    from eventapp.audit.services import Actor
 
     target = event_arg(event)
     fmt = out.suffix.lower().lstrip(".")
@@ -251,7 +251,7 @@ def participants_export(event, out, with_tokens):
 
 
 
-# --- door (issue 4) -------------------------------------------------------------------
+# --- door --------------------------------------------------------------------------------
 
 
 @click.group("stations")
@@ -265,8 +265,8 @@ def stations_group():
 @with_appcontext
 def stations_create(event, name):
     """Create a station for EVENT and print its bearer token (shown once)."""
-    from eventapp.services import stations as station_service
-    from eventapp.services.audit import Actor
+    from eventapp.door import stations as station_service
+    from eventapp.audit.services import Actor
 
     ev = event_arg(event)
     try:
@@ -281,17 +281,18 @@ def stations_create(event, name):
 @with_appcontext
 def stations_list(event):
     """List the stations of EVENT."""
-    from eventapp.services import stations as station_service
+    from eventapp.door import stations as station_service
 
     for station in station_service.list_stations(event_arg(event)):
         state = "revoked" if station.revoked_at else "active"
         click.echo(f"{station.id}\t{station.name}\t{state}")
 
 
-# --- printing (issue 5) ---------------------------------------------------------------
+# --- badges and printing -----------------------------------------------------------------
 
 
 def _upload_dir() -> Path:
+    """The instance's uploads folder (logos and badge backgrounds), as the web pages use it."""
     return Path(current_app.instance_path) / "uploads"
 
 
@@ -320,9 +321,9 @@ def _write(out: str, data: bytes) -> None:
 @with_appcontext
 def badges_command(event, out, layout, discreet, not_printed):
     """Write the badge sheets of EVENT's participants (cancelled ones left out) to a PDF."""
-    from eventapp.documents.badges import LAYOUTS
-    from eventapp.services import badges as badge_service
-    from eventapp.services.audit import Actor
+    from eventapp.badges.documents.badges import LAYOUTS
+    from eventapp.badges import services as badge_service
+    from eventapp.audit.services import Actor
 
     if layout is not None and layout not in LAYOUTS:
         fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
@@ -347,8 +348,8 @@ def badges_command(event, out, layout, discreet, not_printed):
 @with_appcontext
 def nameplates_command(event, out):
     """Write the name plates (table tents) of EVENT's officials, in protocol order, to a PDF."""
-    from eventapp.services import badges as badge_service
-    from eventapp.services.audit import Actor
+    from eventapp.badges import services as badge_service
+    from eventapp.audit.services import Actor
 
     _check_out(out)
     ev = event_arg(event)
@@ -360,11 +361,7 @@ def nameplates_command(event, out):
     click.echo(f"Wrote {len(ev.officials)} name plates to {out}")
 
 
-# --- reports (issue 6) ----------------------------------------------------------------
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+# --- reports -----------------------------------------------------------------------------
 
 
 @click.command("sheets")
@@ -378,8 +375,8 @@ def _upload_dir() -> Path:
 @with_appcontext
 def sheets_command(event, day, out, kind, part, blank_rows):
     """Print the sign-in sheet (feuille d'émargement) of one day of an event."""
-    from eventapp.services.audit import Actor
-    from eventapp.services.sheets import print_sheet
+    from eventapp.audit.services import Actor
+    from eventapp.reports.sheets import print_sheet
 
     ev = event_arg(event)
     try:
@@ -398,8 +395,8 @@ def sheets_command(event, day, out, kind, part, blank_rows):
 @with_appcontext
 def report_command(event, out, external):
     """Write the attendance report of an event as PDF or XLSX (by the file's extension)."""
-    from eventapp.services.audit import Actor
-    from eventapp.services.reports import export_report
+    from eventapp.audit.services import Actor
+    from eventapp.reports.services import export_report
 
     ev = event_arg(event)
     fmt = out.suffix.lower().lstrip(".")
@@ -420,8 +417,8 @@ def report_command(event, out, external):
 @with_appcontext
 def payments_command(event, out):
     """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""
-    from eventapp.services.audit import Actor
-    from eventapp.services.payments import export_payments
+    from eventapp.audit.services import Actor
+    from eventapp.reports.payments import export_payments
 
     ev = event_arg(event)
     fmt = out.suffix.lower().lstrip(".")
@@ -441,8 +438,8 @@ def payments_command(event, out):
 @with_appcontext
 def certificates_command(event, official_id, out):
     """Write the certificates of attendance of everyone who came."""
-    from eventapp.services.audit import Actor
-    from eventapp.services.certificates import print_certificates
+    from eventapp.audit.services import Actor
+    from eventapp.reports.certificates import print_certificates
 
     ev = event_arg(event)
     base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
@@ -456,7 +453,7 @@ def certificates_command(event, official_id, out):
     click.echo(f"Wrote {out} ({len(data)} bytes)")
 
 
-# --- trust (issue 7) ------------------------------------------------------------------
+# --- accounts, audit and privacy ---------------------------------------------------------
 
 
 @click.command("purge")
@@ -466,8 +463,8 @@ def certificates_command(event, official_id, out):
 @with_appcontext
 def purge_command(event, yes, force):
     """Remove the personal data of EVENT's participants, keeping counts and reports."""
-    from eventapp.services import privacy
-    from eventapp.services.audit import Actor
+    from eventapp.privacy import services as privacy
+    from eventapp.audit.services import Actor
 
     target = event_arg(event)
     if not yes:
@@ -487,7 +484,7 @@ def person_group():
 
 
 def _person_arg(person_id: int):
-    from eventapp.services import privacy
+    from eventapp.privacy import services as privacy
 
     try:
         return privacy.get_person(person_id)
@@ -501,8 +498,8 @@ def _person_arg(person_id: int):
 @with_appcontext
 def person_export(person_id, out):
     """Write everything stored about a person to a JSON file."""
-    from eventapp.services import privacy
-    from eventapp.services.audit import Actor
+    from eventapp.privacy import services as privacy
+    from eventapp.audit.services import Actor
 
     person = _person_arg(person_id)
     data = privacy.export_person_json(person, Actor.cli())
@@ -519,8 +516,8 @@ def person_export(person_id, out):
 @with_appcontext
 def person_erase(person_id, yes):
     """Erase a person's personal data (counts, check-ins and consents stay)."""
-    from eventapp.services import privacy
-    from eventapp.services.audit import Actor
+    from eventapp.privacy import services as privacy
+    from eventapp.audit.services import Actor
 
     person = _person_arg(person_id)
     if not yes:
@@ -537,8 +534,8 @@ def person_erase(person_id, yes):
 @with_appcontext
 def backup_command(out):
     """Write a consistent copy of the database while the app runs (SQLite backup or pg_dump)."""
-    from eventapp.services.audit import Actor, record
-    from eventapp.services.backup import backup_database
+    from eventapp.audit.services import Actor, record
+    from eventapp.privacy.backup import backup_database
 
     url = db.engine.url.render_as_string(hide_password=False)
     try:

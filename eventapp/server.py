@@ -73,7 +73,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool
     if use_https:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
 
-        from eventapp.security import require_secure_cookies
+        from eventapp.accounts.security import require_secure_cookies
 
         require_secure_cookies(app)
         cert, key = ensure_certificate(Path(app.instance_path) / "tls")

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from eventapp import create_app
 from eventapp.config import DEFAULT_CATEGORIES
 from eventapp.extensions import db
-from eventapp.services.categories import ensure_categories
+from eventapp.people.categories import ensure_categories
 from tests import factories
 
 PG_URL = os.environ.get("EVENTAPP_TEST_DATABASE_URL")
@@ -105,7 +105,7 @@ def app(_schema, tmp_path):
         db.session.remove()
         _empty_tables()
         # Categories are kept, but a test may have changed them: put the defaults back.
-        from eventapp.models import Category
+        from eventapp.people.models import Category
 
         db.session.execute(Category.__table__.delete().where(
             Category.code.not_in([c[0] for c in DEFAULT_CATEGORIES])))

@@ -21,9 +21,11 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
 from eventapp.extensions import db
-from eventapp.models import CheckIn, Person, Registration
-from eventapp.services.text import name_key
-from eventapp.services.tokens import new_answer_token, new_checkin_token
+from eventapp.door.models import CheckIn
+from eventapp.people.models import Person
+from eventapp.registration.models import Registration
+from eventapp.core.text import name_key
+from eventapp.core.tokens import new_answer_token, new_checkin_token
 from tests.factories import category, make_event
 
 DAY1, DAY2 = date(2023, 6, 21), date(2023, 6, 22)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter
 
-from eventapp.documents.qr import qr_matrix
-from eventapp.services.tokens import new_checkin_token, qr_payload
+from eventapp.core.documents.qr import qr_matrix
+from eventapp.core.tokens import new_checkin_token, qr_payload
 
 
 def render(payload: str, module: int, dark: int, light: int, blur: float, noise: int, seed: int) -> Image.Image:

@@ -9,9 +9,9 @@ import os
 import time
 from datetime import date
 
-from eventapp.documents import qr
-from eventapp.documents.badges import BadgeEvent, BadgePerson, render_badges
-from eventapp.services.tokens import new_checkin_token, qr_payload
+from eventapp.core.documents import qr
+from eventapp.badges.documents.badges import BadgeEvent, BadgePerson, render_badges
+from eventapp.core.tokens import new_checkin_token, qr_payload
 from tests.pdfutil import decode_qr_codes
 
 N = 1000

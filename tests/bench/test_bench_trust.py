@@ -8,10 +8,15 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, CheckIn, Person, Registration
-from eventapp.services import audit_log, privacy, signin
-from eventapp.services.backup import backup_database
-from eventapp.services.tokens import new_answer_token, new_checkin_token
+from eventapp.audit.models import AuditEntry
+from eventapp.door.models import CheckIn
+from eventapp.people.models import Person
+from eventapp.registration.models import Registration
+from eventapp.audit import log as audit_log
+from eventapp.privacy import services as privacy
+from eventapp.accounts import signin
+from eventapp.privacy.backup import backup_database
+from eventapp.core.tokens import new_answer_token, new_checkin_token
 from tests import factories
 
 PARTICIPANTS = 5000

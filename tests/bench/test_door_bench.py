@@ -86,9 +86,11 @@ def bench_db(request, tmp_path):
 def _seed(url: str, instance: Path):
     from eventapp import create_app
     from eventapp.extensions import db
-    from eventapp.models import Event, Person, Registration
-    from eventapp.services import stations as station_service
-    from eventapp.services.tokens import new_answer_token, new_checkin_token
+    from eventapp.events.models import Event
+    from eventapp.people.models import Person
+    from eventapp.registration.models import Registration
+    from eventapp.door import stations as station_service
+    from eventapp.core.tokens import new_answer_token, new_checkin_token
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
     with app.app_context():

@@ -9,10 +9,10 @@ import time
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import Registration
-from eventapp.services import imports
-from eventapp.services.text import name_key
-from eventapp.services.tokens import new_answer_token, new_checkin_token
+from eventapp.registration.models import Registration
+from eventapp.people import imports
+from eventapp.core.text import name_key
+from eventapp.core.tokens import new_answer_token, new_checkin_token
 from tests import factories
 from tests.people_fixtures import cp1252_csv
 

@@ -20,10 +20,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from eventapp.services import imports as imports_now
-from eventapp.services import stations as station_service
-from eventapp.services.errors import ValidationError
-from eventapp.services.tokens import qr_payload
+from eventapp.people import imports as imports_now
+from eventapp.door import stations as station_service
+from eventapp.core.errors import ValidationError
+from eventapp.core.tokens import qr_payload
 from tests import factories
 from tests.import_bombs import csv_of_newlines, xlsx_with_empty_rows
 
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _main_imports(tmp_path):
     """main's services/imports.py as a module of its own, or None without git or a main branch."""
     try:
-        source = subprocess.run(["git", "-C", str(ROOT), "show", "main:eventapp/services/imports.py"],
+        source = subprocess.run(["git", "-C", str(ROOT), "show", "main:eventapp/people/imports.py"],
                                 capture_output=True, check=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None

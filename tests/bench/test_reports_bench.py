@@ -10,11 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import insert, select
 
 from eventapp.extensions import db
-from eventapp.models import Category, CheckIn, Person, Registration
-from eventapp.services.audit import Actor
-from eventapp.services.reports import build_report, export_report
-from eventapp.services.sheets import print_sheet
-from eventapp.services.text import name_key
+from eventapp.people.models import Category, Person
+from eventapp.door.models import CheckIn
+from eventapp.registration.models import Registration
+from eventapp.audit.services import Actor
+from eventapp.reports.services import build_report, export_report
+from eventapp.reports.sheets import print_sheet
+from eventapp.core.text import name_key
 from tests.factories import make_event
 from tests.pdfutil import page_count
 
@@ -69,7 +71,7 @@ def test_reports_bench(app):
     sheet, _ = _timed("sign-in sheet, expected (day 1)", lambda: print_sheet(event, "2023-06-21", actor=Actor.cli()))
     record, _ = _timed("sign-in sheet, attended (day 1)",
                        lambda: print_sheet(event, "2023-06-21", kind="attended", actor=Actor.cli()))
-    from eventapp.services.certificates import attendees_who_came, print_certificates
+    from eventapp.reports.certificates import attendees_who_came, print_certificates
     from tests.factories import make_official
 
     official = make_official(event, "SOGOBA", function="Secrétaire général")
@@ -77,7 +79,7 @@ def test_reports_bench(app):
     certs = _timed("certificates, 500 people (one PDF)",
                    lambda: print_certificates(event, official_id=official.id, base_url="http://localhost:5000/",
                                               registration_ids=ids, actor=Actor.cli())[0])
-    from eventapp.services.payments import export_payments
+    from eventapp.reports.payments import export_payments
 
     _timed("payment sheet XLSX (all)", lambda: export_payments(event, "xlsx", actor=Actor.cli()))
     _timed("payment sheet PDF (all)", lambda: export_payments(event, "pdf", actor=Actor.cli()))

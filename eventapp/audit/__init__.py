@@ -1,0 +1,1 @@
+"""The audit journal: who did what, recorded by every capability, read by admins."""

@@ -1,0 +1,1 @@
+"""The printed matter of badges: plain data in, PDF bytes out."""

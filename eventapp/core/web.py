@@ -1,0 +1,80 @@
+"""What every page shares: the checks of every request and the error pages (HTML or JSON).
+
+The blueprints themselves live in their capabilities; :func:`eventapp.create_app` registers them.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from eventapp.core.errors import NotFound
+
+
+def wants_json() -> bool:
+    """True for API calls, which get JSON errors instead of HTML pages."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+#: The reason a JSON error carries when nothing more precise was said (DESIGN: every API
+#: error is ``{"error", "reason"}``).
+STATUS_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                  405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}
+
+
+def _error(status: int, message: str, reason: str | None = None):
+    if wants_json():
+        return jsonify(error=message, reason=reason or STATUS_REASONS.get(status, "error"), status=status), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """The checks of every request and the error pages; call it before registering blueprints."""
+    from eventapp.core import input as clean_input
+
+    # Before any route is added: every <int:…> of every blueprint is then a bounded id.
+    app.url_map.converters["int"] = clean_input.IdConverter
+
+    @app.before_request
+    def _refuse_bad_input():
+        refused = clean_input.refusal()
+        if refused is not None:
+            return _error(400, refused[1], refused[0])
+
+    @app.errorhandler(NotFound)
+    def _not_found_service(exc):
+        return _error(404, str(exc))
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        return _error(400, _("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return _error(400, _("The form expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        return _error(403, _("You are not allowed to see this page."))
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        return _error(404, _("This page does not exist."))
+
+    @app.errorhandler(405)
+    def _method(exc):
+        return _error(405, _("This method is not allowed here."))
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        return _error(413, _("The file is too large."))
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        return _error(429, _("Too many attempts. Wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return _error(500, _("Something went wrong on our side. The error has been logged."))

@@ -1,0 +1,1 @@
+"""The door: check-in, stations, the roster and board, the door API."""

@@ -1,0 +1,385 @@
+"""What the door reads: the roster for offline use, search, live counts, the board and the log;
+and walk-ins (someone without a registration, registered and checked in at once).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from eventapp.extensions import db
+from eventapp.core.i18n import format_time
+from eventapp.events.models import AgendaItem, Event
+from eventapp.people.models import Category, Person
+from eventapp.door.models import CheckIn, ScanLog, Station
+from eventapp.registration.models import Registration
+from eventapp.accounts.models import User
+from eventapp.people.models import SEXES
+from eventapp.registration.models import ADMITTED_STATUSES
+from eventapp.door import checkin as checkin_service
+from eventapp.audit.services import Actor, record
+from eventapp.core.errors import ValidationError
+from eventapp.core.text import fold
+
+ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
+#: A roster download asking for the changes over a longer span than this is nearly the whole
+#: list: it is recorded in the audit log like a full download (phones poll every 20 s).
+ROSTER_AUDIT_AFTER = timedelta(minutes=10)
+
+
+def _tz(event: Event) -> ZoneInfo:
+    return ZoneInfo(event.timezone or "Africa/Bamako")
+
+
+def _label(row, language: str) -> str:
+    if not row.code:
+        return ""
+    return row.label_en if language == "en" else row.label_fr
+
+
+# --- roster ---------------------------------------------------------------------------
+
+
+def roster(event: Event, since: datetime | None = None, *, language: str = "fr", day: date | None = None,
+           actor: Actor | None = None) -> dict:
+    """The event's badges for a door to decide offline: all of them, or those changed since
+    the cursor ``since`` (a registration or person edited, a check-in made or voided).
+
+    An entry holds only what the door screen shows (name, organisation, category, status and
+    today's check-in), never sex, age band, phone or email. With an ``actor``, a download of the
+    whole list (or of the changes since long ago) is recorded in the audit log and committed;
+    the door's polls every few seconds are not.
+
+    Returns ``{"cursor": ISO time to send next, "full": bool, "day", "entries": [...]}``.
+    """
+    now = datetime.now(timezone.utc)
+    day = day or checkin_service.event_local_today(event, now)
+    query = (select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name,
+                    Person.last_name, Person.organisation, Category.code, Category.label_fr,
+                    Category.label_en)
+             .join(Person, Person.id == Registration.person_id)
+             .outerjoin(Category, Category.id == Person.category_id)
+             .where(Registration.event_id == event.id))
+    if since is not None:
+        since = since - ROSTER_OVERLAP
+        changed_checkins = select(CheckIn.registration_id).where(
+            CheckIn.event_id == event.id, or_(CheckIn.recorded_at >= since, CheckIn.voided_at >= since))
+        query = query.where(or_(Registration.updated_at >= since, Person.updated_at >= since,
+                                Registration.id.in_(changed_checkins)))
+    rows = db.session.execute(query.order_by(Registration.id)).all()
+    ids = [r.id for r in rows]
+    first: dict[int, tuple] = {}
+    if ids:
+        q = (select(CheckIn.registration_id, CheckIn.scanned_at,
+                    checkin_service.station_label(Station, User).label("station"))
+             .outerjoin(Station, Station.id == CheckIn.station_id).outerjoin(User, User.id == CheckIn.operator_id)
+             .where(CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
+                    CheckIn.voided_at.is_(None)))
+        if since is not None:
+            q = q.where(CheckIn.registration_id.in_(ids))
+        for reg_id, scanned_at, station in db.session.execute(q):
+            first[reg_id] = (scanned_at, station)
+    entries = []
+    for r in rows:
+        seen = first.get(r.id)
+        entries.append({
+            "token": r.checkin_token,
+            "name": " ".join(p for p in (r.first_name, r.last_name) if p),
+            "organisation": r.organisation or "", "category_label": _label(r, language),
+            "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
+            "checked_in_today": seen is not None,
+            "checked_in_at": seen[0].astimezone(timezone.utc).isoformat() if seen else None,
+            "checked_in_station": seen[1] if seen else None,
+            "search": fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation)))),
+        })
+    if actor is not None and (since is None or now - since > ROSTER_AUDIT_AFTER):
+        record(actor, "door.roster", event, event_id=event.id, entries=len(entries), full=since is None)
+        db.session.commit()
+    return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(), "entries": entries}
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A registration found by name, organisation or phone."""
+
+    registration_id: int
+    token: str
+    name: str
+    organisation: str
+    category_label: str
+    status: str
+    phone: str
+    checked_in_today: bool
+
+
+def search(event: Event, q: str, *, language: str = "fr", limit: int = 20) -> list[SearchHit]:
+    """Registrations of the event whose name, organisation or phone matches ``q``.
+
+    Accents and case don't matter (Maiga finds Maïga); every word must match somewhere.
+    """
+    words = fold(q).split()[:5]
+    digits = "".join(c for c in (q or "") if c.isdigit())
+    if not words and not digits:
+        return []
+    conditions = []
+    for word in words:
+        like = f"%{word}%"
+        conditions.append(or_(Person.name_key.like(like), func.lower(Person.organisation).like(like)))
+    match = and_(*conditions) if conditions else None
+    if len(digits) >= 4:
+        by_phone = Person.phone.like(f"%{digits}%")
+        match = or_(match, by_phone) if match is not None else by_phone
+    today = checkin_service.event_local_today(event)
+    in_today = (select(CheckIn.id).where(CheckIn.registration_id == Registration.id, CheckIn.day == today,
+                                         CheckIn.agenda_item_id.is_(None), CheckIn.voided_at.is_(None))
+                .exists())
+    rows = db.session.execute(
+        select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name, Person.last_name,
+               Person.organisation, Person.phone, Category.code, Category.label_fr, Category.label_en,
+               in_today.label("in_today"))
+        .join(Person, Person.id == Registration.person_id).outerjoin(Category, Category.id == Person.category_id)
+        .where(Registration.event_id == event.id, match)
+        .order_by(Person.last_name, Person.first_name).limit(limit * 3)
+    ).all()
+    hits = []
+    for r in rows:
+        # Organisation matched with SQL lower() only; fold here so accents never hide a match.
+        text = fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation))))
+        if words and not all(w in text for w in words) and not (len(digits) >= 4 and digits in (r.phone or "")):
+            continue
+        hits.append(SearchHit(r.id, r.checkin_token, " ".join(p for p in (r.first_name, r.last_name) if p),
+                              r.organisation or "", _label(r, language), r.status, r.phone or "", bool(r.in_today)))
+    return hits[:limit]
+
+
+# --- walk-ins -------------------------------------------------------------------------
+
+
+def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station | None = None,
+            client_id: str | None = None, scanned_at: datetime | None = None) -> checkin_service.CheckInResult:
+    """Register someone who came without a registration and check them in.
+
+    ``data``: first_name, last_name (required), sex, category (a code or a label), organisation,
+    phone. The door proves nobody's identity (:attr:`registrations.Channel.WALK_IN`): what it
+    types always makes a new person, a possible duplicate for organizers, and the answer shows
+    only that. ``client_id`` (unique within the event) makes one person however often, and
+    however concurrently, the walk-in is sent: a repeat gets the first answer (``replayed``).
+    """
+    from eventapp.people.services import clean_person_data
+    from eventapp.registration.services import Channel, enrol
+
+    if client_id:
+        checkin_service.check_client_id(client_id)
+        existing = db.session.scalar(select(CheckIn.registration_id).where(CheckIn.event_id == event.id,
+                                                                           CheckIn.client_id == client_id))
+        if existing is not None:  # a retried walk-in: the same answer, no second person
+            token = db.session.scalar(select(Registration.checkin_token).where(Registration.id == existing))
+            return checkin_service.check_in(event, token, client_id=client_id, station=station,
+                                            operator=actor, source="walk_in", scanned_at=scanned_at)
+    when = scanned_at or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if when.astimezone(_tz(event)).date() not in event.days:
+        raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
+    fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
+    clean, errors = clean_person_data({k: data.get(k) for k in fields})
+    if errors:
+        raise ValidationError(errors)
+    # Two copies of one walk-in sent at once: the database's unique (event, client_id) on the
+    # registration lets one through; the other gets that registration back, and the check-in's
+    # own key then answers it as a replay.
+    registration = enrol(event, clean, channel=Channel.WALK_IN, actor=actor, client_id=client_id,
+                         commit=False).registration
+    token = registration.checkin_token
+    db.session.commit()
+    return checkin_service.check_in(event, token, client_id=client_id, station=station, operator=actor,
+                                    source="walk_in", scanned_at=scanned_at)
+
+
+# --- counts and the board -------------------------------------------------------------
+
+
+def expected_count(event: Event) -> int:
+    """Registrations expected at the door (not cancelled)."""
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.status.in_(ADMITTED_STATUSES))) or 0
+
+
+def stats(event: Event, day: date | None = None) -> dict:
+    """Live counts for the door: checked in on ``day`` (today where the event is) and expected."""
+    day = day or checkin_service.event_local_today(event)
+    checked = db.session.scalar(select(func.count(CheckIn.id)).where(
+        CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
+        CheckIn.voided_at.is_(None))) or 0
+    return {"day": day.isoformat(), "checked_in": checked, "expected": expected_count(event),
+            "is_event_day": day in event.days}
+
+
+def board(event: Event, day: date | None = None, *, language: str = "fr", bucket_minutes: int = 15,
+          latest: int = 15) -> dict:
+    """The live board: arrivals over time, by station, by category and sex, the latest scans."""
+    tz = _tz(event)
+    day = day or checkin_service.event_local_today(event)
+    if day not in event.days:
+        day = min(event.days, key=lambda d: abs((d - day).days))
+    rows = db.session.execute(
+        select(CheckIn.id, CheckIn.scanned_at, CheckIn.source,
+               checkin_service.station_label(Station, User).label("station"),
+               Person.first_name, Person.last_name, Person.organisation, Person.sex, Category.code,
+               Category.label_fr, Category.label_en)
+        .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
+        .outerjoin(Category, Category.id == Person.category_id)
+        .outerjoin(Station, Station.id == CheckIn.station_id).outerjoin(User, User.id == CheckIn.operator_id)
+        .where(CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
+               CheckIn.voided_at.is_(None))
+        .order_by(CheckIn.scanned_at)
+    ).all()
+    buckets: dict[str, int] = {}
+    by_station: dict[str, int] = {}
+    by_category: dict[str, dict] = {}
+    by_sex = {s: 0 for s in SEXES}
+    from eventapp.core.labels import label
+
+    for r in rows:
+        local = r.scanned_at.astimezone(tz)
+        minute = local.minute - local.minute % bucket_minutes
+        key = f"{local.hour:02d}:{minute:02d}"
+        buckets[key] = buckets.get(key, 0) + 1
+        by_station[r.station or "—"] = by_station.get(r.station or "—", 0) + 1
+        cat = r.code or ""
+        entry = by_category.setdefault(cat, {"code": cat, "label": _label(r, language) or _("No category"),
+                                             "F": 0, "M": 0, "X": 0, "total": 0})
+        entry[r.sex if r.sex in SEXES else "X"] += 1
+        entry["total"] += 1
+        by_sex[r.sex if r.sex in SEXES else "X"] += 1
+    return {
+        "day": day.isoformat(), "checked_in": len(rows), "expected": expected_count(event),
+        "arrivals": [{"time": k, "count": v} for k, v in sorted(buckets.items())],
+        "by_station": [{"station": k, "count": v} for k, v in sorted(by_station.items(), key=lambda kv: -kv[1])],
+        "by_category": sorted(by_category.values(), key=lambda e: -e["total"]),
+        "by_sex": [{"sex": s, "label": label("sex", s), "count": n} for s, n in by_sex.items()],
+        "latest": [{"time": format_time(r.scanned_at, tz=tz),
+                    "name": " ".join(p for p in (r.first_name, r.last_name) if p),
+                    "organisation": r.organisation or "", "category": _label(r, language), "station": r.station or "",
+                    "source": label("checkin_source", r.source)} for r in reversed(rows[-latest:])],
+    }
+
+
+# --- the log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the check-in log: an admission (maybe voided) or a refused scan."""
+
+    kind: str  # checkin or scan
+    id: int
+    result: str
+    reason: str
+    scanned_at: datetime | None
+    recorded_at: datetime
+    day: date | None
+    station: str
+    operator: str
+    source: str
+    name: str
+    organisation: str
+    category: str
+    agenda_item: str
+    clock_skew_seconds: int | None
+    voided_at: datetime | None
+    voided_by: str
+    void_reason: str
+
+
+def checkin_log(event: Event, *, day: date | None = None, station_id: int | None = None, source: str | None = None,
+                result: str | None = None, language: str = "fr", limit: int | None = None) -> list[LogEntry]:
+    """Every check-in and refused scan of the event, newest first, filtered."""
+    tz = _tz(event)
+    voider = db.aliased(User)
+    entries: list[LogEntry] = []
+    if result in (None, "", "checked_in", "voided"):
+        q = (select(CheckIn, Person.first_name, Person.last_name, Person.organisation, Category.code, Category.label_fr,
+                    Category.label_en, Station.name.label("station"), User.email.label("operator"),
+                    voider.email.label("voided_by"), AgendaItem.title.label("item"))
+             .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
+             .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == CheckIn.station_id)
+             .outerjoin(User, User.id == CheckIn.operator_id).outerjoin(voider, voider.id == CheckIn.voided_by_id)
+             .outerjoin(AgendaItem, AgendaItem.id == CheckIn.agenda_item_id)
+             .where(CheckIn.event_id == event.id))
+        if day:
+            q = q.where(CheckIn.day == day)
+        if station_id:
+            q = q.where(CheckIn.station_id == station_id)
+        if source:
+            q = q.where(CheckIn.source == source)
+        if result == "voided":
+            q = q.where(CheckIn.voided_at.is_not(None))
+        for row in db.session.execute(q.order_by(CheckIn.recorded_at.desc()).limit(limit)):
+            c = row.CheckIn
+            entries.append(LogEntry("checkin", c.id, "checked_in", "", c.scanned_at, c.recorded_at, c.day,
+                                    row.station or "", row.operator or "", c.source,
+                                    " ".join(p for p in (row.first_name, row.last_name) if p), row.organisation or "",
+                                    _label(row, language), row.item or "", c.clock_skew_seconds, c.voided_at,
+                                    row.voided_by or "", c.void_reason or ""))
+    if result in (None, "", "already_checked_in", "unknown_token", "not_admitted"):
+        q = (select(ScanLog, Person.first_name, Person.last_name, Person.organisation, Category.code,
+                    Category.label_fr, Category.label_en, Station.name.label("station"), User.email.label("operator"))
+             .outerjoin(Registration, Registration.id == ScanLog.registration_id)
+             .outerjoin(Person, Person.id == Registration.person_id)
+             .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == ScanLog.station_id)
+             .outerjoin(User, User.id == ScanLog.operator_id).where(ScanLog.event_id == event.id))
+        if result:
+            q = q.where(ScanLog.result == result)
+        if station_id:
+            q = q.where(ScanLog.station_id == station_id)
+        if source:
+            q = q.where(ScanLog.source == source)
+        for row in db.session.execute(q.order_by(ScanLog.recorded_at.desc()).limit(limit)):
+            s = row.ScanLog
+            local_day = (s.scanned_at or s.recorded_at).astimezone(tz).date()
+            if day and local_day != day:
+                continue
+            entries.append(LogEntry("scan", s.id, s.result, s.reason, s.scanned_at, s.recorded_at, local_day,
+                                    row.station or "", row.operator or "", s.source,
+                                    " ".join(p for p in (row.first_name, row.last_name) if p),
+                                    row.organisation or "", _label(row, language), "", None, None, "", ""))
+    entries.sort(key=lambda e: e.recorded_at, reverse=True)
+    return entries[:limit] if limit else entries
+
+
+def log_table(event: Event, entries: list[LogEntry]) -> tuple[list[str], list[list]]:
+    """Headers and rows of the log for a CSV or XLSX export (times in the event's zone)."""
+    from eventapp.core.labels import label
+
+    tz = _tz(event)
+
+    def t(value):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    headers = [_("Result"), _("Reason"), _("Day"), _("Scanned at"), _("Recorded at"), _("Name"), _("Organisation"),
+               _("Category"), _("Session"), _("Station"), _("Operator"), _("Source"), _("Clock skew (s)"),
+               _("Voided at"), _("Voided by"), _("Void reason")]
+    rows = [[_("Voided") if e.voided_at else label("scan_result", e.result), e.reason,
+             e.day.isoformat() if e.day else "", t(e.scanned_at), t(e.recorded_at), e.name, e.organisation,
+             e.category, e.agenda_item, e.station, e.operator, label("checkin_source", e.source),
+             e.clock_skew_seconds if e.clock_skew_seconds is not None else "", t(e.voided_at), e.voided_by,
+             e.void_reason] for e in entries]
+    return headers, rows
+
+
+def day_list(event: Event, day: date, agenda_item_id: int | None = None, *, language: str = "fr") -> list[LogEntry]:
+    """Who checked in on ``day`` (or at an agenda item: session attendance), first arrivals first."""
+    entries = [e for e in checkin_log(event, day=day, result="checked_in", language=language) if e.voided_at is None]
+    if agenda_item_id is None:
+        entries = [e for e in entries if not e.agenda_item]
+    else:
+        title = db.session.scalar(select(AgendaItem.title).where(AgendaItem.id == agenda_item_id))
+        entries = [e for e in entries if e.agenda_item == title]
+    return sorted(entries, key=lambda e: e.scanned_at or e.recorded_at)

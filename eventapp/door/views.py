@@ -1,0 +1,212 @@
+"""The door's pages: the scanning page (an installable offline web app), stations and their
+pairing, the live board and the check-in log with its exports.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from datetime import date
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventapp.extensions import db
+from eventapp.core.i18n import current_language
+from eventapp.core.labels import choices
+from eventapp.door.models import CHECKIN_SOURCES, SCAN_RESULTS
+from eventapp.accounts.security import can_access_event, roles_required
+from eventapp.door import services as door_service
+from eventapp.events import services as event_service
+from eventapp.door import stations as station_service
+from eventapp.audit.services import record
+from eventapp.people.categories import list_categories
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.events.view_helpers import actor, event_or_404
+from eventapp.core.input import db_int
+
+bp = Blueprint("door", __name__)
+
+
+def _door_event(slug: str):
+    """The event and the paired station (None for a signed-in user), or redirect/403/404."""
+    try:
+        event = event_service.get_event(slug)
+    except NotFound:
+        abort(404)
+    if current_user.is_authenticated:
+        if not current_user.has_role("door", "organizer"):
+            abort(403)
+        if not can_access_event(current_user, event):
+            abort(404)
+        return event, None
+    station = station_service.active_station(session.get("station_id"), session.get("station_key"))
+    if station is not None and station.event_id == event.id:
+        return event, station
+    return None, None
+
+
+@bp.route("/events/<slug>/door")
+def scan(slug: str):
+    """The scanning page: camera, keyboard scanners, search, walk-ins; works offline."""
+    event, station = _door_event(slug)
+    if event is None:
+        return redirect(url_for("auth.login", next=request.path))
+    return render_template("door/scan.html", event=event, station=station,
+                           categories=list_categories(), language=current_language(),
+                           agenda_items=event.agenda_items)
+
+
+@bp.route("/door-sw.js")
+def service_worker():
+    """The service worker, served from the root so that its scope covers every door page."""
+    path = Path(current_app.static_folder) / "js" / "door-sw.js"
+    response = Response(path.read_text(encoding="utf-8"), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/door.webmanifest")
+def manifest():
+    """The web app manifest (installable door app)."""
+    start = request.args.get("start", "/")
+    if not start.startswith("/events/"):
+        start = "/"
+    data = {
+        "name": "eventapp — " + _("Door"), "short_name": _("Door"), "start_url": start, "scope": "/",
+        "display": "standalone", "background_color": "#1b5e3a", "theme_color": "#1b5e3a",
+        "icons": [{"src": url_for("static", filename="img/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return current_app.response_class(
+        __import__("json").dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+# --- stations -------------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/stations", methods=["GET", "POST"])
+@roles_required("organizer")
+def stations(slug: str):
+    """The event's stations; create one (its token is shown once)."""
+    event = event_or_404(slug)
+    issued = None
+    errors = []
+    if request.method == "POST":
+        try:
+            issued = station_service.create_station(event, request.form.get("name", ""), actor=actor())
+        except ValidationError as exc:
+            errors = exc.messages()
+    pairing = None
+    if issued is not None:
+        pairing = _pairing(issued.station)
+    return render_template("door/stations.html", event=event, stations=station_service.list_stations(event),
+                           issued=issued, pairing=pairing, errors=errors)
+
+
+def _pairing(station) -> dict:
+    from eventapp.core.documents.qr import qr_matrix
+
+    code = station_service.pairing_code(station, current_app.config["SECRET_KEY"])
+    url = url_for("door.pair", code=code, _external=True)
+    if current_app.config.get("EXTERNAL_URL"):
+        url = current_app.config["EXTERNAL_URL"].rstrip("/") + url_for("door.pair", code=code)
+    matrix = qr_matrix(url)
+    n = len(matrix) + 8
+    rects = "".join(f'<rect x="{x + 4}" y="{y + 4}" width="1" height="1"/>'
+                    for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark)
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges">'
+           f'<rect width="{n}" height="{n}" fill="#fff"/><g fill="#000">{rects}</g></svg>')
+    return {"url": url, "qr": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            "minutes": station_service.PAIRING_MAX_AGE // 60, "station": station}
+
+
+@bp.route("/events/<slug>/stations/<int:station_id>/pair")
+@roles_required("organizer")
+def pairing(slug: str, station_id: int):
+    """Show the pairing QR code and link of a station (a phone opens it to become the station)."""
+    event = event_or_404(slug)
+    try:
+        station = station_service.get_station(event, station_id)
+        data = _pairing(station)
+    except (NotFound, ValidationError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("door.stations", slug=slug))
+    return render_template("door/stations.html", event=event, stations=station_service.list_stations(event),
+                           issued=None, pairing=data, errors=[])
+
+
+@bp.route("/events/<slug>/stations/<int:station_id>/revoke", methods=["POST"])
+@roles_required("organizer")
+def revoke(slug: str, station_id: int):
+    """Revoke a station: refused at once."""
+    event = event_or_404(slug)
+    try:
+        station = station_service.get_station(event, station_id)
+    except NotFound:
+        abort(404)
+    station_service.revoke_station(station, actor=actor())
+    flash(_("Station “%(name)s” revoked.", name=station.name), "success")
+    return redirect(url_for("door.stations", slug=slug))
+
+
+@bp.route("/door/pair/<code>")
+def pair(code: str):
+    """The page a phone opens from the pairing QR code: it spends the code and keeps the token."""
+    return render_template("door/pair.html", code=code)
+
+
+# --- board and log --------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/checkins/board")
+@roles_required("organizer", "coordinator")
+def board(slug: str):
+    """The live check-in board; its figures come from ``api.board`` every few seconds."""
+    event = event_or_404(slug)
+    return render_template("door/board.html", event=event)
+
+
+def _log_filters(event):
+    day = request.args.get("day") or None
+    try:
+        day = date.fromisoformat(day) if day else None
+    except ValueError:
+        day = None
+    station_id = request.args.get("station", type=db_int)
+    source = request.args.get("source") if request.args.get("source") in CHECKIN_SOURCES else None
+    result = request.args.get("result")
+    result = result if result in SCAN_RESULTS + ("voided",) else None
+    return {"day": day, "station_id": station_id, "source": source, "result": result}
+
+
+@bp.route("/events/<slug>/checkins")
+@roles_required("organizer", "coordinator")
+def log(slug: str):
+    """The check-in log, filtered by day, station, source and result; exported as CSV or XLSX."""
+    event = event_or_404(slug)
+    filters = _log_filters(event)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        entries = door_service.checkin_log(event, language=current_language(), **filters)
+        headers, rows = door_service.log_table(event, entries)
+        record(actor(), "export.checkins", event, event_id=event.id, format=fmt, rows=len(rows),
+               **{k: str(v) for k, v in filters.items() if v})
+        db.session.commit()
+        name = f"{event.slug}-checkins.{fmt}"
+        from eventapp.door.documents import table_xlsx
+        from eventapp.core.documents.spreadsheet import csv_bytes
+
+        if fmt == "csv":
+            return send_file(io.BytesIO(csv_bytes(headers, rows)), mimetype="text/csv", as_attachment=True,
+                             download_name=name)
+
+        data = table_xlsx(_("Check-ins"), headers, rows)
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    entries = door_service.checkin_log(event, language=current_language(), limit=500, **filters)
+    return render_template("door/log.html", event=event, entries=entries, filters=filters,
+                           stations=station_service.list_stations(event),
+                           sources=choices("checkin_source"), results=choices("scan_result"))

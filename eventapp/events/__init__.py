@@ -1,0 +1,1 @@
+"""Events: the event itself, its agenda, officials and programme, the home page."""

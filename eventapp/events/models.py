@@ -1,0 +1,139 @@
+"""Events, their projects, agenda and presiding officials."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventapp.core.models import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from eventapp.registration.models import Registration
+
+EVENT_STATUSES = ("draft", "open", "closed", "archived")
+AGENDA_KINDS = ("opening", "speech", "presentation", "debate", "working_group", "break", "closing")
+OFFICIAL_ROLES = ("presides", "opening_speech", "speaker", "moderator", "rapporteur", "guest_of_honour")
+
+
+class Project(TimestampMixin, Base):
+    """A programme grouping events (e.g. all workshops of one 17-month project)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    funder: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    events: Mapped[list[Event]] = relationship(back_populates="project")
+
+
+class Event(TimestampMixin, Base):
+    """One workshop, round table or conference, over one or more days."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)  # in URLs and the CLI
+    title: Mapped[str] = mapped_column(String(300))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    organiser: Mapped[str] = mapped_column(String(300), default="")  # e.g. IMRAP
+    partner: Mapped[str] = mapped_column(String(300), default="")  # partner or funder
+    venue_name: Mapped[str] = mapped_column(String(300), default="")
+    venue_address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
+    language: Mapped[str] = mapped_column(String(2), default="fr")  # of its documents
+    organiser_logo: Mapped[str | None] = mapped_column(String(200))  # file name in instance/uploads
+    partner_logo: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # one of EVENT_STATUSES
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Printing and reports
+    badge_layout: Mapped[str] = mapped_column(String(40), default="a4-8")
+    discreet_badges: Mapped[bool] = mapped_column(default=False)  # first name only on badges
+    sheet_show_phone: Mapped[bool] = mapped_column(default=False)
+    # Public registration form
+    registration_open: Mapped[bool] = mapped_column(default=False)
+    registration_capacity: Mapped[int | None]
+    registration_closes_at: Mapped[datetime | None]
+    # Data protection: personal data is purged after this date, aggregates kept.
+    retention_until: Mapped[date | None]
+    purged_at: Mapped[datetime | None]
+
+    project: Mapped[Project | None] = relationship(back_populates="events")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="(AgendaItem.day, AgendaItem.start_time, AgendaItem.id)",
+    )
+    officials: Mapped[list[Official]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="(Official.protocol_rank, Official.id)",
+    )
+    registrations: Mapped[list[Registration]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+    @property
+    def days(self) -> list[date]:
+        """Every calendar day of the event, in order."""
+        n = (self.end_date - self.start_date).days
+        return [self.start_date + timedelta(days=i) for i in range(n + 1)]
+
+
+#: Which officials hold which agenda items.
+agenda_item_officials = Table(
+    "agenda_item_officials",
+    Base.metadata,
+    Column("agenda_item_id", ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("official_id", ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AgendaItem(TimestampMixin, Base):
+    """One part of the programme."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30), default="presentation")  # one of AGENDA_KINDS
+    room: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="agenda_items")
+    officials: Mapped[list[Official]] = relationship(
+        secondary=agenda_item_officials, back_populates="agenda_items",
+        order_by="(Official.protocol_rank, Official.id)",
+    )
+
+
+class Official(TimestampMixin, Base):
+    """A presiding official, speaker or guest of honour, placed in protocol order."""
+
+    __tablename__ = "officials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    honorific: Mapped[str] = mapped_column(String(40), default="")  # M., Mme, Dr, Colonel, Général…
+    first_name: Mapped[str] = mapped_column(String(120), default="")
+    last_name: Mapped[str] = mapped_column(String(120))
+    function: Mapped[str] = mapped_column(String(300), default="")  # e.g. Secrétaire général
+    institution: Mapped[str] = mapped_column(String(300), default="")  # e.g. Ministère de la Sécurité…
+    role: Mapped[str] = mapped_column(String(30), default="speaker")  # one of OFFICIAL_ROLES
+    protocol_rank: Mapped[int] = mapped_column(default=100)  # lower comes first, everywhere
+
+    event: Mapped[Event] = relationship(back_populates="officials")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        secondary=agenda_item_officials, back_populates="officials",
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Honorific, first name and name, as read out and printed."""
+        return " ".join(p for p in (self.honorific, self.first_name, self.last_name) if p)

@@ -1,0 +1,54 @@
+"""Small helpers the blueprints share."""
+from __future__ import annotations
+
+from flask import abort, flash, request
+from flask_login import current_user
+
+from eventapp.events.models import Event
+from eventapp.accounts.security import can_access_event
+from eventapp.events import services as event_service
+from eventapp.audit.services import Actor
+from eventapp.core.errors import NotFound, ValidationError
+
+
+def actor() -> Actor:
+    """The current user as an audit actor (services take this, never the request)."""
+    if current_user and current_user.is_authenticated:
+        return Actor(user_id=current_user.id, label=current_user.email, ip=request.remote_addr or "")
+    return Actor(label="anonymous", ip=request.remote_addr or "")
+
+
+def event_or_404(slug: str) -> Event:
+    """The event of the URL, or 404; door users get 404 for events not given to them."""
+    try:
+        event = event_service.get_event(slug)
+    except NotFound:
+        abort(404)
+    if current_user.is_authenticated and not can_access_event(current_user, event):
+        abort(404)
+    return event
+
+
+def form_errors_from(exc: ValidationError, form) -> None:
+    """Put a service's ValidationError messages beside the form's fields (or flash them)."""
+    for field, messages in exc.errors.items():
+        target = getattr(form, field, None) if form is not None else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + messages
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+def sex_choices() -> list[tuple[str, str]]:
+    """Sex choices for a select, "not stated" first (the default), in the user's language."""
+    from eventapp.core.labels import label
+
+    return [(code, label("sex", code)) for code in ("X", "F", "M")]
+
+
+def age_band_choices() -> list[tuple[str, str]]:
+    """The configured age bands for a select, with an empty first choice."""
+    from flask import current_app
+
+    return [("", "—")] + [(code, code) for code, _lo, _hi in current_app.config["AGE_BANDS"]]

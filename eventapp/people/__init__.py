@@ -1,0 +1,1 @@
+"""People: the directory of persons, categories, import and export."""

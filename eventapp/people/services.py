@@ -1,0 +1,445 @@
+"""The directory of persons: cleaning what people type, saving, consents, search, duplicates, merge.
+
+The cleaning functions (:func:`normalise_phone`, :func:`normalise_email`, :func:`parse_sex`,
+:func:`parse_age_band`) are shared by the forms, the imports and the door's walk-in. Who may be
+matched to a directory person is decided in one place: ``registrations.enrol``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from eventapp.extensions import db
+from eventapp.people.models import Category, Consent, Person, PersonMerge
+from eventapp.door.models import CheckIn
+from eventapp.core.models import utcnow
+from eventapp.people.models import CONSENT_KINDS, SEXES, UNCHECKED_ORIGINS
+from eventapp.audit.services import Actor, record
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.text import fold, name_key
+
+#: Person fields a form or a file may set (``category`` is given as a Category or its id).
+PERSON_FIELDS = ("honorific", "first_name", "last_name", "sex", "age_band", "category_id", "organisation",
+                 "function", "locality", "phone", "email", "notes")
+_TEXT_LIMITS = {"honorific": 40, "first_name": 120, "last_name": 120, "organisation": 300, "function": 300,
+                "locality": 120}
+_SEX_WORDS = {
+    "f": "F", "female": "F", "femme": "F", "feminin": "F", "w": "F", "woman": "F",
+    "m": "M", "male": "M", "homme": "M", "h": "M", "masculin": "M", "man": "M",
+    "x": "X", "": "X", "not stated": "X", "non precise": "X", "autre": "X", "other": "X",
+}
+_FLOAT_NUMBER = re.compile(r"^\d+\.0+$")
+_BAND = re.compile(r"^(\d{1,3})\s*(?:-|–|—|à|a|to)\s*(\d{1,3})(?:\s*ans)?$")
+_BAND_PLUS = re.compile(r"^(\d{1,3})\s*(?:\+|et plus|ans et plus|and over|or more)$")
+_AGE = re.compile(r"^(\d{1,3})(?:[.,]0+)?\s*(?:ans|years|yrs|y)?$")
+
+
+def _config(key: str, default=None):
+    return current_app.config.get(key, default)
+
+
+# --- cleaning ----------------------------------------------------------------------------
+
+
+def normalise_phone(value, region: str | None = None) -> str | None:
+    """A phone number in E.164 (``+22376123456``), or None when empty; ValueError when invalid.
+
+    Accepts Malian local numbers (8 digits), ``+223``/``00223`` forms, spaces and dots, and
+    the floats Excel makes of a number column (``76123456.0``).
+    """
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
+        value = int(value)
+    text = str(value).strip().lstrip("'")
+    if not text:
+        return None
+    if _FLOAT_NUMBER.match(text):
+        text = text.split(".")[0]
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or _config("PHONE_DEFAULT_REGION", "ML"))
+    except phonenumbers.NumberParseException:
+        raise ValueError(value) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(value) -> str | None:
+    """An email address lower-cased, or None when empty; ValueError when it is not an address."""
+    text = (str(value) if value is not None else "").strip()
+    if not text:
+        return None
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(value) from None
+    return checked.normalized.lower()
+
+
+def parse_sex(value) -> str:
+    """F, M or X from F/M/H, female/male, femme/homme (any case, accents); ValueError otherwise."""
+    code = _sex_code(str(value) if value is not None else "")
+    if code is None:
+        raise ValueError(value)
+    return code
+
+
+@lru_cache(maxsize=256)
+def _sex_code(text: str) -> str | None:
+    # Cached: an import of thousands of rows has a handful of distinct values.
+    return _SEX_WORDS.get(fold(text).replace(".", ""))
+
+
+def age_band_of(age: int, bands=None) -> str:
+    """The code of the configured band holding ``age`` years."""
+    for code, low, high in bands or _config("AGE_BANDS"):
+        if age >= low and (high is None or age <= high):
+            return code
+    raise ValueError(age)
+
+
+def parse_age_band(value, bands=None) -> str | None:
+    """A band code from a band (``25-35``, ``25–35``, ``65+``) or an age in years; None when empty."""
+    bands = bands or _config("AGE_BANDS")
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 0 <= value < 130:
+            return age_band_of(int(value), bands)
+        raise ValueError(value)
+    raw = str(value).strip().lower().replace("–", "-").replace("—", "-")
+    if not raw:
+        return None
+    for code, _low, _high in bands:
+        if raw.replace(" ", "") == code.lower().replace("–", "-"):
+            return code
+    m = _BAND.match(raw)
+    if m:
+        low, high = int(m.group(1)), int(m.group(2))
+        for code, b_low, b_high in bands:
+            if b_low == low and b_high == high:
+                return code
+        raise ValueError(value)
+    m = _BAND_PLUS.match(raw)
+    if m:
+        low = int(m.group(1))
+        for code, b_low, b_high in bands:
+            if b_low == low and b_high is None:
+                return code
+        raise ValueError(value)
+    m = _AGE.match(raw)
+    if m and int(m.group(1)) < 130:
+        return age_band_of(int(m.group(1)), bands)
+    raise ValueError(value)
+
+
+class CategoryIndex:
+    """Categories found by code or label in either language, ignoring case and accents.
+
+    Built once per import, so that thousands of rows don't fold every label again.
+    """
+
+    def __init__(self, categories: list[Category] | None = None):
+        if categories is None:
+            categories = list(db.session.scalars(select(Category)))
+        self.by_key: dict[str, Category] = {}
+        self._seen: dict[str, Category | None] = {}
+        for category in sorted(categories, key=lambda c: not c.active):
+            for text in (category.code, category.code.replace("_", " "), category.label_fr, category.label_en):
+                self.by_key.setdefault(fold(text), category)
+
+    def match(self, value) -> Category | None:
+        """The category for ``value``, or None."""
+        if value is None:
+            return None
+        text = str(value)
+        if text not in self._seen:  # a file repeats a few values thousands of times
+            self._seen[text] = self.by_key.get(fold(text))
+        return self._seen[text]
+
+
+def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, bands=None,
+                      region: str | None = None, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
+    """Check and normalise person fields; returns (clean values, errors by field).
+
+    ``data`` may hold ``category`` (a code or label) instead of ``category_id``. With
+    ``partial`` only the fields present are checked (for corrections of one's own details).
+    """
+    clean: dict = {}
+    errors: dict[str, list[str]] = {}
+
+    def present(key):
+        return key in data or not partial
+
+    for key, limit in _TEXT_LIMITS.items():
+        if present(key):
+            value = " ".join(str(data.get(key) or "").split())
+            if len(value) > limit:
+                errors[key] = [_("At most %(n)d characters.", n=limit)]
+            clean[key] = value
+    if present("last_name") and not clean.get("last_name"):
+        errors["last_name"] = [_("The last name is required.")]
+    if present("notes"):
+        clean["notes"] = str(data.get("notes") or "").strip()
+    if present("sex"):
+        try:
+            clean["sex"] = parse_sex(data.get("sex"))
+        except ValueError:
+            errors["sex"] = [_("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).",
+                               value=data.get("sex"))]
+    if present("age_band"):
+        try:
+            clean["age_band"] = parse_age_band(data.get("age_band"), bands)
+        except ValueError:
+            errors["age_band"] = [_("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
+                                    value=data.get("age_band"))]
+    if "category" in data:
+        value = data.get("category")
+        if value is None or str(value).strip() == "":
+            clean["category_id"] = None
+        elif isinstance(value, Category):
+            clean["category_id"] = value.id
+        else:
+            found = (categories or CategoryIndex()).match(value)
+            if found is None:
+                errors["category"] = [_("Unknown category “%(value)s”.", value=value)]
+            else:
+                clean["category_id"] = found.id
+    elif "category_id" in data:
+        value = data.get("category_id")
+        clean["category_id"] = int(value) if value not in (None, "", 0, "0") else None
+    elif not partial:
+        clean["category_id"] = None
+    if present("phone"):
+        try:
+            clean["phone"] = normalise_phone(data.get("phone"), region)
+        except ValueError:
+            errors["phone"] = [_("Invalid phone number “%(value)s”.", value=data.get("phone"))]
+    if present("email"):
+        try:
+            clean["email"] = normalise_email(data.get("email"))
+        except ValueError:
+            errors["email"] = [_("Invalid email address “%(value)s”.", value=data.get("email"))]
+    return clean, errors
+
+
+# --- saving ------------------------------------------------------------------------------
+
+
+def apply_person_data(person: Person, clean: dict) -> Person:
+    """Set cleaned fields on a person and keep its name key up to date."""
+    for key, value in clean.items():
+        if key in PERSON_FIELDS:
+            setattr(person, key, value)
+    person.name_key = name_key(person.first_name, person.last_name)
+    return person
+
+
+def save_person(data: dict, person: Person | None = None, *, actor: Actor | None = None,
+                commit: bool = True, partial: bool = False) -> Person:
+    """Create (``person`` None) or update a person of the directory; nothing saved on error."""
+    clean, errors = clean_person_data(data, partial=partial)
+    if errors:
+        raise ValidationError(errors)
+    creating = person is None
+    if creating:
+        person = Person(last_name=clean.get("last_name", ""))
+        db.session.add(person)
+    changed = sorted(k for k, v in clean.items() if getattr(person, k, None) != v)
+    apply_person_data(person, clean)
+    db.session.flush()
+    record(actor, "person.create" if creating else "person.update", person, fields=changed)
+    if commit:
+        db.session.commit()
+    return person
+
+
+def get_person(person_id: int) -> Person:
+    """The person with this id; raises NotFound."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("This person does not exist."))
+    return person
+
+
+def record_view(person: Person, *, actor: Actor | None) -> None:
+    """Note in the audit log that ``actor`` opened the page of ``person`` (who looked); commits."""
+    record(actor, "person.view", person)
+    db.session.commit()
+
+
+# --- consents ----------------------------------------------------------------------------
+
+
+def record_consent(person: Person, kind: str, given: bool, *, event_id: int | None = None,
+                   source: str = "organizer", actor: Actor | None = None, commit: bool = True) -> Consent:
+    """Record a consent given or withdrawn; earlier ones stay as history."""
+    if kind not in CONSENT_KINDS:
+        raise ValidationError({"kind": [_("Unknown kind of consent.")]})
+    consent = Consent(person=person, kind=kind, given=bool(given), event_id=event_id, source=source,
+                      recorded_at=utcnow())
+    db.session.add(consent)
+    db.session.flush()
+    record(actor, "person.consent", person, event_id=event_id, kind=kind, given=bool(given))
+    if commit:
+        db.session.commit()
+    return consent
+
+
+def current_consents(person: Person) -> dict[str, Consent]:
+    """The latest consent of each kind (the history is ``person.consents``)."""
+    latest: dict[str, Consent] = {}
+    for consent in sorted(person.consents, key=lambda c: (c.recorded_at, c.id)):
+        latest[consent.kind] = consent
+    return latest
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+def search_condition(query: str):
+    """A WHERE clause matching persons by name (accents, case and order ignored), phone or email.
+
+    Uses the stored name key, so SQLite and PostgreSQL behave the same.
+    """
+    words = name_key(query).split()
+    if not words:
+        return None
+    digits = re.sub(r"\D", "", query)
+    clauses = [Person.name_key.contains(w, autoescape=True) for w in words]
+    name_match = and_(*clauses)
+    alternatives = [name_match, func.lower(Person.email).contains(query.strip().lower(), autoescape=True)]
+    if len(digits) >= 4:
+        alternatives.append(Person.phone.contains(digits, autoescape=True))
+    return or_(*alternatives)
+
+
+def search_persons(query: str = "", *, page: int = 1, per_page: int = 50) -> tuple[list[Person], int]:
+    """Directory persons matching ``query`` (all when empty), by name; returns (page, total)."""
+    stmt = select(Person).where(Person.merged_into_id.is_(None), Person.erased_at.is_(None))
+    condition = search_condition(query)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = list(db.session.scalars(stmt.order_by(Person.last_name, Person.first_name, Person.id)
+                                    .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    return items, total
+
+
+# --- duplicates and merge ----------------------------------------------------------------
+
+
+@dataclass
+class DuplicateGroup:
+    """Persons that look like the same one, and why."""
+
+    reason: str  # phone, email or name
+    value: str
+    persons: list[Person] = field(default_factory=list)
+
+
+def _active():
+    return (Person.merged_into_id.is_(None), Person.erased_at.is_(None))
+
+
+def find_duplicates(person: Person) -> list[tuple[Person, str]]:
+    """Other persons with the same phone, email or name key, with the reason (suggestions only)."""
+    found: dict[int, tuple[Person, str]] = {}
+    for reason, column, value in (("phone", Person.phone, person.phone), ("email", Person.email, person.email),
+                                  ("name", Person.name_key, person.name_key)):
+        if not value:
+            continue
+        for other in db.session.scalars(select(Person).where(column == value, Person.id != person.id, *_active())):
+            found.setdefault(other.id, (other, reason))
+    return list(found.values())
+
+
+def duplicate_groups(limit: int = 200) -> list[DuplicateGroup]:
+    """Groups of directory persons sharing a phone, an email or a name key."""
+    groups: list[DuplicateGroup] = []
+    for reason, column in (("phone", Person.phone), ("email", Person.email), ("name", Person.name_key)):
+        values = db.session.scalars(
+            select(column).where(column.is_not(None), column != "", *_active())
+            .group_by(column).having(func.count() > 1).order_by(column).limit(limit)
+        ).all()
+        for value in values:
+            # Persons an organizer made first: the merge proposed keeps them and takes from the
+            # unchecked ones (public form, door) only what they lack.
+            persons = list(db.session.scalars(select(Person).where(column == value, *_active()).order_by(
+                Person.origin.in_(UNCHECKED_ORIGINS), Person.id)))
+            groups.append(DuplicateGroup(reason, value, persons))
+    return groups
+
+
+def _snapshot(person: Person) -> dict:
+    data = {key: getattr(person, key) for key in PERSON_FIELDS}
+    data.update(id=person.id, name_key=person.name_key,
+                registrations=[{"id": r.id, "event_id": r.event_id, "status": r.status} for r in person.registrations])
+    return data
+
+
+def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -> PersonMerge:
+    """Merge ``merged`` into ``kept``: its registrations, consents and missing details move over.
+
+    Nothing is lost: a snapshot of the merged person is kept in :class:`PersonMerge`, the merged
+    row stays (pointing at the kept one) and, where both were registered at the same event,
+    the merged registration's check-ins move to the kept registration and it is cancelled.
+    """
+    if kept.id == merged.id:
+        raise ValidationError(_("A person cannot be merged into itself."))
+    if merged.merged_into_id is not None or kept.merged_into_id is not None:
+        raise ValidationError(_("This person has already been merged."))
+    snapshot = _snapshot(merged)
+    kept_events = {r.event_id: r for r in kept.registrations}
+    for registration in list(merged.registrations):
+        target = kept_events.get(registration.event_id)
+        if target is None:
+            registration.person = kept
+            continue
+        days = {c.day for c in db.session.scalars(select(CheckIn).where(
+            CheckIn.registration_id == target.id, CheckIn.voided_at.is_(None), CheckIn.agenda_item_id.is_(None)))}
+        for checkin in db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)):
+            if checkin.voided_at is None and checkin.agenda_item_id is None and checkin.day in days:
+                continue
+            checkin.registration_id = target.id
+            days.add(checkin.day)
+        if target.status == "cancelled" and registration.status != "cancelled":
+            target.status = registration.status
+        registration.status = "cancelled"
+        registration.notes = (registration.notes + "\n" if registration.notes else "") + f"merged into person {kept.id}"
+    for consent in list(merged.consents):
+        consent.person_id = kept.id
+    for key in PERSON_FIELDS:
+        if not getattr(kept, key) and getattr(merged, key):
+            setattr(kept, key, getattr(merged, key))
+    if kept.sex == "X" and merged.sex in ("F", "M"):
+        kept.sex = merged.sex
+    merged.merged_into_id = kept.id
+    kept.name_key = name_key(kept.first_name, kept.last_name)
+    merge = PersonMerge(kept_id=kept.id, merged_id=merged.id, merged_by_id=actor.user_id if actor else None,
+                        snapshot=json.dumps(snapshot, default=str, ensure_ascii=False))
+    db.session.add(merge)
+    db.session.flush()
+    record(actor, "person.merge", kept, kept_id=kept.id, merged_id=merged.id)
+    db.session.commit()
+    db.session.refresh(kept)
+    return merge
+
+
+__all__ = ["CategoryIndex", "DuplicateGroup", "PERSON_FIELDS", "SEXES", "age_band_of", "apply_person_data",
+           "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates",
+           "get_person", "merge_persons", "normalise_email", "normalise_phone", "parse_age_band", "parse_sex",
+           "record_consent", "save_person", "search_condition", "search_persons"]

@@ -1,0 +1,1 @@
+"""Invitations and registration: inviting, answering, the public pages and letters."""

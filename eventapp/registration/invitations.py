@@ -1,0 +1,350 @@
+"""Invitations, reminders and confirmations (email or printed letters); answers; the public form.
+
+Emails and letters are in the EVENT's language. Links point to ``base_url`` (the
+``EXTERNAL_URL`` setting, or the address the organiser uses, passed in by the view), so a
+service never reads the request.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import qrcode
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
+from eventapp.extensions import db
+from eventapp.core.i18n import format_day
+from eventapp.events.models import Event
+from eventapp.registration.models import Invitation, Registration
+from eventapp.people.models import Person
+from eventapp.core.models import utcnow
+from eventapp.audit.services import Actor, record
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
+from eventapp.people.services import apply_person_data, clean_person_data, record_consent
+from eventapp.registration.services import Channel, enrol, mark_answered
+from eventapp.core.tokens import qr_payload
+
+KINDS = ("invitation", "reminder", "confirmation")
+#: Fields a person may correct from their answer page.
+CORRECTABLE = ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function")
+QR_CID = "qr@eventapp"
+
+
+@dataclass
+class SendReport:
+    """What a sending did."""
+
+    sent: int = 0  # handed to the SMTP server
+    outbox: int = 0  # written to the outbox folder
+    failed: int = 0
+    no_email: int = 0  # skipped: no address
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.outbox + self.failed
+
+
+def answer_url(base_url: str, registration: Registration) -> str:
+    """The personal answer link of a registration."""
+    return f"{base_url.rstrip('/')}/r/{registration.answer_token}"
+
+
+@lru_cache(maxsize=1024)
+def qr_png(payload: str) -> bytes:
+    """The QR code of ``payload`` as a PNG image (for emails and web pages)."""
+    image = qrcode.make(payload, box_size=8, border=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mail_settings() -> MailSettings:
+    """The application's mail settings."""
+    return MailSettings.from_config(current_app.config, current_app.instance_path)
+
+
+# --- practical details -------------------------------------------------------------------
+
+
+def presiding_official(event: Event):
+    """The first official, in protocol order, who presides (or None)."""
+    return next((o for o in event.officials if o.role == "presides"), None)
+
+
+def event_dates(event: Event, language: str | None = None) -> str:
+    """The event's dates in words, in ``language`` (the event's by default)."""
+    language = language or event.language
+    if event.end_date == event.start_date:
+        return format_day(event.start_date, language)
+    return f"{format_day(event.start_date, language)} – {format_day(event.end_date, language)}"
+
+
+def venue_text(event: Event) -> str:
+    """Venue, address and city on one line."""
+    return ", ".join(p for p in (event.venue_name, event.venue_address, event.city) if p)
+
+
+def programme_summary(event: Event) -> list[tuple[str, str]]:
+    """(time, title) of each agenda item, the day added for events of several days."""
+    several = event.end_date != event.start_date
+    lines = []
+    for item in event.agenda_items:
+        when = item.start_time.strftime("%H:%M")
+        if several:
+            when = f"{format_day(item.day, event.language, 'short')} {when}"
+        lines.append((when, item.title))
+    return lines
+
+
+def _presiding_text(event: Event) -> str:
+    official = presiding_official(event)
+    if official is None:
+        return ""
+    extra = ", ".join(p for p in (official.function, official.institution) if p)
+    return f"{official.display_name} ({extra})" if extra else official.display_name
+
+
+# --- emails ------------------------------------------------------------------------------
+
+
+def _build_mail(event: Event, registration: Registration, kind: str, base_url: str) -> Mail:
+    person = registration.person
+    payload = qr_payload(registration.checkin_token)
+    with force_locale(event.language):
+        subjects = {"invitation": _("Invitation: %(title)s", title=event.title),
+                    "reminder": _("Reminder: %(title)s", title=event.title),
+                    "confirmation": _("Registration confirmed: %(title)s", title=event.title)}
+        context = dict(event=event, person=person, registration=registration, kind=kind,
+                       link=answer_url(base_url, registration), dates=event_dates(event), venue=venue_text(event),
+                       presiding=_presiding_text(event), programme=programme_summary(event), qr_cid=QR_CID,
+                       payload=payload)
+        text = render_template("emails/invitation.txt", **context)
+        html = render_template("emails/invitation.html", **context)
+        subject = subjects[kind]
+    return Mail(to=person.email, subject=subject, text=text, html=html,
+                images=[InlineImage(QR_CID, qr_png(payload))], event_id=event.id, registration_id=registration.id)
+
+
+def send_emails(event: Event, registrations: list[Registration], *, kind: str = "invitation", base_url: str,
+                actor: Actor | None = None, settings: MailSettings | None = None) -> SendReport:
+    """Email each registration (those without an address are counted and skipped) and record it."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": [_("Unknown kind of message.")]})
+    settings = settings or mail_settings()
+    report = SendReport()
+    targets = []
+    for registration in registrations:
+        if registration.status == "cancelled":
+            continue
+        if not registration.person.email:
+            report.no_email += 1
+            continue
+        targets.append(registration)
+    mails = [_build_mail(event, r, kind, base_url) for r in targets]
+    results = send_messages(mails, settings)
+    for registration, (status, error) in zip(targets, results, strict=True):
+        setattr(report, status, getattr(report, status) + 1)
+        db.session.add(Invitation(registration=registration, channel="email", kind=kind, sent_at=utcnow(),
+                                  sent_by_id=actor.user_id if actor else None, status=status, error=error[:2000]))
+    record(actor, f"invitation.{kind}", event, event_id=event.id, channel="email", sent=report.sent,
+           outbox=report.outbox, failed=report.failed, no_email=report.no_email)
+    db.session.commit()
+    return report
+
+
+def history(event: Event, limit: int = 100) -> list[Invitation]:
+    """The latest invitations, reminders and confirmations sent for the event."""
+    return list(db.session.scalars(
+        select(Invitation).join(Registration).where(Registration.event_id == event.id)
+        .order_by(Invitation.sent_at.desc(), Invitation.id.desc()).limit(limit)))
+
+
+def not_answered(event: Event) -> list[Registration]:
+    """People sent an invitation (email or letter) who have not answered yet."""
+    invited = select(Invitation.registration_id).where(Invitation.kind == "invitation")
+    return list(db.session.scalars(
+        select(Registration).join(Registration.person)
+        .where(Registration.event_id == event.id, Registration.status.in_(("invited", "registered")),
+               Registration.responded_at.is_(None), Registration.id.in_(invited))
+        .order_by(Person.last_name, Person.first_name)))
+
+
+def send_reminders(event: Event, *, base_url: str, actor: Actor | None = None,
+                   settings: MailSettings | None = None) -> SendReport:
+    """Remind by email everyone invited who has not answered."""
+    return send_emails(event, not_answered(event), kind="reminder", base_url=base_url, actor=actor,
+                       settings=settings)
+
+
+# --- letters -----------------------------------------------------------------------------
+
+
+def _logo(upload_dir: Path, name: str | None) -> bytes | None:
+    if not name:
+        return None
+    path = upload_dir / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
+    """The plain data of an event's letters."""
+    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event), venue=venue_text(event),
+                       language=event.language, presiding=_presiding_text(event),
+                       programme=programme_summary(event), partner=event.partner,
+                       organiser_logo=_logo(upload_dir, event.organiser_logo),
+                       partner_logo=_logo(upload_dir, event.partner_logo))
+
+
+def print_letters(event: Event, registrations: list[Registration], *, base_url: str, actor: Actor | None = None,
+                  kind: str = "invitation", upload_dir: Path | None = None) -> bytes:
+    """The invitation letters of ``registrations`` as one PDF (one page each), recorded as sent."""
+    upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
+    chosen = [r for r in registrations if r.status != "cancelled"]
+    recipients = [LetterRecipient(name=r.person.full_name, honorific=r.person.honorific,
+                                  function=r.person.function, organisation=r.person.organisation,
+                                  qr_payload=qr_payload(r.checkin_token), answer_url=answer_url(base_url, r))
+                  for r in chosen]
+    pdf = invitation_letters(letter_event(event, upload_dir), recipients)
+    for registration in chosen:
+        db.session.add(Invitation(registration=registration, channel="letter", kind=kind, sent_at=utcnow(),
+                                  sent_by_id=actor.user_id if actor else None, status="sent"))
+    record(actor, "invitation.letters", event, event_id=event.id, letters=len(chosen))
+    db.session.commit()
+    return pdf
+
+
+# --- the answer page ---------------------------------------------------------------------
+
+
+def get_by_answer_token(token: str) -> Registration:
+    """The registration of a personal answer link; raises NotFound."""
+    registration = db.session.scalar(select(Registration).where(Registration.answer_token == (token or "")[:64]))
+    if registration is None or registration.person.erased_at is not None:
+        raise NotFound(_("This link is not valid."))
+    return registration
+
+
+def event_today(event: Event, now: datetime | None = None):
+    """Today's date where the event is held."""
+    return (now or utcnow()).astimezone(ZoneInfo(event.timezone or "Africa/Bamako")).date()
+
+
+def answers_closed_reason(event: Event, now: datetime | None = None) -> str | None:
+    """Why answers are no longer taken (closed, archived or past event), or None when they are."""
+    if event.status in ("closed", "archived") or event.purged_at is not None:
+        return _("This event is closed: answers and changes are no longer taken.")
+    if event.end_date < event_today(event, now):
+        return _("This event is over: answers and changes are no longer taken.")
+    return None
+
+
+def answer(registration: Registration, *, accept: bool | None, corrections: dict | None = None,
+           actor: Actor | None = None, now: datetime | None = None) -> Registration:
+    """Record a person's answer and corrections of their details; refused once the event is closed or past."""
+    reason = answers_closed_reason(registration.event, now)
+    if reason:
+        raise ValidationError(reason)
+    if registration.status == "cancelled":
+        raise ValidationError(_("This registration was cancelled by the organisers."))
+    changed = []
+    if corrections:
+        data = {k: v for k, v in corrections.items() if k in CORRECTABLE}
+        clean, errors = clean_person_data(data, partial=True)
+        if errors:
+            raise ValidationError(errors)
+        person = registration.person
+        changed = sorted(k for k, v in clean.items() if getattr(person, k) != v)
+        apply_person_data(person, clean)
+    if accept is not None:
+        mark_answered(registration, accept)
+    db.session.flush()
+    record(actor, "registration.answer", registration, event_id=registration.event_id,
+           status=registration.status, corrected=changed)
+    db.session.commit()
+    return registration
+
+
+# --- the public registration form -------------------------------------------------------
+
+
+def public_form_closed_reason(event: Event, now: datetime | None = None) -> str | None:
+    """Why the public form refuses registrations (closed, past date, full), or None when open."""
+    now = now or utcnow()
+    if not event.registration_open or event.status in ("closed", "archived"):
+        return _("Registration for this event is closed.")
+    if event.registration_closes_at is not None and now >= event.registration_closes_at:
+        return _("Registration for this event closed on %(when)s.",
+                 when=event.registration_closes_at.astimezone(ZoneInfo(event.timezone)).strftime("%d/%m/%Y %H:%M"))
+    if event.end_date < event_today(event, now):
+        return _("This event is over.")
+    if event.registration_capacity is not None:
+        taken = db.session.scalar(select(db.func.count()).select_from(Registration).where(
+            Registration.event_id == event.id, Registration.status != "cancelled"))
+        if taken >= event.registration_capacity:
+            return _("This event is full.")
+    return None
+
+
+def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_at: datetime | None,
+                    actor: Actor | None = None) -> Event:
+    """Open or close the public form, with its capacity and closing date."""
+    if capacity is not None and capacity < 1:
+        raise ValidationError({"capacity": [_("The capacity must be at least 1.")]})
+    if closes_at is not None and closes_at.tzinfo is None:
+        closes_at = closes_at.replace(tzinfo=ZoneInfo(event.timezone))
+    event.registration_open = open_
+    event.registration_capacity = capacity
+    event.registration_closes_at = closes_at
+    record(actor, "event.registration_form", event, event_id=event.id, open=open_, capacity=capacity,
+           closes_at=closes_at)
+    db.session.commit()
+    return event
+
+
+def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | None = None,
+                    now: datetime | None = None, settings: MailSettings | None = None,
+                    client_id: str | None = None) -> Registration:
+    """Register someone from the public form (:attr:`Channel.PUBLIC_FORM`): checks the form is
+    open, records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
+    email with the QR code when an address is given.
+
+    What is typed always makes a new person, whatever the directory holds: the answer never
+    tells whether someone is known, and never hands anyone else's registration or details.
+    ``client_id`` is the form's submission key: sent twice (a double click), one registration.
+    The capacity is checked with the event's row held, so concurrent registrations never
+    overbook it.
+    """
+    consents = data.pop("consents", None) or {}
+    clean, errors = clean_person_data(data)
+    if errors:
+        raise ValidationError(errors)
+
+    def still_open():
+        reason = public_form_closed_reason(event, now)
+        if reason:
+            raise ValidationError(reason)
+
+    # Checked by enrol once it holds the event's row, after looking for the key: a double click
+    # whose first click took the last place gets that registration, not "full".
+    enrolment = enrol(event, clean, channel=Channel.PUBLIC_FORM, status="registered", actor=actor,
+                      client_id=client_id, check=still_open, commit=False)
+    registration = enrolment.registration
+    if enrolment.replayed:
+        return registration
+    registration.responded_at = utcnow()
+    for kind, given in consents.items():
+        record_consent(registration.person, kind, bool(given), event_id=event.id, source="public_form", actor=actor,
+                       commit=False)
+    db.session.commit()
+    if registration.person.email:
+        send_emails(event, [registration], kind="confirmation", base_url=base_url, actor=actor, settings=settings)
+    return registration

@@ -1,0 +1,150 @@
+"""Pages for participants, without signing in: the personal answer page and the public form."""
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+
+from eventapp.core.input import Form
+
+from eventapp.extensions import limiter
+from eventapp.core.i18n import current_language
+from eventapp.people.models import CONSENT_KINDS
+from eventapp.registration import invitations, services as registrations
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.events.services import get_event
+from eventapp.core.tokens import qr_payload
+from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, sex_choices
+
+bp = Blueprint("public", __name__)
+
+
+def _base_url() -> str:
+    return current_app.config.get("EXTERNAL_URL") or request.host_url
+
+
+def qr_data_uri(registration) -> str:
+    """The registration's QR code as an inline PNG (``data:`` URI; the CSP allows it for images)."""
+    png = invitations.qr_png(qr_payload(registration.checkin_token))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+class DetailsForm(Form):
+    """The details a person may correct on their answer page."""
+
+    honorific = StringField(_l("Honorific"))
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    phone = StringField(_l("Phone"))
+    email = EmailField(_l("Email"))
+    organisation = StringField(_l("Organisation"))
+    function = StringField(_l("Function"))
+
+
+class PublicRegistrationForm(DetailsForm):
+    """The public form: the fewest fields that reports need."""
+
+    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
+    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
+    locality = StringField(_l("Locality"))
+    consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
+    consent_recordings = BooleanField(_l("I agree to be recorded"))
+    consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
+    # A random key given with each form: sent twice (a double click, a reload), one registration.
+    submission = HiddenField()
+
+
+_SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _submission_key(value) -> str | None:
+    """The form's submission key when it is one we could have made, else None (no de-duplication)."""
+    return value if isinstance(value, str) and _SUBMISSION_KEY.match(value) else None
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@limiter.limit("30/minute", methods=["POST"])
+def answer(token: str):
+    """A person's answer page: accept or decline, correct one's details, see the practical details."""
+    try:
+        registration = invitations.get_by_answer_token(token)
+    except NotFound:
+        abort(404)
+    event = registration.event
+    person = registration.person
+    form = DetailsForm(obj=person)
+    closed = invitations.answers_closed_reason(event)
+    if request.method == "POST" and not closed and form.validate_on_submit():
+        choice = request.form.get("answer")
+        accept = True if choice == "accept" else False if choice == "decline" else None
+        corrections = {name: getattr(form, name).data or "" for name in invitations.CORRECTABLE}
+        try:
+            invitations.answer(registration, accept=accept, corrections=corrections, actor=actor())
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            message = {True: _("Thank you: your attendance is confirmed."),
+                       False: _("Thank you: your answer has been recorded. We are sorry you cannot come."),
+                       None: _("Thank you: your details have been updated.")}[accept]
+            return render_template("public/answer.html", event=event, registration=registration, form=form,
+                                   closed=None, done=message, **_details(event, registration))
+    elif request.method == "POST" and closed:
+        return render_template("public/answer.html", event=event, registration=registration, form=form,
+                               closed=closed, done=None, **_details(event, registration)), 409
+    return render_template("public/answer.html", event=event, registration=registration, form=form, closed=closed,
+                           done=None, **_details(event, registration))
+
+
+def _details(event, registration) -> dict:
+    return dict(dates=invitations.event_dates(event, current_language()), venue=invitations.venue_text(event),
+                programme=invitations.programme_summary(event), presiding=invitations.presiding_official(event),
+                qr=qr_data_uri(registration) if registration.status in ("accepted", "registered") else None)
+
+
+@bp.route("/e/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def register(slug: str):
+    """The public registration form of an event, when organisers have opened it."""
+    try:
+        event = get_event(slug)
+    except NotFound:
+        abort(404)
+    if event.status == "draft":
+        abort(404)
+    key = _submission_key(request.form.get("submission")) if request.method == "POST" else None
+    closed = invitations.public_form_closed_reason(event)
+    if closed and registrations.find_by_client_id(event, key) is None:  # a repeat still gets its answer
+        # Nothing about the event (title, dates, venue) once its form is closed: the link may
+        # have travelled further than the organisers meant.
+        return render_template("public/register_closed.html", closed=closed), 409 if request.method == "POST" else 200
+    form = PublicRegistrationForm()
+    form.sex.choices = sex_choices()
+    form.age_band.choices = age_band_choices()
+    if key is None:
+        form.submission.data = secrets.token_urlsafe(16)
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        data = {name: getattr(form, name).data or "" for name in
+                ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function", "sex",
+                 "age_band", "locality")}
+        data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
+        try:
+            registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor(),
+                                                       client_id=key)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+            status = 422
+        else:
+            return render_template("public/confirmation.html", event=event, registration=registration,
+                                   qr=qr_data_uri(registration),
+                                   dates=invitations.event_dates(event, current_language()),
+                                   venue=invitations.venue_text(event),
+                                   link=invitations.answer_url(_base_url(), registration))
+    return render_template("public/register.html", event=event, form=form,
+                           dates=invitations.event_dates(event, current_language()),
+                           venue=invitations.venue_text(event)), status

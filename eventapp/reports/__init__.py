@@ -1,0 +1,1 @@
+"""Reports: attendance, sign-in sheets, payments, certificates, reach, small counts."""

@@ -1,0 +1,152 @@
+"""Who was expected and who came: the data every report, sheet, payment and certificate reads.
+
+Attendance comes from check-ins only, and voided check-ins never count. A person is present on
+a day when they have at least one check-in of that day (for the day or for an agenda item); their
+arrival that day is the earliest of those scans.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from eventapp.extensions import db
+from eventapp.door.models import CheckIn
+from eventapp.events.models import Event
+from eventapp.registration.models import Invitation, Registration
+from eventapp.people.models import Person
+from eventapp.core.text import fold
+
+#: Registration statuses of people expected at the door (not those who declined or cancelled).
+EXPECTED_STATUSES = ("invited", "accepted", "registered")
+
+
+@dataclass
+class Attendee:
+    """One registration with its person's reportable fields and their arrivals per day."""
+
+    registration_id: int
+    person_id: int
+    status: str
+    honorific: str
+    first_name: str
+    last_name: str
+    sex: str
+    age_band: str | None
+    category_code: str | None
+    category_label: str
+    category_order: int
+    organisation: str
+    function: str
+    locality: str
+    phone: str | None
+    email: str | None
+    invited: bool
+    arrivals: dict[date, datetime] = field(default_factory=dict)  # earliest valid scan per day (UTC)
+    item_arrivals: dict[int, datetime] = field(default_factory=dict)  # per agenda item
+
+    @property
+    def expected(self) -> bool:
+        """On the list of people expected (not declined, not cancelled)."""
+        return self.status in EXPECTED_STATUSES
+
+    @property
+    def attended(self) -> bool:
+        """Came on at least one day."""
+        return bool(self.arrivals)
+
+    @property
+    def sort_key(self) -> tuple[str, str, int]:
+        """Name order without regard to accents or case: Traoré sorts as Traore."""
+        return (fold(self.last_name), fold(self.first_name), self.registration_id)
+
+    @property
+    def display_name(self) -> str:
+        """Last name then first name, as listed on sheets sorted by name."""
+        return " ".join(p for p in (self.last_name, self.first_name) if p)
+
+    @property
+    def full_name(self) -> str:
+        """First name then last name, as written in a letter."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+def load_attendees(event: Event, language: str | None = None) -> list[Attendee]:
+    """Every registration of the event with its attendance, sorted by name."""
+    language = language or event.language
+    rows = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id)
+        .options(joinedload(Registration.person).joinedload(Person.category))
+    ).all()
+    invited_ids = set(db.session.scalars(
+        select(Invitation.registration_id).join(Registration).where(Registration.event_id == event.id)
+    ))
+    attendees: dict[int, Attendee] = {}
+    for reg in rows:
+        p = reg.person
+        cat = p.category
+        attendees[reg.id] = Attendee(
+            registration_id=reg.id, person_id=p.id, status=reg.status, honorific=p.honorific or "",
+            first_name=p.first_name or "", last_name=p.last_name or "", sex=p.sex or "X", age_band=p.age_band,
+            category_code=cat.code if cat else None, category_label=cat.label(language) if cat else "",
+            category_order=cat.sort_order if cat else 10_000, organisation=p.organisation or "",
+            function=p.function or "", locality=(p.locality or "").strip(), phone=p.phone, email=p.email,
+            invited=reg.id in invited_ids or reg.status in ("invited", "accepted", "declined"),
+        )
+    checkins = db.session.execute(
+        select(CheckIn.registration_id, CheckIn.day, CheckIn.scanned_at, CheckIn.agenda_item_id)
+        .where(CheckIn.event_id == event.id, CheckIn.voided_at.is_(None))
+    )
+    days = set(event.days)
+    for registration_id, day, scanned_at, item_id in checkins:
+        attendee = attendees.get(registration_id)
+        if attendee is None or day not in days:
+            continue
+        if day not in attendee.arrivals or scanned_at < attendee.arrivals[day]:
+            attendee.arrivals[day] = scanned_at
+        if item_id is not None and (item_id not in attendee.item_arrivals or scanned_at < attendee.item_arrivals[item_id]):
+            attendee.item_arrivals[item_id] = scanned_at
+    return sorted(attendees.values(), key=lambda a: a.sort_key)
+
+
+def local_time(value: datetime, tz: str) -> datetime:
+    """An instant in the event's time zone."""
+    return value.astimezone(ZoneInfo(tz))
+
+
+def period_text(event: Event, language: str | None = None) -> str:
+    """The event's dates in words: one day, or 'from … to …'."""
+    from eventapp.core.documents.words import translator
+
+    language = language or event.language
+    _ = translator(language)
+    if event.start_date == event.end_date:
+        return babel_dates.format_date(event.start_date, format="long", locale=language)
+    return _("from %(start)s to %(end)s") % {
+        "start": babel_dates.format_date(event.start_date, format="long", locale=language),
+        "end": babel_dates.format_date(event.end_date, format="long", locale=language)}
+
+
+def venue_text(event: Event) -> str:
+    """Venue and city, as printed in headers."""
+    return ", ".join(p for p in (event.venue_name, event.city) if p)
+
+
+def logo_bytes(event: Event, upload_dir: Path | None = None) -> tuple[bytes | None, bytes | None]:
+    """The organiser's and partner's logos as bytes (None when missing or unreadable)."""
+    upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
+    out = []
+    for name in (event.organiser_logo, event.partner_logo):
+        data = None
+        if name:
+            path = upload_dir / Path(name).name  # never follow a path out of the folder
+            if path.is_file():
+                data = path.read_bytes()
+        out.append(data)
+    return out[0], out[1]

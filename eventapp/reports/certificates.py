@@ -1,0 +1,257 @@
+"""Certificates of attendance (attestations de participation), only for those who came.
+
+Each certificate has a random code (160 bits) in a QR code that opens a public page saying the
+certificate is genuine, with the person's name and the event and nothing else.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from babel import dates as babel_dates
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from eventapp.core.documents.words import translator
+from eventapp.extensions import db
+from eventapp.reports.models import Certificate
+from eventapp.events.models import Event, Official
+from eventapp.registration.models import Registration
+from eventapp.core.models import utcnow
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.audit.services import Actor, record
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.mail import Attachment, Mail, MailSettings, send_messages
+
+
+@dataclass
+class CertificateData:
+    """One certificate, as the document maker prints it."""
+
+    name: str
+    honorific: str
+    days: list[str]
+    verify_url: str
+    code: str
+    email: str | None = None
+    registration_id: int = 0
+
+
+@dataclass
+class CertificateBatch:
+    """Plain data for documents.certificates: the event, the signatory and the certificates."""
+
+    event_title: str
+    organiser: str
+    partner: str
+    venue: str
+    period: str
+    language: str
+    signatory_name: str
+    signatory_function: str
+    certificates: list[CertificateData] = field(default_factory=list)
+    issued: str = ""  # "Done at Bamako, on 22 June 2023"
+    organiser_logo: bytes | None = None
+    partner_logo: bytes | None = None
+
+
+@dataclass
+class CertificateCheck:
+    """What the public page shows: only the name and the event."""
+
+    name: str
+    event_title: str
+    period: str
+
+
+def attendees_who_came(event: Event) -> list[Attendee]:
+    """Those who may receive a certificate: everyone with a valid check-in, in name order."""
+    return [a for a in load_attendees(event) if a.attended]
+
+
+def new_code() -> str:
+    """A URL-safe code of 160 random bits."""
+    return secrets.token_urlsafe(20)
+
+
+def verify_url(base_url: str, code: str) -> str:
+    """The address of the public check page of a certificate."""
+    return f"{base_url.rstrip('/')}/certificates/{code}"
+
+
+def _signatory(event: Event, official_id) -> Official:
+    _ = translator(event.language)
+    try:
+        official_id = int(official_id)
+    except (TypeError, ValueError):
+        official_id = None
+    official = db.session.get(Official, official_id) if official_id else None
+    if official is None or official.event_id != event.id:
+        raise ValidationError({"official_id": [_("Choose the official who signs, among the event's officials.")]})
+    return official
+
+
+def _certificates_for(event: Event, attendees: list[Attendee], actor: Actor | None) -> list[Certificate]:
+    """The certificate of each attendee: the one already issued, or a new one (same code every print)."""
+    existing = {c.registration_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.event_id == event.id))}
+    out = []
+    for a in attendees:
+        cert = existing.get(a.registration_id)
+        if cert is None:
+            cert = Certificate(code=new_code(), event_id=event.id, registration_id=a.registration_id,
+                               issued_by_id=actor.user_id if actor else None)
+            db.session.add(cert)
+        out.append(cert)
+    return out
+
+
+def certificate_batch(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
+                      actor: Actor | None = None, upload_dir: Path | None = None) -> CertificateBatch:
+    """Certificates for those who came (all of them, or those of ``registration_ids``).
+
+    Asking for someone who did not come is refused with a clear message: a certificate says
+    that its holder attended.
+    """
+    _ = translator(event.language)
+    official = _signatory(event, official_id)
+    attendees = [a for a in load_attendees(event) if a.attended]
+    if registration_ids is not None:
+        wanted = set(registration_ids)
+        chosen = [a for a in attendees if a.registration_id in wanted]
+        if len(chosen) != len(wanted):
+            raise ValidationError({"registration_id": [_("A certificate is only given to someone who came.")]})
+        attendees = chosen
+    if not attendees:
+        raise ValidationError(_("Nobody has come yet: there is no certificate to make."))
+    for attempt in range(2):
+        items = list(zip(attendees, _certificates_for(event, attendees, actor), strict=True))
+        try:
+            db.session.commit()  # codes are kept before any PDF shows them
+            break
+        except IntegrityError:  # another print issued some of them at the same moment: reuse those
+            db.session.rollback()
+            if attempt:
+                raise
+    organiser_logo, partner_logo = logo_bytes(event, upload_dir)
+    batch = CertificateBatch(
+        event_title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
+        period=period_text(event), language=event.language, signatory_name=official.display_name,
+        signatory_function=", ".join(x for x in (official.function, official.institution) if x),
+        organiser_logo=organiser_logo, partner_logo=partner_logo,
+        issued=_("Done at %(place)s, on %(date)s") % {
+            "place": event.city or venue_text(event) or "—",
+            "date": babel_dates.format_date(local_time(utcnow(), event.timezone).date(), format="long",
+                                            locale=event.language)},
+        certificates=[CertificateData(
+            name=a.full_name, honorific=a.honorific,
+            days=[babel_dates.format_date(d, format="full", locale=event.language) for d in sorted(a.arrivals)],
+            verify_url=verify_url(base_url, cert.code), code=cert.code, email=a.email,
+            registration_id=a.registration_id) for a, cert in items])
+    return batch
+
+
+def print_certificates(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
+                       separate: bool = False, actor: Actor | None = None,
+                       upload_dir: Path | None = None) -> tuple[bytes, str, str]:
+    """One PDF of every certificate (a page each), or a ZIP of one PDF per person.
+
+    Returns (bytes, file name, MIME type); the print is recorded in the audit log.
+    """
+    from eventapp.reports.documents.certificates import certificate_pdfs, certificates_pdf
+
+    batch = certificate_batch(event, official_id=official_id, base_url=base_url, registration_ids=registration_ids,
+                              actor=actor, upload_dir=upload_dir)
+    record(actor, "certificates.print", None, event_id=event.id, count=len(batch.certificates), separate=separate)
+    db.session.commit()
+    if len(batch.certificates) == 1:
+        c = batch.certificates[0]
+        return certificates_pdf(batch), f"{event.slug}-certificate-{c.registration_id}.pdf", "application/pdf"
+    if separate:
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for cert, data in certificate_pdfs(batch):
+                zf.writestr(f"{event.slug}-certificate-{cert.registration_id}.pdf", data)
+        return buffer.getvalue(), f"{event.slug}-certificates.zip", "application/zip"
+    return certificates_pdf(batch), f"{event.slug}-certificates.pdf", "application/pdf"
+
+
+@dataclass
+class MailResult:
+    """How an emailing went."""
+
+    sent: int = 0
+    outbox: int = 0
+    without_email: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def email_certificates(event: Event, *, official_id, base_url: str, settings: MailSettings,
+                       registration_ids: list[int] | None = None, actor: Actor | None = None,
+                       upload_dir: Path | None = None, batch_size: int = 200) -> MailResult:
+    """Email each attendee who has an email address their certificate as a PDF.
+
+    Sent in batches (one SMTP connection each), so a large event never holds every PDF in memory.
+    """
+    from eventapp.reports.documents.certificates import certificate_pdfs
+
+    _ = translator(event.language)
+    batch = certificate_batch(event, official_id=official_id, base_url=base_url, registration_ids=registration_ids,
+                              actor=actor, upload_dir=upload_dir)
+    result = MailResult(without_email=sum(1 for c in batch.certificates if not c.email))
+    subject = _("Your certificate of attendance: %(event)s") % {"event": event.title}
+    pending: list[tuple[CertificateData, Mail]] = []
+
+    def flush():
+        outcomes = send_messages([mail for _c, mail in pending], settings)
+        emailed = []
+        for (cert, _mail), (status, error) in zip(pending, outcomes, strict=True):
+            if status == "sent":
+                result.sent += 1
+            elif status == "outbox":
+                result.outbox += 1
+            else:
+                result.failed.append(f"{cert.name} <{cert.email}>: {error}")
+                continue
+            emailed.append(cert.code)
+        if emailed:
+            db.session.execute(update(Certificate).where(Certificate.code.in_(emailed)).values(emailed_at=utcnow()))
+        pending.clear()
+
+    for cert, pdf in certificate_pdfs(batch, only=lambda c: bool(c.email)):
+        lines = [_("Hello %(name)s,") % {"name": cert.name}, "",
+                 _("Please find attached your certificate of attendance of “%(event)s” (%(period)s).") % {
+                     "event": event.title, "period": batch.period},
+                 _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}, "",
+                 event.organiser]
+        html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+        pending.append((cert, Mail(to=cert.email, subject=subject, text="\n".join(lines), html=html,
+                                   attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)],
+                                   event_id=event.id, registration_id=cert.registration_id)))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
+    record(actor, "certificates.email", None, event_id=event.id, sent=result.sent, outbox=result.outbox,
+           without_email=result.without_email, failed=len(result.failed))
+    db.session.commit()
+    return result
+
+
+def check_certificate(code: str) -> CertificateCheck:
+    """The public confirmation of a certificate; NotFound for an unknown code."""
+    cert = db.session.scalar(select(Certificate).where(Certificate.code == (code or "")[:64]))
+    registration = db.session.get(Registration, cert.registration_id) if cert and cert.registration_id else None
+    if cert is None or registration is None:
+        from flask_babel import gettext
+
+        raise NotFound(gettext("No certificate has this code."))
+    event = db.session.get(Event, cert.event_id)
+    person = registration.person
+    name = "" if person.erased_at else person.full_name
+    return CertificateCheck(name=name, event_title=event.title, period=period_text(event))

@@ -1,0 +1,1 @@
+"""The reports' documents: plain data in, PDF, XLSX or CSV bytes out."""

@@ -1,0 +1,411 @@
+"""The attendance report: the figures a funder asks for, as plain dataclasses.
+
+Breakdowns by sex, age band, category and locality count attendees (people with at least one
+valid check-in). When the report leaves the organisation (``external``), counts from 1 to
+under the threshold are shown as "<5", so that nobody can be singled out in a small group, and
+other counts are hidden with them wherever a total would give a small count away.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import dates as babel_dates
+from flask import current_app
+from sqlalchemy import select
+
+from eventapp.core.documents.words import translator
+from eventapp.extensions import db
+from eventapp.core.labels import label_in
+from eventapp.people.models import Category, Consent
+from eventapp.events.models import Event
+from eventapp.core.models import utcnow
+from eventapp.people.models import CONSENT_KINDS
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.audit.services import Actor, record
+from eventapp.reports.suppression import Line, suppress
+
+Value = int | str
+
+SEX_COLUMNS = ("F", "M", "X")
+
+
+@dataclass
+class CountTable:
+    """A table of counts: a label per row, a figure per column (a figure may be "<5")."""
+
+    key: str  # short, stable name (the XLSX sheet is named by the title)
+    title: str
+    row_header: str
+    columns: list[str]
+    rows: list[tuple[str, list[Value]]]
+    note: str = ""
+
+    def value(self, row: str, column: str) -> Value | None:
+        """The figure at a row and column label (None when absent)."""
+        col = self.columns.index(column)
+        for label, values in self.rows:
+            if label == row:
+                return values[col]
+        return None
+
+
+@dataclass
+class EventHeader:
+    """What documents print about the event."""
+
+    title: str
+    organiser: str
+    partner: str
+    venue: str
+    period: str
+    language: str
+    timezone: str
+    organiser_logo: bytes | None = None
+    partner_logo: bytes | None = None
+
+
+@dataclass
+class AgendaLine:
+    """An agenda item as held."""
+
+    day: str
+    time: str
+    title: str
+    kind: str
+    officials: str
+
+
+@dataclass
+class OfficialLine:
+    """An official of the event, in protocol order."""
+
+    name: str
+    function: str
+    institution: str
+    role: str
+
+
+@dataclass
+class AttendanceReport:
+    """Everything the report shows; documents and pages render it as it is."""
+
+    event: EventHeader
+    generated_at: str
+    external: bool
+    threshold: int
+    summary: list[tuple[str, Value]]
+    funnel: CountTable
+    by_sex_category: CountTable
+    by_day_category: CountTable
+    by_sex_age: CountTable
+    by_locality: CountTable
+    arrivals: CountTable
+    consents: CountTable
+    agenda: list[AgendaLine] = field(default_factory=list)
+    officials: list[OfficialLine] = field(default_factory=list)
+    arrivals_chart: list[tuple[str, int]] = field(default_factory=list)
+    category_chart: list[tuple[str, list[int]]] = field(default_factory=list)
+    sex_labels: list[str] = field(default_factory=list)
+    attended: int = 0
+    registered: int = 0
+
+    @property
+    def tables(self) -> list[CountTable]:
+        """The tables in reading order."""
+        return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
+
+
+def masker(external: bool, threshold: int):
+    """A function showing a count, or "<threshold" for a small non-zero count when external."""
+
+    def mask(n: int) -> Value:
+        if external and 0 < n < threshold:
+            return f"<{threshold}"
+        return n
+
+    return mask
+
+
+def sex_table(key: str, title: str, row_header: str, groups: list[tuple[str, list[Attendee]]],
+              mask, _, *, total_label: str | None = None) -> CountTable:
+    """A table of rows × sex (women, men, not stated, total), with a total row."""
+    columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
+    rows = []
+    totals = Counter()
+    for label, people in groups:
+        counts = Counter(a.sex if a.sex in SEX_COLUMNS else "X" for a in people)
+        totals.update(counts)
+        rows.append((label, [mask(counts[s]) for s in SEX_COLUMNS] + [mask(len(people))]))
+    rows.append((total_label or _("Total"), [mask(totals[s]) for s in SEX_COLUMNS] + [mask(sum(totals.values()))]))
+    return CountTable(key, title, row_header, columns, rows)
+
+
+def day_label(day: date, language: str) -> str:
+    """A short day label for column headings (e.g. 'mer. 21 juin 2023')."""
+    return babel_dates.format_date(day, format="medium", locale=language)
+
+
+def _categories_for(attendees: list[Attendee]) -> list[tuple[str | None, str]]:
+    """Active categories, and retired ones that people were put in, in display order."""
+    used = {a.category_code for a in attendees}
+    cats = db.session.scalars(select(Category).order_by(Category.sort_order, Category.code)).all()
+    return [(c.code, c) for c in cats if c.active or c.code in used]  # type: ignore[misc]
+
+
+def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], bool]:
+    """The latest consent recorded per person and kind (the history is kept; the latest holds)."""
+    latest: dict[tuple[int, str], tuple[datetime, int, bool]] = {}
+    if not person_ids:
+        return {}
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start:start + 900]
+        for c in db.session.execute(select(Consent.person_id, Consent.kind, Consent.given, Consent.recorded_at, Consent.id)
+                                    .where(Consent.person_id.in_(chunk))):
+            key = (c.person_id, c.kind)
+            stamp = (c.recorded_at, c.id)
+            if key not in latest or stamp > latest[key][:2]:
+                latest[key] = (c.recorded_at, c.id, c.given)
+    return {k: v[2] for k, v in latest.items()}
+
+
+class _Cells:
+    """The figures of a report as cells (one key per quantity) and the lines that tie them.
+
+    A figure printed in several tables (the women who attended: in the summary, under every
+    breakdown by sex) is one cell, so that it is hidden everywhere or nowhere.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+        self.lines: list[Line] = []
+
+    def cell(self, key, value: int):
+        if self.values.setdefault(key, value) != value:
+            raise ValueError(f"two values for the report cell {key!r}")
+        return key
+
+    def line(self, total, members) -> None:
+        self.lines.append(Line(total, tuple(members)))
+
+
+def hidden_mark(language: str) -> str:
+    """What an external report shows for a count hidden so that a small one cannot be worked out."""
+    return translator(language)("[c]")
+
+
+def _shower(cells: _Cells, external: bool, threshold: int, language: str):
+    """``show(key)``: the figure, or "<5" for a small count, or the hidden mark for a complement."""
+    hidden = suppress(cells.values, cells.lines, threshold) if external else frozenset()
+    mark = hidden_mark(language)
+
+    def show(key) -> Value:
+        value = cells.values[key]
+        if key not in hidden:
+            return value
+        return f"<{threshold}" if 0 < value < threshold else mark
+
+    return show
+
+
+def _sex_rows(cells: _Cells, kind: str, groups: list[tuple[str, object, list[Attendee]]]) -> list[tuple[str, list]]:
+    """Rows × sex (and total) as cell keys, with their lines; the total row is shared by every such table."""
+    rows = []
+    for label, code, people in groups:
+        counts = Counter(a.sex if a.sex in SEX_COLUMNS else "X" for a in people)
+        keys = [cells.cell((kind, code, s), counts[s]) for s in SEX_COLUMNS]
+        total = cells.cell((kind, code), len(people))
+        cells.line(total, keys)
+        rows.append((label, keys + [total]))
+    for i, s in enumerate(SEX_COLUMNS):
+        cells.line(("sex", s), [keys[i] for _label, keys in rows])
+    cells.line(("N",), [keys[-1] for _label, keys in rows])
+    return rows
+
+
+def build_report(event: Event, *, external: bool = False, threshold: int | None = None,
+                 age_bands=None, upload_dir: Path | None = None, with_logos: bool = True,
+                 language: str | None = None) -> AttendanceReport:
+    """Compute the attendance report of an event (a correct empty report when nobody came).
+
+    Words are in ``language``: the event's (documents) unless told (the page, in the reader's).
+    ``external``: every table is protected by complementary suppression (services.suppression):
+    small counts show "<5", and the counts hidden with them so that no small count can be
+    worked out from the totals show :func:`hidden_mark`.
+    """
+    language = language or event.language
+    _ = translator(language)
+    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
+    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
+    attendees = load_attendees(event, language)
+    came = [a for a in attendees if a.attended]
+    days = event.days
+    cells = _Cells()
+
+    registered = [a for a in attendees if a.status in ("accepted", "registered")]
+    invited = cells.cell(("invited",), sum(1 for a in attendees if a.invited))
+    accepted = cells.cell(("accepted",), sum(1 for a in attendees if a.status == "accepted"))
+    n_registered = cells.cell(("registered",), len(registered))
+    declined = cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined"))
+    cancelled = cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled"))
+    everyone = cells.cell(("N",), len(came))
+    day_keys = [cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days]
+    absent_keys = [cells.cell(("absent", d), sum(1 for a in registered if d not in a.arrivals)) for d in days]
+    absent_all = cells.cell(("absent",), sum(1 for a in registered if not a.attended))
+    if len(days) == 1:  # present on the day is present at all
+        cells.line(everyone, day_keys)
+        cells.line(absent_all, absent_keys)
+
+    # By sex and category (retired categories still appear under their label).
+    groups = [(cat.label(language), code, [a for a in came if a.category_code == code])
+              for code, cat in _categories_for(attendees)]
+    uncategorised = [a for a in came if a.category_code is None]
+    if uncategorised:
+        groups.append((_("No category"), None, uncategorised))
+    cat_rows = _sex_rows(cells, "category", groups)
+    total_row = [("sex", s) for s in SEX_COLUMNS] + [everyone]
+    for s in SEX_COLUMNS:
+        cells.cell(("sex", s), sum(1 for a in came if (a.sex if a.sex in SEX_COLUMNS else "X") == s))
+    cells.line(everyone, total_row[:3])
+
+    day_rows = []
+    for label, code, people in groups:
+        keys = [cells.cell(("category_day", code, d), sum(1 for a in people if d in a.arrivals)) for d in days]
+        if len(days) == 1:
+            cells.line(("category", code), keys)
+        day_rows.append((label, keys + [("category", code)]))
+    for i, d in enumerate(days):
+        cells.line(day_keys[i], [keys[i] for _label, keys in day_rows])
+
+    band_codes = [b[0] for b in age_bands]
+    age_groups = [(code, code, [a for a in came if a.age_band == code]) for code in band_codes]
+    unknown_age = [a for a in came if a.age_band not in band_codes]
+    if unknown_age:
+        age_groups.append((_("Age not stated"), None, unknown_age))
+    age_rows = _sex_rows(cells, "age", age_groups)
+
+    localities: dict[str, list[Attendee]] = defaultdict(list)
+    for a in came:
+        localities[a.locality or _("Locality not stated")].append(a)
+    loc_groups = [(label, label, people) for label, people in
+                  sorted(localities.items(), key=lambda kv: (-len(kv[1]), kv[0].casefold()))]
+    loc_rows = _sex_rows(cells, "locality", loc_groups)
+
+    # Arrivals per hour, in the event's time zone.
+    per_hour: dict[int, Counter] = defaultdict(Counter)
+    for a in came:
+        for day, at in a.arrivals.items():
+            per_hour[local_time(at, event.timezone).hour][day] += 1
+    hours = range(min(per_hour), max(per_hour) + 1) if per_hour else range(0)
+    hour_rows = []
+    for h in hours:
+        keys = [cells.cell(("hour_day", h, d), per_hour[h][d]) for d in days]
+        total = cells.cell(("hour", h), sum(per_hour[h][d] for d in days))
+        cells.line(total, keys)
+        hour_rows.append((f"{h:02d}:00–{h:02d}:59", keys + [total]))
+    arrivals_total = cells.cell(("arrivals",), sum(cells.values[k] for k in day_keys))
+    cells.line(arrivals_total, day_keys)
+    if hour_rows:
+        cells.line(arrivals_total, [keys[-1] for _label, keys in hour_rows])
+        for i, _d in enumerate(days):
+            cells.line(day_keys[i], [keys[i] for _label, keys in hour_rows])
+
+    # Consents among attendees: the latest word of each person for each kind.
+    consents = latest_consents({a.person_id for a in came})
+    consent_rows = []
+    for kind in CONSENT_KINDS:
+        given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
+        withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
+        keys = [cells.cell(("consent", kind, "given"), given), cells.cell(("consent", kind, "withdrawn"), withdrawn),
+                cells.cell(("consent", kind, "none"), len(came) - given - withdrawn)]
+        cells.line(everyone, keys)
+        consent_rows.append((label_in(language, "consent", kind), keys))
+
+    show = _shower(cells, external, threshold, language)
+
+    def table(key, title, row_header, columns, rows, note=""):
+        return CountTable(key, title, row_header, columns, [(label, [show(k) for k in keys]) for label, keys in rows],
+                          note=note)
+
+    columns = [day_label(d, language) for d in days] + [_("Overall")]
+    n = len(columns)
+    funnel = table("attendance", _("Invited, registered and present"), _("Figure"), columns, [
+        (_("People invited"), [invited] * n),
+        (_("People who accepted"), [accepted] * n),
+        (_("People registered"), [n_registered] * n),
+        (_("People who attended"), day_keys + [everyone]),
+        (_("People absent"), absent_keys + [absent_all]),
+        (_("People who declined"), [declined] * n),
+        (_("Registrations cancelled"), [cancelled] * n),
+    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
+              "Overall: present on at least one day."))
+    sex_columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
+    by_cat = table("sex_category", _("Attendance by category and sex"), _("Category"), sex_columns,
+                   cat_rows + [(_("Total"), total_row)])
+    by_day = table("day_category", _("Attendance per day by category"), _("Category"),
+                   [day_label(d, language) for d in days] + [_("Overall")],
+                   day_rows + [(_("Total"), day_keys + [everyone])])
+    by_age = table("sex_age", _("Attendance by age band and sex"), _("Age band"), sex_columns,
+                   age_rows + [(_("Total"), total_row)])
+    by_loc = table("locality", _("Attendance by locality"), _("Locality"), sex_columns,
+                   loc_rows + [(_("Total"), total_row)])
+    arrivals = table("arrivals", _("Arrivals per hour"), _("Hour"), [day_label(d, language) for d in days] + [_("Total")],
+                     hour_rows + [(_("Total"), day_keys + [arrivals_total])],
+                     note=_("Times in the event's time zone (%(tz)s).") % {"tz": event.timezone})
+    consent_table = table("consents", _("Consents of the attendees"), _("Consent"),
+                          [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
+    chart = [(f"{h:02d}h", v if isinstance(v := show(("hour", h)), int) else 0) for h in hours]
+
+    summary: list[tuple[str, Value]] = [
+        (_("People invited"), show(invited)), (_("People who accepted"), show(accepted)),
+        (_("People registered"), show(n_registered)), (_("People who attended"), show(everyone)),
+        (_("People absent"), show(absent_all)),
+        (_("Women who attended"), show(("sex", "F"))), (_("Men who attended"), show(("sex", "M"))),
+    ]
+    for d, key in zip(days, day_keys, strict=True):
+        summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, show(key)))
+
+    organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
+    header = EventHeader(title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
+                         period=period_text(event, language), language=language, timezone=event.timezone,
+                         organiser_logo=organiser_logo, partner_logo=partner_logo)
+    agenda = [AgendaLine(day=day_label(i.day, language), time=f"{i.start_time:%H:%M}–{i.end_time:%H:%M}", title=i.title,
+                         kind=label_in(language, "agenda_kind", i.kind),
+                         officials=", ".join(o.display_name for o in i.officials))
+              for i in event.agenda_items]
+    officials = [OfficialLine(name=o.display_name, function=o.function, institution=o.institution,
+                              role=label_in(language, "official_role", o.role)) for o in event.officials]
+    category_chart = [(label, [v if isinstance(v, int) else 0 for v in values[:3]])
+                      for label, values in by_cat.rows[:-1] if values[3] != 0]
+    generated = babel_dates.format_datetime(local_time(utcnow(), event.timezone), format="medium", locale=language)
+    return AttendanceReport(
+        event=header, generated_at=generated, external=external, threshold=threshold, summary=summary,
+        funnel=funnel, by_sex_category=by_cat, by_day_category=by_day, by_sex_age=by_age, by_locality=by_loc, arrivals=arrivals,
+        consents=consent_table, agenda=agenda, officials=officials, arrivals_chart=chart,
+        category_chart=category_chart, sex_labels=by_cat.columns[:3], attended=len(came),
+        registered=len(registered),
+    )
+
+
+def export_report(event: Event, fmt: str, *, actor: Actor | None, external: bool = False,
+                  upload_dir: Path | None = None) -> tuple[bytes, str]:
+    """The report as PDF or XLSX bytes and a file name; the export is recorded in the audit log."""
+    from eventapp.core.errors import ValidationError
+
+    if fmt not in ("pdf", "xlsx"):
+        raise ValidationError({"format": [translator(event.language)("The report is made as PDF or XLSX.")]})
+    report = build_report(event, external=external, upload_dir=upload_dir, with_logos=(fmt == "pdf"))
+    if fmt == "pdf":
+        from eventapp.reports.documents.report_pdf import report_pdf
+
+        data = report_pdf(report)
+    else:
+        from eventapp.reports.documents.report_xlsx import report_xlsx
+
+        data = report_xlsx(report)
+    record(actor, "report.export", event, event_id=event.id, format=fmt, external=external)
+    db.session.commit()
+    return data, f"{event.slug}-report.{fmt}"
