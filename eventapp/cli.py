@@ -487,10 +487,10 @@ def person_group():
 
 
 def _person_arg(person_id: int):
-    from eventapp.services import privacy
+    from eventapp.services import people
 
     try:
-        return privacy.get_person(person_id)
+        return people.get_person(person_id)
     except ServiceError as exc:
         fail(str(exc))
 

@@ -26,13 +26,13 @@ from eventapp.models import Event, Invitation, Person, Registration, utcnow
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.mail import InlineImage, Mail, MailSettings, send_messages
-from eventapp.services.people import apply_person_data, clean_person_data, record_consent
+from eventapp.services.people import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
 from eventapp.services.registrations import Channel, enrol, mark_answered
 from eventapp.services.tokens import qr_payload
 
 KINDS = ("invitation", "reminder", "confirmation")
 #: Fields a person may correct from their answer page.
-CORRECTABLE = ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function")
+CORRECTABLE = tuple(f.name for f in PERSON_FIELD_TABLE if f.correctable)
 QR_CID = "qr@eventapp"
 
 

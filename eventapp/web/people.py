@@ -38,21 +38,24 @@ def _uploads() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-class PersonForm(Form):
-    """A person's details; the service checks and normalises them."""
+def person_widget(field: people.PersonField):
+    """The form field for a person field of the table (a select for coded values)."""
+    label = _l(field.label)
+    if field.kind in ("sex", "age_band", "category"):
+        return SelectField(label, choices=[], validate_choice=False)
+    if field.kind == "email":
+        return EmailField(label)
+    if field.kind == "notes":
+        return TextAreaField(label)
+    return StringField(label)
 
-    honorific = StringField(_l("Honorific"))
-    first_name = StringField(_l("First name"))
-    last_name = StringField(_l("Last name"))
-    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
-    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
-    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
-    organisation = StringField(_l("Organisation"))
-    function = StringField(_l("Function"))
-    locality = StringField(_l("Locality"))
-    phone = StringField(_l("Phone"))
-    email = EmailField(_l("Email"))
-    notes = TextAreaField(_l("Notes"))
+
+#: One form field per person field, in the table's order.
+_PersonFields = type("_PersonFields", (Form,), {f.name: person_widget(f) for f in people.PERSON_FIELD_TABLE})
+
+
+class PersonForm(_PersonFields):
+    """A person's details (the fields of ``people.PERSON_FIELD_TABLE``); the service checks them."""
 
     def fill_choices(self) -> None:
         """Choices that depend on the configuration and the language."""
@@ -475,7 +478,5 @@ def merge(kept_id: int, merged_id: int):
             flash(_("%(merged)s has been merged into %(kept)s.", merged=merged.full_name, kept=kept.full_name),
                   "success")
             return redirect(url_for("people.person", person_id=kept.id))
-    labels = dict(imports.FIELD_LABELS, honorific=imports.FIELD_LABELS["title"], category_id=_("Category"),
-                  notes=_("Notes"))
     return render_template("people/merge.html", kept=kept, merged=merged, form=form,
-                           fields=[(f, labels[f]) for f in people.PERSON_FIELDS])
+                           fields=[(f.name, _(f.label)) for f in people.PERSON_FIELD_TABLE])

@@ -15,6 +15,7 @@ from eventapp.web.input import Form
 from eventapp.extensions import limiter
 from eventapp.i18n import current_language
 from eventapp.models.person import CONSENT_KINDS
+from eventapp.services.people import PERSON_FIELD_TABLE
 from eventapp.services import invitations, registrations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
@@ -34,24 +35,28 @@ def qr_data_uri(registration) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-class DetailsForm(Form):
-    """The details a person may correct on their answer page."""
-
-    honorific = StringField(_l("Honorific"))
-    first_name = StringField(_l("First name"))
-    last_name = StringField(_l("Last name"))
-    phone = StringField(_l("Phone"))
-    email = EmailField(_l("Email"))
-    organisation = StringField(_l("Organisation"))
-    function = StringField(_l("Function"))
+def _text_widget(field):
+    """The public pages' form field for a person field (a select for coded values)."""
+    label = _l(field.label)
+    if field.kind in ("sex", "age_band"):
+        return SelectField(label, choices=[], validate_choice=False)
+    return EmailField(label) if field.kind == "email" else StringField(label)
 
 
-class PublicRegistrationForm(DetailsForm):
-    """The public form: the fewest fields that reports need."""
+#: What a person may correct on their answer page, and what the public form asks besides.
+_CORRECTABLE = [f for f in PERSON_FIELD_TABLE if f.correctable]
+PUBLIC_FIELDS = tuple(f.name for f in PERSON_FIELD_TABLE if f.public)
+DetailsForm = type("DetailsForm", (Form,), {
+    "__doc__": "The details a person may correct on their answer page.",
+    **{f.name: _text_widget(f) for f in _CORRECTABLE}})
 
-    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
-    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
-    locality = StringField(_l("Locality"))
+
+_PublicFields = type("_PublicFields", (DetailsForm,), {
+    f.name: _text_widget(f) for f in PERSON_FIELD_TABLE if f.public and not f.correctable})
+
+
+class PublicRegistrationForm(_PublicFields):
+    """The public form: the fewest fields that reports need (``public`` in the person-field table)."""
     consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
     consent_recordings = BooleanField(_l("I agree to be recorded"))
     consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
@@ -129,9 +134,7 @@ def register(slug: str):
         form.submission.data = secrets.token_urlsafe(16)
     status = 200
     if request.method == "POST" and form.validate_on_submit():
-        data = {name: getattr(form, name).data or "" for name in
-                ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function", "sex",
-                 "age_band", "locality")}
+        data = {name: getattr(form, name).data or "" for name in PUBLIC_FIELDS}
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
             registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor(),
