@@ -12,7 +12,9 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from eventapp.config import public_base_url
 from eventapp.extensions import db
+from eventapp.server import local_addresses
 from eventapp.services.errors import ServiceError, ValidationError
 
 
@@ -445,7 +447,10 @@ def certificates_command(event, official_id, out):
     from eventapp.services.certificates import print_certificates
 
     ev = event_arg(event)
-    base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
+    address = public_base_url(current_app.config.get("EXTERNAL_URL"), None, local_addresses())
+    if not address.known:
+        click.echo(f"No EXTERNAL_URL is set: the certificates' links point to {address.url}", err=True)
+    base_url = address.url
     try:
         data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
                                                     separate=out.suffix.lower() == ".zip", actor=Actor.cli(),

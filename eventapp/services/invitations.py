@@ -6,20 +6,18 @@ service never reads the request.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import qrcode
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.documents.letters import LetterEvent, LetterRecipient, invitation_letters
+from eventapp.documents.qr import qr_png
 from eventapp.extensions import db
 from eventapp.i18n import format_day
 from eventapp.models import Event, Invitation, Person, Registration, utcnow
@@ -53,15 +51,6 @@ class SendReport:
 def answer_url(base_url: str, registration: Registration) -> str:
     """The personal answer link of a registration."""
     return f"{base_url.rstrip('/')}/r/{registration.answer_token}"
-
-
-@lru_cache(maxsize=1024)
-def qr_png(payload: str) -> bytes:
-    """The QR code of ``payload`` as a PNG image (for emails and web pages)."""
-    image = qrcode.make(payload, box_size=8, border=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def mail_settings() -> MailSettings:

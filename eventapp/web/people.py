@@ -20,18 +20,13 @@ from eventapp.services import events as event_service
 from eventapp.services import exports, imports, invitations, people, registrations
 from eventapp.services.categories import list_categories
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.web.helpers import actor, age_band_choices, event_or_404, form_errors_from, sex_choices
+from eventapp.web.helpers import actor, age_band_choices, event_or_404, form_errors_from, public_base_url, sex_choices
 
 bp = Blueprint("people", __name__)
 
 PER_PAGE = 50
 EDIT_ROLES = ("organizer",)
 READ_ROLES = ("organizer", "coordinator")
-
-
-def base_url() -> str:
-    """Where personal links point: EXTERNAL_URL when set, else the address the organiser uses."""
-    return current_app.config.get("EXTERNAL_URL") or request.host_url
 
 
 def _uploads() -> Path:
@@ -355,7 +350,7 @@ def invite(slug: str):
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
     try:
-        report = invitations.send_emails(event, targets, kind=kind, base_url=base_url(), actor=actor())
+        report = invitations.send_emails(event, targets, kind=kind, base_url=public_base_url(printing=True), actor=actor())
     except ValidationError as exc:
         abort(400, str(exc))
     flash(_("Emails: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
@@ -369,7 +364,7 @@ def invite(slug: str):
 def remind(slug: str):
     """Remind by email those who have not answered."""
     event = event_or_404(slug)
-    report = invitations.send_reminders(event, base_url=base_url(), actor=actor())
+    report = invitations.send_reminders(event, base_url=public_base_url(printing=True), actor=actor())
     flash(_("Reminders: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
             "address.", sent=report.sent, outbox=report.outbox, failed=report.failed, none=report.no_email),
           "error" if report.failed else "success")
@@ -388,7 +383,7 @@ def letters(slug: str):
     if not targets:
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
-    pdf = invitations.print_letters(event, targets, base_url=base_url(), actor=actor())
+    pdf = invitations.print_letters(event, targets, base_url=public_base_url(printing=True), actor=actor())
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{event.slug}-invitations.pdf"'})
 
@@ -415,7 +410,7 @@ def registration_settings(slug: str):
             flash(_("The public form settings have been saved."), "success")
             return redirect(url_for("people.registration_settings", slug=event.slug))
     return render_template("people/registration_settings.html", event=event, form=form,
-                           public_url=base_url().rstrip("/") + url_for("public.register", slug=event.slug),
+                           public_url=public_base_url(printing=True).rstrip("/") + url_for("public.register", slug=event.slug),
                            closed_reason=invitations.public_form_closed_reason(event))
 
 

@@ -5,13 +5,14 @@ import base64
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 
 from eventapp.web.input import Form
 
+from eventapp.documents.qr import qr_png
 from eventapp.extensions import limiter
 from eventapp.i18n import current_language
 from eventapp.models.person import CONSENT_KINDS
@@ -20,18 +21,14 @@ from eventapp.services import invitations, registrations
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.events import get_event
 from eventapp.services.tokens import qr_payload
-from eventapp.web.helpers import actor, age_band_choices, form_errors_from, sex_choices
+from eventapp.web.helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
 
 bp = Blueprint("public", __name__)
 
 
-def _base_url() -> str:
-    return current_app.config.get("EXTERNAL_URL") or request.host_url
-
-
 def qr_data_uri(registration) -> str:
     """The registration's QR code as an inline PNG (``data:`` URI; the CSP allows it for images)."""
-    png = invitations.qr_png(qr_payload(registration.checkin_token))
+    png = qr_png(qr_payload(registration.checkin_token))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -137,7 +134,7 @@ def register(slug: str):
         data = {name: getattr(form, name).data or "" for name in PUBLIC_FIELDS}
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
-            registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor(),
+            registration = invitations.public_register(event, data, base_url=public_base_url(), actor=actor(),
                                                        client_id=key)
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -147,7 +144,7 @@ def register(slug: str):
                                    qr=qr_data_uri(registration),
                                    dates=invitations.event_dates(event, current_language()),
                                    venue=invitations.venue_text(event),
-                                   link=invitations.answer_url(_base_url(), registration))
+                                   link=invitations.answer_url(public_base_url(), registration))
     return render_template("public/register.html", event=event, form=form,
                            dates=invitations.event_dates(event, current_language()),
                            venue=invitations.venue_text(event)), status
