@@ -62,9 +62,8 @@ DEFAULTS = dict(
     RETENTION_CHECK_INTERVAL=timedelta(days=1),
     MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     BABEL_DEFAULT_LOCALE="fr",
-    BABEL_DEFAULT_TIMEZONE="Africa/Bamako",
     LANGUAGES=["fr", "en"],
-    DEFAULT_TIMEZONE="Africa/Bamako",
+    DEFAULT_TIMEZONE="Africa/Bamako",  # of new events; each event then carries its own zone
     CATEGORIES=DEFAULT_CATEGORIES,
     AGE_BANDS=DEFAULT_AGE_BANDS,
     LOGO_MAX_BYTES=2 * 1024 * 1024,
@@ -127,6 +126,8 @@ def load_config(app, overrides: dict | None = None) -> None:
         if isinstance(app.config.get(key), (int, float)) and not isinstance(app.config.get(key), bool):
             app.config[key] = timedelta(seconds=app.config[key])
 
+    # Flask-Babel's zone follows the one setting.
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["DEFAULT_TIMEZONE"])
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

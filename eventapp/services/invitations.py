@@ -25,6 +25,8 @@ from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.mail import InlineImage, Mail, MailSettings, send_messages
 from eventapp.services.people import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
+from eventapp.services.checkin import event_local_today
+from eventapp.services.events import logo_bytes, venue_text
 from eventapp.services.registrations import Channel, enrol, mark_answered
 from eventapp.services.tokens import qr_payload
 
@@ -74,11 +76,6 @@ def event_dates(event: Event, language: str | None = None) -> str:
     return f"{format_day(event.start_date, language)} – {format_day(event.end_date, language)}"
 
 
-def venue_text(event: Event) -> str:
-    """Venue, address and city on one line."""
-    return ", ".join(p for p in (event.venue_name, event.venue_address, event.city) if p)
-
-
 def programme_summary(event: Event) -> list[tuple[str, str]]:
     """(time, title) of each agenda item, the day added for events of several days."""
     several = event.end_date != event.start_date
@@ -110,7 +107,8 @@ def _build_mail(event: Event, registration: Registration, kind: str, base_url: s
                     "reminder": _("Reminder: %(title)s", title=event.title),
                     "confirmation": _("Registration confirmed: %(title)s", title=event.title)}
         context = dict(event=event, person=person, registration=registration, kind=kind,
-                       link=answer_url(base_url, registration), dates=event_dates(event), venue=venue_text(event),
+                       link=answer_url(base_url, registration), dates=event_dates(event),
+                       venue=venue_text(event, with_address=True),
                        presiding=_presiding_text(event), programme=programme_summary(event), qr_cid=QR_CID,
                        payload=payload)
         text = render_template("emails/invitation.txt", **context)
@@ -174,20 +172,14 @@ def send_reminders(event: Event, *, base_url: str, actor: Actor | None = None,
 # --- letters -----------------------------------------------------------------------------
 
 
-def _logo(upload_dir: Path, name: str | None) -> bytes | None:
-    if not name:
-        return None
-    path = upload_dir / name
-    return path.read_bytes() if path.is_file() else None
-
-
 def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
     """The plain data of an event's letters."""
-    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event), venue=venue_text(event),
+    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event),
+                       venue=venue_text(event, with_address=True),
                        language=event.language, presiding=_presiding_text(event),
                        programme=programme_summary(event), partner=event.partner,
-                       organiser_logo=_logo(upload_dir, event.organiser_logo),
-                       partner_logo=_logo(upload_dir, event.partner_logo))
+                       organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+                       partner_logo=logo_bytes(event, "partner_logo", upload_dir))
 
 
 def print_letters(event: Event, registrations: list[Registration], *, base_url: str, actor: Actor | None = None,
@@ -219,16 +211,11 @@ def get_by_answer_token(token: str) -> Registration:
     return registration
 
 
-def event_today(event: Event, now: datetime | None = None):
-    """Today's date where the event is held."""
-    return (now or utcnow()).astimezone(ZoneInfo(event.timezone or "Africa/Bamako")).date()
-
-
 def answers_closed_reason(event: Event, now: datetime | None = None) -> str | None:
     """Why answers are no longer taken (closed, archived or past event), or None when they are."""
     if event.status in ("closed", "archived") or event.purged_at is not None:
         return _("This event is closed: answers and changes are no longer taken.")
-    if event.end_date < event_today(event, now):
+    if event.end_date < event_local_today(event, now):
         return _("This event is over: answers and changes are no longer taken.")
     return None
 
@@ -270,7 +257,7 @@ def public_form_closed_reason(event: Event, now: datetime | None = None) -> str 
     if event.registration_closes_at is not None and now >= event.registration_closes_at:
         return _("Registration for this event closed on %(when)s.",
                  when=event.registration_closes_at.astimezone(ZoneInfo(event.timezone)).strftime("%d/%m/%Y %H:%M"))
-    if event.end_date < event_today(event, now):
+    if event.end_date < event_local_today(event, now):
         return _("This event is over.")
     if event.registration_capacity is not None:
         taken = db.session.scalar(select(db.func.count()).select_from(Registration).where(

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from eventapp.documents.words import translator
 from eventapp.extensions import db
 from eventapp.models import Category, Event, PaymentLine, PaymentOverride, PaymentSheet, utcnow
-from eventapp.services.attendance import load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.services.attendance import load_attendees, local_time, logo_bytes, period_text
+from eventapp.services.events import venue_text
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
 

@@ -24,6 +24,7 @@ from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
 from eventapp.services.text import fold, name_key
 
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it (translated where it is shown)."""
     return message

@@ -21,7 +21,8 @@ from eventapp.extensions import db
 from eventapp.labels import label_in
 from eventapp.models import Category, Consent, Event, utcnow
 from eventapp.models.person import CONSENT_KINDS
-from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
+from eventapp.services.events import venue_text
 from eventapp.services.audit import Actor, record
 from eventapp.services.suppression import Line, suppress
 

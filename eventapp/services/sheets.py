@@ -15,7 +15,8 @@ from babel import dates as babel_dates
 from eventapp.documents.words import translator
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, Event
-from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes, venue_text
+from eventapp.services.attendance import Attendee, load_attendees, local_time, logo_bytes
+from eventapp.services.events import venue_text
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
 

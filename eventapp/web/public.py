@@ -19,7 +19,7 @@ from eventapp.models.person import CONSENT_KINDS
 from eventapp.services.people import PERSON_FIELD_TABLE
 from eventapp.services import invitations, registrations
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.services.events import get_event
+from eventapp.services.events import get_event, venue_text
 from eventapp.services.tokens import qr_payload
 from eventapp.web.helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
 
@@ -103,7 +103,7 @@ def answer(token: str):
 
 
 def _details(event, registration) -> dict:
-    return dict(dates=invitations.event_dates(event, current_language()), venue=invitations.venue_text(event),
+    return dict(dates=invitations.event_dates(event, current_language()), venue=venue_text(event, with_address=True),
                 programme=invitations.programme_summary(event), presiding=invitations.presiding_official(event),
                 qr=qr_data_uri(registration) if registration.status in ("accepted", "registered") else None)
 
@@ -143,8 +143,8 @@ def register(slug: str):
             return render_template("public/confirmation.html", event=event, registration=registration,
                                    qr=qr_data_uri(registration),
                                    dates=invitations.event_dates(event, current_language()),
-                                   venue=invitations.venue_text(event),
+                                   venue=venue_text(event, with_address=True),
                                    link=invitations.answer_url(public_base_url(), registration))
     return render_template("public/register.html", event=event, form=form,
                            dates=invitations.event_dates(event, current_language()),
-                           venue=invitations.venue_text(event)), status
+                           venue=venue_text(event, with_address=True)), status
