@@ -12,7 +12,9 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from eventapp.config import public_base_url
 from eventapp.extensions import db
+from eventapp.server import local_addresses
 from eventapp.core.errors import ServiceError, ValidationError
 
 
@@ -442,7 +444,10 @@ def certificates_command(event, official_id, out):
     from eventapp.reports.certificates import print_certificates
 
     ev = event_arg(event)
-    base_url = current_app.config.get("EXTERNAL_URL") or "http://localhost:5000/"
+    address = public_base_url(current_app.config.get("EXTERNAL_URL"), None, local_addresses())
+    if not address.known:
+        click.echo(f"No EXTERNAL_URL is set: the certificates' links point to {address.url}", err=True)
+    base_url = address.url
     try:
         data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
                                                     separate=out.suffix.lower() == ".zip", actor=Actor.cli(),
@@ -484,10 +489,10 @@ def person_group():
 
 
 def _person_arg(person_id: int):
-    from eventapp.privacy import services as privacy
+    from eventapp.people import services as people
 
     try:
-        return privacy.get_person(person_id)
+        return people.get_person(person_id)
     except ServiceError as exc:
         fail(str(exc))
 

@@ -4,10 +4,13 @@ Nothing here reads the environment at import time; :func:`load_config` is called
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: Default participant categories (code, French label, English label, badge colour).
 #: Codes are stable: files, reports and the API use them.
@@ -59,9 +62,8 @@ DEFAULTS = dict(
     RETENTION_CHECK_INTERVAL=timedelta(days=1),
     MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     BABEL_DEFAULT_LOCALE="fr",
-    BABEL_DEFAULT_TIMEZONE="Africa/Bamako",
     LANGUAGES=["fr", "en"],
-    DEFAULT_TIMEZONE="Africa/Bamako",
+    DEFAULT_TIMEZONE="Africa/Bamako",  # of new events; each event then carries its own zone
     CATEGORIES=DEFAULT_CATEGORIES,
     AGE_BANDS=DEFAULT_AGE_BANDS,
     LOGO_MAX_BYTES=2 * 1024 * 1024,
@@ -124,6 +126,8 @@ def load_config(app, overrides: dict | None = None) -> None:
         if isinstance(app.config.get(key), (int, float)) and not isinstance(app.config.get(key), bool):
             app.config[key] = timedelta(seconds=app.config[key])
 
+    # Flask-Babel's zone follows the one setting.
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["DEFAULT_TIMEZONE"])
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -138,6 +142,53 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+@dataclass(frozen=True)
+class PublicAddress:
+    """Where links meant for someone else's phone point, and how sure we are of it."""
+
+    url: str  # ends with "/"
+    source: str  # "setting" (EXTERNAL_URL), "request" (the address the server was reached at), "lan", "none"
+
+    @property
+    def known(self) -> bool:
+        """False when the address is a guess the organizer should confirm (or there is none)."""
+        return self.source in ("setting", "request")
+
+
+_LOOPBACK_HOSTS = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def public_base_url(external_url: str | None, request_url: str | None = None,
+                    lan_addresses: list[str] | tuple[str, ...] = ()) -> PublicAddress:
+    """The one rule for the public address (DESIGN.md, ``EVENTAPP_EXTERNAL_URL``).
+
+    ``EXTERNAL_URL`` when set; else the address the server was reached at (``request_url``,
+    e.g. ``http://192.168.1.10:5000/``) unless it is this machine's loopback; else the same
+    scheme and port on the first LAN address ``serve`` prints. Never ``localhost`` or
+    127.0.0.1 while a LAN address is known; with none at all, the request's address, marked
+    ``source="none"`` so that the organizer is warned.
+    """
+    if external_url:
+        return PublicAddress(external_url.rstrip("/") + "/", "setting")
+    parts = urlsplit(request_url or "http://localhost:5000/")
+    if request_url and not _is_loopback(parts.hostname or ""):
+        return PublicAddress(f"{parts.scheme}://{parts.netloc}/", "request")
+    port = f":{parts.port}" if parts.port else ""
+    if lan_addresses:
+        return PublicAddress(f"{parts.scheme}://{lan_addresses[0]}{port}/", "lan")
+    return PublicAddress(f"{parts.scheme}://{parts.netloc}/", "none")
 
 
 def normalise_database_url(url: str) -> str:

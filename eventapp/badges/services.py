@@ -25,7 +25,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from eventapp.badges.documents.badges import LAYOUTS, BadgeEvent, BadgePerson, UnknownLayout, render_badges
+from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS, BadgeEvent, BadgePerson, UnknownLayout, render_badges
 from eventapp.badges.documents.nameplates import Nameplate, render_nameplates
 from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
@@ -36,6 +36,7 @@ from eventapp.core.models import utcnow
 from eventapp.registration.models import REGISTRATION_STATUSES
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
+from eventapp.events.services import logo_bytes
 from eventapp.core.tokens import qr_payload
 
 log = logging.getLogger(__name__)
@@ -230,23 +231,12 @@ def recent_prints(event: Event, limit: int = 10) -> list[PastPrint]:
 # --- plain data for the documents ------------------------------------------------------------
 
 
-def read_logo(upload_dir: Path | None, name: str | None) -> bytes | None:
-    """A logo's bytes from the upload folder (None when unset, missing or unreadable)."""
-    if not name or upload_dir is None:
-        return None
-    try:
-        return (Path(upload_dir) / Path(name).name).read_bytes()
-    except OSError:
-        log.warning("logo %s cannot be read; printing without it", name)
-        return None
-
-
 def badge_event(event: Event, upload_dir: Path | None, discreet: bool | None = None) -> BadgeEvent:
     """What every badge of the event shows (logos read once here)."""
     return BadgeEvent(
         title=event.title, start_date=event.start_date, end_date=event.end_date, language=event.language,
-        place=event.city, organiser_logo=read_logo(upload_dir, event.organiser_logo),
-        partner_logo=read_logo(upload_dir, event.partner_logo),
+        place=event.city, organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+        partner_logo=logo_bytes(event, "partner_logo", upload_dir),
         discreet=event.discreet_badges if discreet is None else discreet,
     )
 
@@ -264,12 +254,12 @@ def badge_person(registration: Registration, language: str) -> BadgePerson:
 
 
 def _layout_name(event: Event, layout: str | None) -> str:
-    name = layout or event.badge_layout or "a4-8"
+    name = layout or event.badge_layout or DEFAULT_LAYOUT
     if name not in LAYOUTS:
         if layout:
             raise ValidationError({"layout": [_("Unknown layout “%(name)s”. Layouts: %(names)s.",
                                                 name=name, names=", ".join(LAYOUTS))]})
-        name = "a4-8"  # an event saved with a layout since removed
+        name = DEFAULT_LAYOUT  # an event saved with a layout since removed
     return name
 
 

@@ -5,9 +5,15 @@ One table per kind of code; templates call ``label(kind, code)`` and documents c
 """
 from __future__ import annotations
 
-from flask_babel import force_locale
+from flask_babel import gettext
 
-from eventapp.core.i18n import lazy_gettext as _l
+from eventapp.core.documents.words import translator
+
+
+def _l(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown, in a language."""
+    return message
+
 
 LABELS: dict[str, dict[str, object]] = {
     "event_status": {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"), "archived": _l("Archived")},
@@ -37,18 +43,20 @@ def label(kind: str, code: str | None) -> str:
     if code is None:
         return ""
     value = LABELS.get(kind, {}).get(code)
-    return str(value) if value is not None else str(code)
+    return gettext(value) if value is not None else str(code)
 
 
 def label_in(language: str, kind: str, code: str | None) -> str:
     """The word for ``code`` in ``language`` (for documents, which follow their event)."""
-    with force_locale(language):
-        return label(kind, code)
+    if code is None:
+        return ""
+    value = LABELS.get(kind, {}).get(code)
+    return translator(language)(value) if value is not None else str(code)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:
     """(code, word) pairs for a select field, in the order of the table."""
-    return [(code, str(word)) for code, word in LABELS[kind].items()]
+    return [(code, gettext(word)) for code, word in LABELS[kind].items()]
 
 # People
 LABELS.update({

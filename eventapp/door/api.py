@@ -198,7 +198,7 @@ def result_json(answer: checkin_service.CheckInResult, timezone_name: str) -> di
     """A check-in answer as the door page and API clients read it (times in the event's zone)."""
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(timezone_name or "Africa/Bamako")
+    tz = ZoneInfo(timezone_name)
     reg = answer.registration
     c = answer.checkin
     return {

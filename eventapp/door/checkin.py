@@ -865,5 +865,5 @@ def void_checkin(checkin: CheckIn, *, actor: Actor | None, reason: str = "") -> 
 
 
 def event_local_today(event: Event, now: datetime | None = None) -> date:
-    """Today's date where the event takes place."""
-    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(event.timezone or "Africa/Bamako")).date()
+    """Today's date where the event takes place (see :meth:`Event.local_today`)."""
+    return event.local_today(now)

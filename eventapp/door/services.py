@@ -31,7 +31,7 @@ ROSTER_AUDIT_AFTER = timedelta(minutes=10)
 
 
 def _tz(event: Event) -> ZoneInfo:
-    return ZoneInfo(event.timezone or "Africa/Bamako")
+    return ZoneInfo(event.timezone)
 
 
 def _label(row, language: str) -> str:

@@ -3,7 +3,6 @@ pairing, the live board and the check-in log with its exports.
 """
 from __future__ import annotations
 
-import base64
 import io
 from datetime import date
 from pathlib import Path
@@ -13,6 +12,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventapp.core.documents.qr import qr_svg_data_uri
 from eventapp.extensions import db
 from eventapp.core.i18n import current_language
 from eventapp.core.labels import choices
@@ -24,7 +24,7 @@ from eventapp.door import stations as station_service
 from eventapp.audit.services import record
 from eventapp.people.categories import list_categories
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.view_helpers import actor, event_or_404
+from eventapp.events.view_helpers import actor, event_or_404, public_base_url
 from eventapp.core.input import db_int
 
 bp = Blueprint("door", __name__)
@@ -107,19 +107,10 @@ def stations(slug: str):
 
 
 def _pairing(station) -> dict:
-    from eventapp.core.documents.qr import qr_matrix
-
     code = station_service.pairing_code(station, current_app.config["SECRET_KEY"])
-    url = url_for("door.pair", code=code, _external=True)
-    if current_app.config.get("EXTERNAL_URL"):
-        url = current_app.config["EXTERNAL_URL"].rstrip("/") + url_for("door.pair", code=code)
-    matrix = qr_matrix(url)
-    n = len(matrix) + 8
-    rects = "".join(f'<rect x="{x + 4}" y="{y + 4}" width="1" height="1"/>'
-                    for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark)
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges">'
-           f'<rect width="{n}" height="{n}" fill="#fff"/><g fill="#000">{rects}</g></svg>')
-    return {"url": url, "qr": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+    # Scanned by a door phone: never this computer's loopback address.
+    url = public_base_url(printing=True).rstrip("/") + url_for("door.pair", code=code)
+    return {"url": url, "qr": qr_svg_data_uri(url),
             "minutes": station_service.PAIRING_MAX_AGE // 60, "station": station}
 
 

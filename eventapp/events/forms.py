@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from eventapp.core.input import Form, db_int
@@ -62,14 +63,14 @@ class EventForm(Form):
     city = StringField(_l("City"), validators=[Length(max=120)])
     start_date = DateField(_l("First day"), validators=[Optional()])
     end_date = DateField(_l("Last day"), validators=[Optional()])
-    timezone = SelectField(_l("Time zone"), default="Africa/Bamako", validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)  # default: DEFAULT_TIMEZONE
     language = SelectField(_l("Language of its documents"), default="fr", validate_choice=False,
                            choices=select_choices([("fr", "Français"), ("en", "English")]))
     status = SelectField(_l("Status"), default="draft", validate_choice=False)
     description = TextAreaField(_l("Description"))
     organiser_logo = FileField(_l("Organiser's logo (PNG or JPEG)"))
     partner_logo = FileField(_l("Partner's logo (PNG or JPEG)"))
-    badge_layout = SelectField(_l("Badge layout"), default="a4-8", validate_choice=False)
+    badge_layout = SelectField(_l("Badge layout"), default=badge_service.DEFAULT_LAYOUT, validate_choice=False)
     discreet_badges = BooleanField(_l("Discreet badges (first name only)"))
     sheet_show_phone = BooleanField(_l("Show phone numbers on sign-in sheets"))
     retention_until = DateField(_l("Keep personal data until"), validators=[Optional()])
@@ -78,6 +79,8 @@ class EventForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = _timezones()
+        if not self.timezone.data:  # a new event: the installation's zone (DEFAULT_TIMEZONE)
+            self.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
         self.status.choices = select_choices(choices("event_status"))
         self.badge_layout.choices = select_choices(badge_service.layout_choices(gettext))
 

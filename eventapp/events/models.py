@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +82,13 @@ class Event(TimestampMixin, Base):
         """Every calendar day of the event, in order."""
         n = (self.end_date - self.start_date).days
         return [self.start_date + timedelta(days=i) for i in range(n + 1)]
+
+    def local_today(self, now: datetime | None = None) -> date:
+        """Today's date where the event takes place (``now``, else the current time, in its zone).
+
+        The one source of "today at this event": the door, invitations and answers ask it.
+        """
+        return (now or datetime.now(dt_timezone.utc)).astimezone(ZoneInfo(self.timezone)).date()
 
 
 #: Which officials hold which agenda items.

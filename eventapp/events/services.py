@@ -49,6 +49,12 @@ def event_overview(event: Event) -> EventOverview:
                          officials=officials.officials_in_order(event), registrations=registration_count(event))
 
 
+def venue_text(event: Event, *, with_address: bool = False) -> str:
+    """Venue and city on one line (document headers); ``with_address`` adds the street, for invitations."""
+    parts = (event.venue_name, event.venue_address if with_address else "", event.city)
+    return ", ".join(p for p in parts if p)
+
+
 def get_event(slug: str) -> Event:
     """The event with this slug; raises NotFound."""
     event = db.session.scalar(select(Event).where(Event.slug == slug))
@@ -111,7 +117,8 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
     if isinstance(retention, date) and isinstance(end, date) and retention < end:
         errors["retention_until"] = [_("Personal data must be kept at least until the last day of the event.")]
     try:
-        ZoneInfo(data.get("timezone") or "Africa/Bamako")
+        if "timezone" in data:  # absent: the column's default; given, it must be a zone
+            ZoneInfo(data["timezone"] or "")
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = [_("Unknown time zone.")]
     if data.get("language", "fr") not in ("fr", "en"):
@@ -329,18 +336,26 @@ def remove_logo(event: Event, kind: str, upload_dir: Path, *, actor: Actor | Non
         (upload_dir / old).unlink(missing_ok=True)
 
 
-def logo_path(event: Event, kind: str, upload_dir: Path) -> Path | None:
-    """The file of one of the event's logos, or None when it has none (or the file is gone)."""
-    if kind not in LOGO_KINDS:
+def logo_path(event: Event, kind: str, upload_dir: Path | None) -> Path | None:
+    """The file of one of the event's logos, or None when it has none (or the file is gone).
+
+    The one path check of logos: a stored name is a bare file name in ``upload_dir``; anything
+    else (a folder, ``..``, a hidden file, a link out of the folder) is not followed.
+    """
+    if kind not in LOGO_KINDS or upload_dir is None:
         return None
     name = getattr(event, kind)
-    if not name or "/" in name or "\\" in name:
+    if not name or name != Path(name).name or "\\" in name or name.startswith("."):
         return None
-    path = upload_dir / name
-    return path if path.is_file() else None
+    folder = Path(upload_dir).resolve()
+    path = (folder / name).resolve()
+    return path if path.parent == folder and path.is_file() else None
 
 
-def logo_bytes(event: Event, kind: str, upload_dir: Path) -> bytes | None:
-    """The bytes of one of the event's logos (for documents), or None."""
+def logo_bytes(event: Event, kind: str, upload_dir: Path | None) -> bytes | None:
+    """The bytes of one of the event's logos (for documents), or None when missing or unreadable."""
     path = logo_path(event, kind, upload_dir)
-    return path.read_bytes() if path else None
+    try:
+        return path.read_bytes() if path else None
+    except OSError:  # printing goes on without the logo
+        return None

@@ -1,11 +1,16 @@
 """Small helpers the blueprints share."""
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, current_app, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from eventapp.config import PublicAddress
+from eventapp.config import public_base_url as _public_base_url
 
 from eventapp.events.models import Event
 from eventapp.accounts.security import can_access_event
+from eventapp.server import local_addresses
 from eventapp.events import services as event_service
 from eventapp.audit.services import Actor
 from eventapp.core.errors import NotFound, ValidationError
@@ -52,3 +57,27 @@ def age_band_choices() -> list[tuple[str, str]]:
     from flask import current_app
 
     return [("", "—")] + [(code, code) for code, _lo, _hi in current_app.config["AGE_BANDS"]]
+
+
+def public_address() -> PublicAddress:
+    """This request's public address: ``EXTERNAL_URL``, else where the server was reached, else its LAN address.
+
+    Services receive ``public_address().url`` as their ``base_url``; nothing else builds one.
+    """
+    return _public_base_url(current_app.config.get("EXTERNAL_URL"), request.host_url, local_addresses())
+
+
+def public_base_url(*, printing: bool = False) -> str:
+    """The base of links for someone else's phone; warns the organizer when it is a guess.
+
+    ``printing``: the links go on paper or in mail, where a wrong address cannot be fixed later.
+    """
+    address = public_address()
+    if printing and not address.known:
+        flash(_("No public address is set (EXTERNAL_URL): the links and QR codes point to %(url)s, this "
+                "computer's address on the local network. Check that phones can open it.", url=address.url)
+              if address.source == "lan" else
+              _("No public address is known: the links and QR codes point to %(url)s, which other phones "
+                "cannot open. Set EXTERNAL_URL or open this page by the computer's network address.",
+                url=address.url), "warning")
+    return address.url

@@ -18,15 +18,27 @@ from eventapp.people.models import Person
 from eventapp.registration.models import Registration
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
-from eventapp.people.imports import EXPORT_HEADERS
+from eventapp.people.services import PERSON_FIELD_TABLE, PersonField
 from eventapp.core.tokens import qr_payload
 
 FORMATS = ("csv", "xlsx")
+#: The exported person fields, in the contract's order (the import reads the same headers back).
+EXPORTED = tuple(f for f in PERSON_FIELD_TABLE if f.export_header)
+
+
+def export_cell(person: Person, field: PersonField, language: str) -> str:
+    """The text of one person field in an export: a category by its label, an unstated sex empty."""
+    value = getattr(person, field.name)
+    if field.kind == "category":
+        return person.category.label(language) if person.category else ""
+    if field.kind == "sex":
+        return value if value in ("F", "M") else ""
+    return value or ""
 
 
 def participant_rows(event: Event, *, with_tokens: bool = False) -> tuple[list[str], list[list[str]]]:
     """The export's header and rows (plain text, not yet neutralised), by name."""
-    headers = list(EXPORT_HEADERS.values()) + ["status"]
+    headers = [f.export_header for f in EXPORTED] + ["status"]
     if with_tokens:
         headers += ["checkin token", "qr payload"]
     registrations = db.session.scalars(
@@ -37,9 +49,7 @@ def participant_rows(event: Event, *, with_tokens: bool = False) -> tuple[list[s
     rows = []
     for registration in registrations:
         p = registration.person
-        row = [p.honorific, p.first_name, p.last_name, p.sex if p.sex in ("F", "M") else "", p.age_band or "",
-               p.category.label(event.language) if p.category else "", p.organisation, p.function, p.locality,
-               p.phone or "", p.email or "", registration.status]
+        row = [export_cell(p, f, event.language) for f in EXPORTED] + [registration.status]
         if with_tokens:
             row += [registration.checkin_token, qr_payload(registration.checkin_token)]
         rows.append(row)

@@ -27,39 +27,23 @@ from eventapp.people.models import Person
 from eventapp.registration.models import Registration
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
-from eventapp.people.services import CategoryIndex, clean_person_data
+from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data
 from eventapp.registration.services import Channel, directory_matches
 from eventapp.core.text import clean_text, fold, name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 
 #: The contract's headers for each field (DESIGN.md), English then French; matched folded.
-HEADERS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "honorific", "civilité", "titre"),
-    "first_name": ("first name", "firstname", "given name", "prénom", "prénoms"),
-    "last_name": ("last name", "lastname", "surname", "family name", "nom", "nom de famille",
-                  # a single column holding whole names goes into the last name
-                  "name", "full name", "nom et prénom", "nom et prénoms", "nom complet", "prénom et nom"),
-    "sex": ("sex", "gender", "sexe", "genre"),
-    "age_band": ("age band", "age", "tranche d'âge", "âge", "tranche age"),
-    "category": ("category", "catégorie"),
-    "organisation": ("organisation", "organization", "structure", "institution"),
-    "function": ("function", "position", "fonction", "poste"),
-    "locality": ("locality", "localité", "commune", "ville"),
-    "phone": ("phone", "téléphone", "tél", "tel", "telephone number", "numéro de téléphone", "contact"),
-    "email": ("email", "e-mail", "courriel", "adresse email", "mail"),
-}
-FIELD_LABELS = {
-    "title": _l("Honorific"), "first_name": _l("First name"), "last_name": _l("Last name"), "sex": _l("Sex"),
-    "age_band": _l("Age band"), "category": _l("Category"), "organisation": _l("Organisation"),
-    "function": _l("Function"), "locality": _l("Locality"), "phone": _l("Phone"), "email": _l("Email"),
-}
+#: All derived from the person-field table (``people.PERSON_FIELD_TABLE``).
+HEADERS: dict[str, tuple[str, ...]] = {f.key: f.headers for f in PERSON_FIELD_TABLE if f.headers}
+FIELD_LABELS = {f.key: _l(f.label) for f in PERSON_FIELD_TABLE}
 FIELDS = tuple(HEADERS)
 REQUIRED = ("last_name",)
 IMPORT_STATUSES = ("registered", "invited")
 #: English export headers, in the contract's order.
-EXPORT_HEADERS = {"title": "title", "first_name": "first name", "last_name": "last name", "sex": "sex",
-                  "age_band": "age band", "category": "category", "organisation": "organisation",
-                  "function": "function", "locality": "locality", "phone": "phone", "email": "email"}
+EXPORT_HEADERS = {f.key: f.export_header for f in PERSON_FIELD_TABLE if f.export_header}
+#: The person columns an import writes, and those a text field leaves empty rather than NULL.
+_PERSON_COLUMNS = tuple(f.name for f in PERSON_FIELD_TABLE if f.headers) + ("name_key",)
+_EMPTY_TEXT = tuple(f.name for f in PERSON_FIELD_TABLE if f.headers and f.kind == "text")
 
 
 def _squash(text) -> str:
@@ -384,14 +368,11 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
     items = list(mapping.items())
     for number, cells in table.rows:
         values = {f: _strip_quote(cells[i]) if i < len(cells) else "" for i, f in items}
-        data = {("honorific" if f == "title" else f): v for f, v in values.items()}
-        clean, errors = clean_person_data(data, categories=categories, bands=bands, region=region)
+        clean, errors = clean_person_data(values, categories=categories, bands=bands, region=region)
         row = PreparedRow(row=number, values=values, clean=clean)
         for key, messages in errors.items():
-            field_name = "title" if key == "honorific" else key
             for message in messages:
-                row.issues.append(RowIssue(number, column_of.get(field_name, str(FIELD_LABELS.get(field_name, key))),
-                                           message))
+                row.issues.append(RowIssue(number, column_of.get(key, str(FIELD_LABELS.get(key, key))), message))
         phone, email = clean.get("phone"), clean.get("email")
         if phone:
             if phone in seen_phone:
@@ -532,14 +513,12 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
                             ignored_columns=plan.ignored_columns)
     if dry_run:
         return summary
-    person_keys = ("honorific", "first_name", "last_name", "sex", "age_band", "category_id", "organisation",
-                   "function", "locality", "phone", "email", "name_key")
     try:
         new_ids: list[int] = []
         if new_rows:
-            params = [{k: r.clean.get(k) for k in person_keys} for r in new_rows]
+            params = [{k: r.clean.get(k) for k in _PERSON_COLUMNS} for r in new_rows]
             for p in params:
-                for k in ("honorific", "first_name", "organisation", "function", "locality"):
+                for k in _EMPTY_TEXT:
                     p[k] = p[k] or ""
                 p["notes"] = ""
                 p["origin"] = Channel.IMPORT.value

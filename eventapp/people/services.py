@@ -26,11 +26,80 @@ from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.text import fold, name_key
 
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it (translated where it is shown)."""
+    return message
+
+
+@dataclass(frozen=True)
+class PersonField:
+    """One field of a person, as every part of the application sees it.
+
+    The single source for forms, import, export, the public form, the answer page, erasure and
+    the privacy export: adding a field means a row here, the model column, its migration and,
+    where the form needs a special widget, the widget.
+    """
+
+    name: str  # the Person attribute
+    label: str  # English message id; the catalogue gives the other language
+    kind: str = "text"  # text, sex, age_band, category, phone, email, notes: how it is cleaned and shown
+    limit: int | None = None  # length limit of a text (the model column's length)
+    headers: tuple[str, ...] = ()  # import header names, English then French (DESIGN.md); () not imported
+    export_header: str | None = None  # the header of the participants export; None not exported
+    personal: bool = False  # identifies the person: erased on request and by the purge
+    public: bool = False  # asked on the public registration form
+    correctable: bool = False  # a person may correct it from their answer page
+
+    @property
+    def key(self) -> str:
+        """The name a file column or an import mapping uses (a category is given by its code or label)."""
+        return "category" if self.name == "category_id" else self.name
+
+    @property
+    def blank(self):
+        """What an erased person keeps in this field (the last name becomes a pseudonym)."""
+        return None if self.kind in ("phone", "email") else ""
+
+
+#: Every field of a person, in the order of forms and files (DESIGN.md, import and export columns).
+PERSON_FIELD_TABLE: tuple[PersonField, ...] = (
+    PersonField("honorific", N_("Honorific"), limit=40, headers=("title", "honorific", "civilité", "titre"),
+                export_header="title", personal=True, public=True, correctable=True),
+    PersonField("first_name", N_("First name"), limit=120,
+                headers=("first name", "firstname", "given name", "prénom", "prénoms"),
+                export_header="first name", personal=True, public=True, correctable=True),
+    PersonField("last_name", N_("Last name"), limit=120,
+                headers=("last name", "lastname", "surname", "family name", "nom", "nom de famille",
+                         # a single column holding whole names goes into the last name
+                         "name", "full name", "nom et prénom", "nom et prénoms", "nom complet", "prénom et nom"),
+                export_header="last name", personal=True, public=True, correctable=True),
+    PersonField("sex", N_("Sex"), kind="sex", headers=("sex", "gender", "sexe", "genre"), export_header="sex",
+                public=True),
+    PersonField("age_band", N_("Age band"), kind="age_band",
+                headers=("age band", "age", "tranche d'âge", "âge", "tranche age"), export_header="age band",
+                public=True),
+    PersonField("category_id", N_("Category"), kind="category", headers=("category", "catégorie"),
+                export_header="category"),
+    PersonField("organisation", N_("Organisation"), limit=300,
+                headers=("organisation", "organization", "structure", "institution"), export_header="organisation",
+                personal=True, public=True, correctable=True),
+    PersonField("function", N_("Function"), limit=300, headers=("function", "position", "fonction", "poste"),
+                export_header="function", personal=True, public=True, correctable=True),
+    PersonField("locality", N_("Locality"), limit=120, headers=("locality", "localité", "commune", "ville"),
+                export_header="locality", public=True),
+    PersonField("phone", N_("Phone"), kind="phone",
+                headers=("phone", "téléphone", "tél", "tel", "telephone number", "numéro de téléphone", "contact"),
+                export_header="phone", personal=True, public=True, correctable=True),
+    PersonField("email", N_("Email"), kind="email",
+                headers=("email", "e-mail", "courriel", "adresse email", "mail"), export_header="email",
+                personal=True, public=True, correctable=True),
+    PersonField("notes", N_("Notes"), kind="notes", personal=True),
+)
+FIELDS_BY_NAME = {f.name: f for f in PERSON_FIELD_TABLE}
 #: Person fields a form or a file may set (``category`` is given as a Category or its id).
-PERSON_FIELDS = ("honorific", "first_name", "last_name", "sex", "age_band", "category_id", "organisation",
-                 "function", "locality", "phone", "email", "notes")
-_TEXT_LIMITS = {"honorific": 40, "first_name": 120, "last_name": 120, "organisation": 300, "function": 300,
-                "locality": 120}
+PERSON_FIELDS = tuple(FIELDS_BY_NAME)
+_TEXT_LIMITS = {f.name: f.limit for f in PERSON_FIELD_TABLE if f.kind == "text"}
 _SEX_WORDS = {
     "f": "F", "female": "F", "femme": "F", "feminin": "F", "w": "F", "woman": "F",
     "m": "M", "male": "M", "homme": "M", "h": "M", "masculin": "M", "man": "M",
@@ -271,7 +340,7 @@ def get_person(person_id: int) -> Person:
     """The person with this id; raises NotFound."""
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(_("This person does not exist."))
+        raise NotFound(_("No person has the number %(id)s.", id=person_id))
     return person
 
 
@@ -439,7 +508,7 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
     return merge
 
 
-__all__ = ["CategoryIndex", "DuplicateGroup", "PERSON_FIELDS", "SEXES", "age_band_of", "apply_person_data",
+__all__ = ["CategoryIndex", "DuplicateGroup", "FIELDS_BY_NAME", "PERSON_FIELDS", "PERSON_FIELD_TABLE", "PersonField", "SEXES", "age_band_of", "apply_person_data",
            "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates",
            "get_person", "merge_persons", "normalise_email", "normalise_phone", "parse_age_band", "parse_sex",
            "record_consent", "save_person", "search_condition", "search_persons"]

@@ -21,7 +21,7 @@ from eventapp.people import exports, imports, services as people
 from eventapp.registration import invitations, services as registrations
 from eventapp.people.categories import list_categories
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.view_helpers import actor, age_band_choices, event_or_404, form_errors_from, sex_choices
+from eventapp.events.view_helpers import actor, age_band_choices, event_or_404, form_errors_from, public_base_url, sex_choices
 
 bp = Blueprint("people", __name__)
 
@@ -30,30 +30,28 @@ EDIT_ROLES = ("organizer",)
 READ_ROLES = ("organizer", "coordinator")
 
 
-def base_url() -> str:
-    """Where personal links point: EXTERNAL_URL when set, else the address the organiser uses."""
-    return current_app.config.get("EXTERNAL_URL") or request.host_url
-
-
 def _uploads() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-class PersonForm(Form):
-    """A person's details; the service checks and normalises them."""
+def person_widget(field: people.PersonField):
+    """The form field for a person field of the table (a select for coded values)."""
+    label = _l(field.label)
+    if field.kind in ("sex", "age_band", "category"):
+        return SelectField(label, choices=[], validate_choice=False)
+    if field.kind == "email":
+        return EmailField(label)
+    if field.kind == "notes":
+        return TextAreaField(label)
+    return StringField(label)
 
-    honorific = StringField(_l("Honorific"))
-    first_name = StringField(_l("First name"))
-    last_name = StringField(_l("Last name"))
-    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
-    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
-    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
-    organisation = StringField(_l("Organisation"))
-    function = StringField(_l("Function"))
-    locality = StringField(_l("Locality"))
-    phone = StringField(_l("Phone"))
-    email = EmailField(_l("Email"))
-    notes = TextAreaField(_l("Notes"))
+
+#: One form field per person field, in the table's order.
+_PersonFields = type("_PersonFields", (Form,), {f.name: person_widget(f) for f in people.PERSON_FIELD_TABLE})
+
+
+class PersonForm(_PersonFields):
+    """A person's details (the fields of ``people.PERSON_FIELD_TABLE``); the service checks them."""
 
     def fill_choices(self) -> None:
         """Choices that depend on the configuration and the language."""
@@ -353,7 +351,7 @@ def invite(slug: str):
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
     try:
-        report = invitations.send_emails(event, targets, kind=kind, base_url=base_url(), actor=actor())
+        report = invitations.send_emails(event, targets, kind=kind, base_url=public_base_url(printing=True), actor=actor())
     except ValidationError as exc:
         abort(400, str(exc))
     flash(_("Emails: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
@@ -367,7 +365,7 @@ def invite(slug: str):
 def remind(slug: str):
     """Remind by email those who have not answered."""
     event = event_or_404(slug)
-    report = invitations.send_reminders(event, base_url=base_url(), actor=actor())
+    report = invitations.send_reminders(event, base_url=public_base_url(printing=True), actor=actor())
     flash(_("Reminders: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
             "address.", sent=report.sent, outbox=report.outbox, failed=report.failed, none=report.no_email),
           "error" if report.failed else "success")
@@ -386,7 +384,7 @@ def letters(slug: str):
     if not targets:
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
-    pdf = invitations.print_letters(event, targets, base_url=base_url(), actor=actor())
+    pdf = invitations.print_letters(event, targets, base_url=public_base_url(printing=True), actor=actor())
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{event.slug}-invitations.pdf"'})
 
@@ -413,7 +411,7 @@ def registration_settings(slug: str):
             flash(_("The public form settings have been saved."), "success")
             return redirect(url_for("people.registration_settings", slug=event.slug))
     return render_template("people/registration_settings.html", event=event, form=form,
-                           public_url=base_url().rstrip("/") + url_for("public.register", slug=event.slug),
+                           public_url=public_base_url(printing=True).rstrip("/") + url_for("public.register", slug=event.slug),
                            closed_reason=invitations.public_form_closed_reason(event))
 
 
@@ -476,7 +474,5 @@ def merge(kept_id: int, merged_id: int):
             flash(_("%(merged)s has been merged into %(kept)s.", merged=merged.full_name, kept=kept.full_name),
                   "success")
             return redirect(url_for("people.person", person_id=kept.id))
-    labels = dict(imports.FIELD_LABELS, honorific=imports.FIELD_LABELS["title"], category_id=_("Category"),
-                  notes=_("Notes"))
     return render_template("people/merge.html", kept=kept, merged=merged, form=form,
-                           fields=[(f, labels[f]) for f in people.PERSON_FIELDS])
+                           fields=[(f.name, _(f.label)) for f in people.PERSON_FIELD_TABLE])

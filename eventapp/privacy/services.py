@@ -35,10 +35,14 @@ from eventapp.registration.models import Invitation, Registration
 from eventapp.reports.models import PaymentLine, PaymentSheet
 from eventapp.core.models import utcnow
 from eventapp.audit.services import Actor, record
-from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.errors import ValidationError
 from eventapp.core.mail import outbox_files
+from eventapp.people.services import PERSON_FIELD_TABLE
 
 log = logging.getLogger(__name__)
+#: What erasure blanks, and what a detached stand-in keeps (the traits donors count).
+PERSONAL_FIELDS = tuple(f for f in PERSON_FIELD_TABLE if f.personal)
+COUNTED_FIELDS = tuple(f for f in PERSON_FIELD_TABLE if not f.personal)
 
 
 @dataclass(frozen=True)
@@ -85,14 +89,9 @@ def _bulk_update(statement) -> None:
 def _blank(persons: list[Person], now: datetime) -> None:
     """Remove what identifies each person; keep sex, age band, category and locality."""
     for person in persons:
-        person.honorific = ""
-        person.first_name = ""
+        for f in PERSONAL_FIELDS:
+            setattr(person, f.name, f.blank)
         person.last_name = pseudonym(person.id)
-        person.organisation = ""
-        person.function = ""
-        person.phone = None
-        person.email = None
-        person.notes = ""
         person.name_key = ""
         person.erased_at = person.erased_at or now
     for chunk in _chunks([p.id for p in persons]):
@@ -326,8 +325,7 @@ def _detach(registration: Registration, now: datetime) -> Person:
     The person stays known for their other events, but nothing links them to this one.
     """
     person = registration.person
-    stand_in = Person(last_name="", sex=person.sex, age_band=person.age_band, category_id=person.category_id,
-                      locality=person.locality, erased_at=now)
+    stand_in = Person(**{f.name: getattr(person, f.name) for f in COUNTED_FIELDS}, last_name="", erased_at=now)
     db.session.add(stand_in)
     db.session.flush()
     stand_in.last_name = pseudonym(stand_in.id)
@@ -430,14 +428,6 @@ def purge_due_events(actor: Actor | None = None, today: date | None = None,
     return results
 
 
-def get_person(person_id: int) -> Person:
-    """The person with this id; raises NotFound."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(_("No person has the number %(id)s.", id=person_id))
-    return person
-
-
 def _event_slug(event_id: int | None) -> str | None:
     event = db.session.get(Event, event_id) if event_id else None
     return event.slug if event else None
@@ -460,11 +450,9 @@ def export_person(person: Person, actor: Actor | None = None) -> dict:
     data = {
         "exported_at": utcnow().isoformat(),
         "person": {
-            "id": person.id, "honorific": person.honorific, "first_name": person.first_name,
-            "last_name": person.last_name, "sex": person.sex, "age_band": person.age_band,
-            "category": person.category.code if person.category else None,
-            "organisation": person.organisation, "function": person.function, "locality": person.locality,
-            "phone": person.phone, "email": person.email, "notes": person.notes,
+            "id": person.id,
+            **{f.key: (person.category.code if person.category else None) if f.kind == "category"
+               else getattr(person, f.name) for f in PERSON_FIELD_TABLE},
             "created_at": _iso(person.created_at), "updated_at": _iso(person.updated_at),
             "erased_at": _iso(person.erased_at),
         },

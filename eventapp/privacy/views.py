@@ -36,7 +36,7 @@ def _files() -> privacy.StoredFiles:
 
 def _person_or_404(person_id: int):
     try:
-        return privacy.get_person(person_id)
+        return people.get_person(person_id)
     except NotFound:
         abort(404)
 

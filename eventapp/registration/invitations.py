@@ -6,20 +6,18 @@ service never reads the request.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import qrcode
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
+from eventapp.core.documents.qr import qr_png
 from eventapp.extensions import db
 from eventapp.core.i18n import format_day
 from eventapp.events.models import Event
@@ -29,13 +27,14 @@ from eventapp.core.models import utcnow
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
-from eventapp.people.services import apply_person_data, clean_person_data, record_consent
+from eventapp.people.services import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
+from eventapp.events.services import logo_bytes, venue_text
 from eventapp.registration.services import Channel, enrol, mark_answered
 from eventapp.core.tokens import qr_payload
 
 KINDS = ("invitation", "reminder", "confirmation")
 #: Fields a person may correct from their answer page.
-CORRECTABLE = ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function")
+CORRECTABLE = tuple(f.name for f in PERSON_FIELD_TABLE if f.correctable)
 QR_CID = "qr@eventapp"
 
 
@@ -58,15 +57,6 @@ def answer_url(base_url: str, registration: Registration) -> str:
     return f"{base_url.rstrip('/')}/r/{registration.answer_token}"
 
 
-@lru_cache(maxsize=1024)
-def qr_png(payload: str) -> bytes:
-    """The QR code of ``payload`` as a PNG image (for emails and web pages)."""
-    image = qrcode.make(payload, box_size=8, border=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def mail_settings() -> MailSettings:
     """The application's mail settings."""
     return MailSettings.from_config(current_app.config, current_app.instance_path)
@@ -86,11 +76,6 @@ def event_dates(event: Event, language: str | None = None) -> str:
     if event.end_date == event.start_date:
         return format_day(event.start_date, language)
     return f"{format_day(event.start_date, language)} – {format_day(event.end_date, language)}"
-
-
-def venue_text(event: Event) -> str:
-    """Venue, address and city on one line."""
-    return ", ".join(p for p in (event.venue_name, event.venue_address, event.city) if p)
 
 
 def programme_summary(event: Event) -> list[tuple[str, str]]:
@@ -124,7 +109,8 @@ def _build_mail(event: Event, registration: Registration, kind: str, base_url: s
                     "reminder": _("Reminder: %(title)s", title=event.title),
                     "confirmation": _("Registration confirmed: %(title)s", title=event.title)}
         context = dict(event=event, person=person, registration=registration, kind=kind,
-                       link=answer_url(base_url, registration), dates=event_dates(event), venue=venue_text(event),
+                       link=answer_url(base_url, registration), dates=event_dates(event),
+                       venue=venue_text(event, with_address=True),
                        presiding=_presiding_text(event), programme=programme_summary(event), qr_cid=QR_CID,
                        payload=payload)
         text = render_template("emails/invitation.txt", **context)
@@ -188,20 +174,14 @@ def send_reminders(event: Event, *, base_url: str, actor: Actor | None = None,
 # --- letters -----------------------------------------------------------------------------
 
 
-def _logo(upload_dir: Path, name: str | None) -> bytes | None:
-    if not name:
-        return None
-    path = upload_dir / name
-    return path.read_bytes() if path.is_file() else None
-
-
 def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
     """The plain data of an event's letters."""
-    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event), venue=venue_text(event),
+    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event),
+                       venue=venue_text(event, with_address=True),
                        language=event.language, presiding=_presiding_text(event),
                        programme=programme_summary(event), partner=event.partner,
-                       organiser_logo=_logo(upload_dir, event.organiser_logo),
-                       partner_logo=_logo(upload_dir, event.partner_logo))
+                       organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+                       partner_logo=logo_bytes(event, "partner_logo", upload_dir))
 
 
 def print_letters(event: Event, registrations: list[Registration], *, base_url: str, actor: Actor | None = None,
@@ -233,16 +213,11 @@ def get_by_answer_token(token: str) -> Registration:
     return registration
 
 
-def event_today(event: Event, now: datetime | None = None):
-    """Today's date where the event is held."""
-    return (now or utcnow()).astimezone(ZoneInfo(event.timezone or "Africa/Bamako")).date()
-
-
 def answers_closed_reason(event: Event, now: datetime | None = None) -> str | None:
     """Why answers are no longer taken (closed, archived or past event), or None when they are."""
     if event.status in ("closed", "archived") or event.purged_at is not None:
         return _("This event is closed: answers and changes are no longer taken.")
-    if event.end_date < event_today(event, now):
+    if event.end_date < event.local_today(now):
         return _("This event is over: answers and changes are no longer taken.")
     return None
 
@@ -284,7 +259,7 @@ def public_form_closed_reason(event: Event, now: datetime | None = None) -> str 
     if event.registration_closes_at is not None and now >= event.registration_closes_at:
         return _("Registration for this event closed on %(when)s.",
                  when=event.registration_closes_at.astimezone(ZoneInfo(event.timezone)).strftime("%d/%m/%Y %H:%M"))
-    if event.end_date < event_today(event, now):
+    if event.end_date < event.local_today(now):
         return _("This event is over.")
     if event.registration_capacity is not None:
         taken = db.session.scalar(select(db.func.count()).select_from(Registration).where(

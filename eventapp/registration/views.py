@@ -5,53 +5,55 @@ import base64
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 
 from eventapp.core.input import Form
 
+from eventapp.core.documents.qr import qr_png
 from eventapp.extensions import limiter
 from eventapp.core.i18n import current_language
 from eventapp.people.models import CONSENT_KINDS
+from eventapp.people.services import PERSON_FIELD_TABLE
 from eventapp.registration import invitations, services as registrations
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.services import get_event
+from eventapp.events.services import get_event, venue_text
 from eventapp.core.tokens import qr_payload
-from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, sex_choices
+from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
 
 bp = Blueprint("public", __name__)
 
 
-def _base_url() -> str:
-    return current_app.config.get("EXTERNAL_URL") or request.host_url
-
-
 def qr_data_uri(registration) -> str:
     """The registration's QR code as an inline PNG (``data:`` URI; the CSP allows it for images)."""
-    png = invitations.qr_png(qr_payload(registration.checkin_token))
+    png = qr_png(qr_payload(registration.checkin_token))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-class DetailsForm(Form):
-    """The details a person may correct on their answer page."""
-
-    honorific = StringField(_l("Honorific"))
-    first_name = StringField(_l("First name"))
-    last_name = StringField(_l("Last name"))
-    phone = StringField(_l("Phone"))
-    email = EmailField(_l("Email"))
-    organisation = StringField(_l("Organisation"))
-    function = StringField(_l("Function"))
+def _text_widget(field):
+    """The public pages' form field for a person field (a select for coded values)."""
+    label = _l(field.label)
+    if field.kind in ("sex", "age_band"):
+        return SelectField(label, choices=[], validate_choice=False)
+    return EmailField(label) if field.kind == "email" else StringField(label)
 
 
-class PublicRegistrationForm(DetailsForm):
-    """The public form: the fewest fields that reports need."""
+#: What a person may correct on their answer page, and what the public form asks besides.
+_CORRECTABLE = [f for f in PERSON_FIELD_TABLE if f.correctable]
+PUBLIC_FIELDS = tuple(f.name for f in PERSON_FIELD_TABLE if f.public)
+DetailsForm = type("DetailsForm", (Form,), {
+    "__doc__": "The details a person may correct on their answer page.",
+    **{f.name: _text_widget(f) for f in _CORRECTABLE}})
 
-    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
-    age_band = SelectField(_l("Age band"), choices=[], validate_choice=False)
-    locality = StringField(_l("Locality"))
+
+_PublicFields = type("_PublicFields", (DetailsForm,), {
+    f.name: _text_widget(f) for f in PERSON_FIELD_TABLE if f.public and not f.correctable})
+
+
+class PublicRegistrationForm(_PublicFields):
+    """The public form: the fewest fields that reports need (``public`` in the person-field table)."""
     consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
     consent_recordings = BooleanField(_l("I agree to be recorded"))
     consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
@@ -101,7 +103,7 @@ def answer(token: str):
 
 
 def _details(event, registration) -> dict:
-    return dict(dates=invitations.event_dates(event, current_language()), venue=invitations.venue_text(event),
+    return dict(dates=invitations.event_dates(event, current_language()), venue=venue_text(event, with_address=True),
                 programme=invitations.programme_summary(event), presiding=invitations.presiding_official(event),
                 qr=qr_data_uri(registration) if registration.status in ("accepted", "registered") else None)
 
@@ -129,12 +131,10 @@ def register(slug: str):
         form.submission.data = secrets.token_urlsafe(16)
     status = 200
     if request.method == "POST" and form.validate_on_submit():
-        data = {name: getattr(form, name).data or "" for name in
-                ("honorific", "first_name", "last_name", "phone", "email", "organisation", "function", "sex",
-                 "age_band", "locality")}
+        data = {name: getattr(form, name).data or "" for name in PUBLIC_FIELDS}
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
-            registration = invitations.public_register(event, data, base_url=_base_url(), actor=actor(),
+            registration = invitations.public_register(event, data, base_url=public_base_url(), actor=actor(),
                                                        client_id=key)
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -143,8 +143,8 @@ def register(slug: str):
             return render_template("public/confirmation.html", event=event, registration=registration,
                                    qr=qr_data_uri(registration),
                                    dates=invitations.event_dates(event, current_language()),
-                                   venue=invitations.venue_text(event),
-                                   link=invitations.answer_url(_base_url(), registration))
+                                   venue=venue_text(event, with_address=True),
+                                   link=invitations.answer_url(public_base_url(), registration))
     return render_template("public/register.html", event=event, form=form,
                            dates=invitations.event_dates(event, current_language()),
-                           venue=invitations.venue_text(event)), status
+                           venue=venue_text(event, with_address=True)), status

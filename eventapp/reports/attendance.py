@@ -21,6 +21,7 @@ from eventapp.door.models import CheckIn
 from eventapp.events.models import Event
 from eventapp.registration.models import Invitation, Registration
 from eventapp.people.models import Person
+from eventapp.events.services import logo_bytes as event_logo
 from eventapp.core.text import fold
 
 #: Registration statuses of people expected at the door (not those who declined or cancelled).
@@ -133,20 +134,7 @@ def period_text(event: Event, language: str | None = None) -> str:
         "end": babel_dates.format_date(event.end_date, format="long", locale=language)}
 
 
-def venue_text(event: Event) -> str:
-    """Venue and city, as printed in headers."""
-    return ", ".join(p for p in (event.venue_name, event.city) if p)
-
-
 def logo_bytes(event: Event, upload_dir: Path | None = None) -> tuple[bytes | None, bytes | None]:
     """The organiser's and partner's logos as bytes (None when missing or unreadable)."""
     upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
-    out = []
-    for name in (event.organiser_logo, event.partner_logo):
-        data = None
-        if name:
-            path = upload_dir / Path(name).name  # never follow a path out of the folder
-            if path.is_file():
-                data = path.read_bytes()
-        out.append(data)
-    return out[0], out[1]
+    return (event_logo(event, "organiser_logo", upload_dir), event_logo(event, "partner_logo", upload_dir))

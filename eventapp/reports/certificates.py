@@ -20,7 +20,8 @@ from eventapp.reports.models import Certificate
 from eventapp.events.models import Event, Official
 from eventapp.registration.models import Registration
 from eventapp.core.models import utcnow
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
+from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import Attachment, Mail, MailSettings, send_messages

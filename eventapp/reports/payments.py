@@ -21,7 +21,8 @@ from eventapp.people.models import Category
 from eventapp.events.models import Event
 from eventapp.reports.models import PaymentLine, PaymentOverride, PaymentSheet
 from eventapp.core.models import utcnow
-from eventapp.reports.attendance import load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.reports.attendance import load_attendees, local_time, logo_bytes, period_text
+from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 

@@ -23,7 +23,8 @@ from eventapp.people.models import Category, Consent
 from eventapp.events.models import Event
 from eventapp.core.models import utcnow
 from eventapp.people.models import CONSENT_KINDS
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text, venue_text
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
+from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
 from eventapp.reports.suppression import Line, suppress
 

@@ -15,7 +15,8 @@ from babel import dates as babel_dates
 from eventapp.core.documents.words import translator
 from eventapp.extensions import db
 from eventapp.events.models import AgendaItem, Event
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, venue_text
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes
+from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 

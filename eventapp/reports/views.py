@@ -22,7 +22,7 @@ from eventapp.reports import services as report_service
 from eventapp.reports import sheets as sheet_service
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import MailSettings
-from eventapp.events.view_helpers import actor, event_or_404
+from eventapp.events.view_helpers import actor, event_or_404, public_base_url
 
 bp = Blueprint("reports", __name__)
 
@@ -45,10 +45,6 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 
 def _external() -> bool:
     return request.args.get("external") in ("1", "on", "true", "yes")
-
-
-def _base_url() -> str:
-    return current_app.config.get("EXTERNAL_URL") or request.host_url
 
 
 @bp.route("/events/<slug>/reports")
@@ -194,7 +190,7 @@ def certificates(slug: str):
         form = request.form
         try:
             data, filename, mimetype = certificate_service.print_certificates(
-                event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=_certificate_ids(form),
+                event, official_id=form.get("official_id"), base_url=public_base_url(printing=True), registration_ids=_certificate_ids(form),
                 separate=form.get("mode") == "separate", actor=actor(), upload_dir=_uploads())
             return _download(data, filename, mimetype)
         except ValidationError as exc:
@@ -210,7 +206,7 @@ def certificates_email(slug: str):
     form = request.form
     try:
         result = certificate_service.email_certificates(
-            event, official_id=form.get("official_id"), base_url=_base_url(), registration_ids=_certificate_ids(form),
+            event, official_id=form.get("official_id"), base_url=public_base_url(printing=True), registration_ids=_certificate_ids(form),
             settings=MailSettings.from_config(current_app.config, current_app.instance_path),
             actor=actor(), upload_dir=_uploads())
     except ValidationError as exc:

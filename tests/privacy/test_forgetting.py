@@ -31,7 +31,7 @@ from eventapp.registration.models import Invitation, Registration
 from eventapp.people.models import PersonMerge
 from eventapp.badges import services as badge_service
 from eventapp.reports import certificates as certificate_service
-from eventapp.people import imports
+from eventapp.people import imports, services as people
 from eventapp.registration import invitations
 from eventapp.reports import payments
 from eventapp.privacy import services as privacy
@@ -280,7 +280,7 @@ def test_purge_leaves_no_copy_of_a_name(instance_app):
         assert path.parent == instance  # searched above with the rest of the folder
     # Nothing of the other event and nothing that is not personal went with it.
     witness_id, kept_event_id = planted["witness"].id, planted["kept_event"].id
-    assert privacy.get_person(witness_id).first_name == "Moussa"
+    assert people.get_person(witness_id).first_name == "Moussa"
     assert db.session.scalar(select(func.count(Registration.id)).where(Registration.event_id == kept_event_id)) == 1
     assert (instance / "outbox").is_dir() and not list((instance / "outbox").glob("*.eml"))
 
@@ -304,7 +304,7 @@ def test_erasing_a_person_leaves_no_copy_of_their_name(instance_app):
     db.session.commit()  # no read transaction left open
     assert hits_in_files(planted["instance"], TARGET_WORDS) == []
     # Only the erased person is forgotten: the other participant keeps their name.
-    other = privacy.get_person(planted["other"].id)
+    other = people.get_person(planted["other"].id)
     assert other.first_name == "Ouléymatou" and other.phone == OTHER["phone"]
     reason = db.session.scalar(select(CheckIn.void_reason).where(CheckIn.void_reason != ""))
     assert reason.startswith("Badge de Ouléymatou") and privacy.pseudonym(planted["target"].id) in reason

@@ -11,7 +11,10 @@ measures the encoders side by side.
 """
 from __future__ import annotations
 
+import base64
 import re
+import struct
+import zlib
 from functools import lru_cache
 
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
@@ -163,3 +166,38 @@ class QRFlowable:
                 draw_qr(self.canv, data, 0, 0, size)
 
         return _QR()
+
+
+@lru_cache(maxsize=1024)
+def qr_png(data: str, box_size: int = 8) -> bytes:
+    """The QR code of ``data`` as a greyscale PNG (emails, web pages), quiet zone included.
+
+    Written from :func:`qr_matrix`, so pages, emails and PDFs share one encoder.
+    """
+    rows = _rows(data)
+    n = len(rows) + 2 * QUIET_ZONE
+    white = b"\xff" * (QUIET_ZONE * box_size)
+    lines = [b"\xff" * (n * box_size)] * (QUIET_ZONE * box_size)
+    body = []
+    for row in rows:
+        line = white + b"".join((b"\x00" if dark else b"\xff") * box_size for dark in row) + white
+        body.extend([line] * box_size)
+    raw = b"".join(b"\x00" + line for line in lines + body + lines)  # filter type 0 on every line
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    size = n * box_size
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def qr_svg_data_uri(data: str) -> str:
+    """The QR code of ``data`` as an SVG ``data:`` URI (the pairing code an organizer shows)."""
+    rows = _rows(data)
+    n = len(rows) + 2 * QUIET_ZONE
+    rects = "".join(f'<rect x="{col + QUIET_ZONE}" y="{row + QUIET_ZONE}" width="{width}" height="{height}"/>'
+                    for row, col, width, height in _rects(rows))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges">'
+           f'<rect width="{n}" height="{n}" fill="#fff"/><g fill="#000">{rects}</g></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
