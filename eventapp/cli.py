@@ -292,6 +292,7 @@ def stations_list(event):
 
 
 def _upload_dir() -> Path:
+    """Where uploaded files (logos, import files) are kept: ``instance/uploads``."""
     return Path(current_app.instance_path) / "uploads"
 
 
@@ -361,10 +362,6 @@ def nameplates_command(event, out):
 
 
 # --- reports (issue 6) ----------------------------------------------------------------
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
 
 
 @click.command("sheets")

@@ -7,15 +7,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import CheckIn, Event, Person, Registration, Station, User
-from eventapp.services.demo import demo_counts
+from eventapp.models import AgendaItem, CheckIn, Event, Official, Person, Registration, Station, User
 from tests import factories
 from tests.pdfutil import pdf_text
 
 
 def counts():
     event = db.session.scalar(select(Event).where(Event.slug == "restitution-2023"))
-    data = demo_counts(event)
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model).where(model.event_id == event.id))
+
+    data = {"registrations": count(Registration), "checkins": count(CheckIn),
+            "agenda_items": count(AgendaItem), "officials": count(Official)}
     data["persons"] = db.session.scalar(select(func.count()).select_from(Person))
     data["events"] = db.session.scalar(select(func.count()).select_from(Event))
     data["users"] = db.session.scalar(select(func.count()).select_from(User))

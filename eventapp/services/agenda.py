@@ -1,7 +1,6 @@
 """The agenda of an event: its items, checked against the event's days, and their overlaps."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
 from itertools import groupby
 
@@ -15,14 +14,6 @@ from eventapp.services.audit import Actor, record
 from eventapp.services.errors import ValidationError
 
 ITEM_FIELDS = ("day", "start_time", "end_time", "title", "kind", "room", "description")
-
-
-@dataclass(frozen=True)
-class Overlap:
-    """Two agenda items of the same day whose times overlap (``first`` starts first)."""
-
-    first: AgendaItem
-    second: AgendaItem
 
 
 def _validate(event: Event, data: dict) -> dict[str, list[str]]:

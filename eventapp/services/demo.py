@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from eventapp.config import DEFAULT_CATEGORIES
 from eventapp.extensions import db
@@ -284,14 +284,3 @@ def load_demo(participants: int = 120, on_date: date | None = None, *, today: da
            checkins=checkins)
     db.session.commit()
     return DemoResult(event=event, participants=len(registrations), checkins=checkins, accounts=accounts)
-
-
-def demo_counts(event: Event) -> dict[str, int]:
-    """How many registrations, people, check-ins, agenda items and officials the event has."""
-    def count(model, column):
-        return db.session.scalar(select(func.count()).select_from(model).where(column == event.id))
-
-    return {"registrations": count(Registration, Registration.event_id),
-            "checkins": count(CheckIn, CheckIn.event_id),
-            "agenda_items": count(AgendaItem, AgendaItem.event_id),
-            "officials": count(Official, Official.event_id)}

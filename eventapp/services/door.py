@@ -368,14 +368,3 @@ def log_table(event: Event, entries: list[LogEntry]) -> tuple[list[str], list[li
              e.clock_skew_seconds if e.clock_skew_seconds is not None else "", t(e.voided_at), e.voided_by,
              e.void_reason] for e in entries]
     return headers, rows
-
-
-def day_list(event: Event, day: date, agenda_item_id: int | None = None, *, language: str = "fr") -> list[LogEntry]:
-    """Who checked in on ``day`` (or at an agenda item: session attendance), first arrivals first."""
-    entries = [e for e in checkin_log(event, day=day, result="checked_in", language=language) if e.voided_at is None]
-    if agenda_item_id is None:
-        entries = [e for e in entries if not e.agenda_item]
-    else:
-        title = db.session.scalar(select(AgendaItem.title).where(AgendaItem.id == agenda_item_id))
-        entries = [e for e in entries if e.agenda_item == title]
-    return sorted(entries, key=lambda e: e.scanned_at or e.recorded_at)

@@ -304,18 +304,6 @@ def _write_logo(event: Event, kind: str, content: bytes, ext: str, upload_dir: P
     return old if old and old != name else None
 
 
-def store_logo(event: Event, kind: str, content: bytes, upload_dir: Path, max_bytes: int,
-               *, actor: Actor | None = None) -> str:
-    """Check and keep an uploaded PNG or JPEG logo; returns its stored file name."""
-    ext = check_logo(kind, content, max_bytes)
-    old = _write_logo(event, kind, content, ext, upload_dir)
-    record(actor, "event.logo", event, event_id=event.id, kind=kind)
-    db.session.commit()
-    if old:
-        (upload_dir / old).unlink(missing_ok=True)
-    return getattr(event, kind)
-
-
 def remove_logo(event: Event, kind: str, upload_dir: Path, *, actor: Actor | None = None) -> None:
     """Take a logo off the event and delete its file."""
     if kind not in LOGO_KINDS:

@@ -136,14 +136,3 @@ def move_official(official: Official, direction: str, *, actor: Actor | None = N
     record(actor, "official.move", official, event_id=official.event_id, rank=official.protocol_rank)
     db.session.commit()
     return official
-
-
-def set_rank(official: Official, rank: int, *, actor: Actor | None = None) -> Official:
-    """Put an official at ``rank`` in the protocol order (1 is first)."""
-    errors = _validate({"last_name": official.last_name, "role": official.role, "protocol_rank": rank})
-    if errors:
-        raise ValidationError(errors)
-    _place(official.event, official, rank)
-    record(actor, "official.move", official, event_id=official.event_id, rank=official.protocol_rank)
-    db.session.commit()
-    return official

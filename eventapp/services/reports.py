@@ -116,31 +116,6 @@ class AttendanceReport:
         return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
 
 
-def masker(external: bool, threshold: int):
-    """A function showing a count, or "<threshold" for a small non-zero count when external."""
-
-    def mask(n: int) -> Value:
-        if external and 0 < n < threshold:
-            return f"<{threshold}"
-        return n
-
-    return mask
-
-
-def sex_table(key: str, title: str, row_header: str, groups: list[tuple[str, list[Attendee]]],
-              mask, _, *, total_label: str | None = None) -> CountTable:
-    """A table of rows × sex (women, men, not stated, total), with a total row."""
-    columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
-    rows = []
-    totals = Counter()
-    for label, people in groups:
-        counts = Counter(a.sex if a.sex in SEX_COLUMNS else "X" for a in people)
-        totals.update(counts)
-        rows.append((label, [mask(counts[s]) for s in SEX_COLUMNS] + [mask(len(people))]))
-    rows.append((total_label or _("Total"), [mask(totals[s]) for s in SEX_COLUMNS] + [mask(sum(totals.values()))]))
-    return CountTable(key, title, row_header, columns, rows)
-
-
 def day_label(day: date, language: str) -> str:
     """A short day label for column headings (e.g. 'mer. 21 juin 2023')."""
     return babel_dates.format_date(day, format="medium", locale=language)
