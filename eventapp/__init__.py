@@ -12,6 +12,18 @@ __version__ = "0.1.0"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _shared_folder(name: str) -> Path:
+    """``templates``/``static``: the checkout's, else the copy a built package carries (setup.py)."""
+    if (PROJECT_ROOT / "pyproject.toml").exists() and (PROJECT_ROOT / name).is_dir():
+        return PROJECT_ROOT / name
+    return Path(__file__).resolve().parent / name
+
+
+#: Where the templates and the static files are, in a checkout and in an installed package.
+TEMPLATES_DIR = _shared_folder("templates")
+STATIC_DIR = _shared_folder("static")
+
+
 def default_instance_path() -> str | None:
     """``EVENTAPP_INSTANCE_PATH``, else the checkout's ``instance/``; None lets Flask choose."""
     env = os.environ.get("EVENTAPP_INSTANCE_PATH")
@@ -32,8 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
     )
 
     from eventapp.config import load_config

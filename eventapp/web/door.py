@@ -12,7 +12,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp import PROJECT_ROOT
+from eventapp import STATIC_DIR
 from eventapp.extensions import db
 from eventapp.i18n import current_language
 from eventapp.labels import choices
@@ -62,7 +62,7 @@ def scan(slug: str):
 @bp.route("/door-sw.js")
 def service_worker():
     """The service worker, served from the root so that its scope covers every door page."""
-    path = PROJECT_ROOT / "static" / "js" / "door-sw.js"
+    path = STATIC_DIR / "js" / "door-sw.js"
     response = Response(path.read_text(encoding="utf-8"), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
