@@ -169,6 +169,37 @@ class CategoryIndex:
         return self._seen[text]
 
 
+def _parse_into(clean: dict, errors: dict, key: str, wanted: bool, parse, message) -> None:
+    """``clean[key] = parse()`` when the field is ``wanted``; a ValueError gives ``message()`` instead."""
+    if not wanted:
+        return
+    try:
+        clean[key] = parse()
+    except ValueError:
+        errors[key] = [message()]
+
+
+def _clean_category(data: dict, categories: CategoryIndex | None, partial: bool, clean: dict, errors: dict) -> None:
+    """``category`` (a code, a label or a Category) or ``category_id`` into ``clean["category_id"]``."""
+    if "category" in data:
+        value = data.get("category")
+        if value is None or str(value).strip() == "":
+            clean["category_id"] = None
+        elif isinstance(value, Category):
+            clean["category_id"] = value.id
+        else:
+            found = (categories or CategoryIndex()).match(value)
+            if found is None:
+                errors["category"] = [_("Unknown category “%(value)s”.", value=value)]
+            else:
+                clean["category_id"] = found.id
+    elif "category_id" in data:
+        value = data.get("category_id")
+        clean["category_id"] = int(value) if value not in (None, "", 0, "0") else None
+    elif not partial:
+        clean["category_id"] = None
+
+
 def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, bands=None,
                       region: str | None = None, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
     """Check and normalise person fields; returns (clean values, errors by field).
@@ -192,45 +223,16 @@ def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, ba
         errors["last_name"] = [_("The last name is required.")]
     if present("notes"):
         clean["notes"] = str(data.get("notes") or "").strip()
-    if present("sex"):
-        try:
-            clean["sex"] = parse_sex(data.get("sex"))
-        except ValueError:
-            errors["sex"] = [_("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).",
-                               value=data.get("sex"))]
-    if present("age_band"):
-        try:
-            clean["age_band"] = parse_age_band(data.get("age_band"), bands)
-        except ValueError:
-            errors["age_band"] = [_("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
-                                    value=data.get("age_band"))]
-    if "category" in data:
-        value = data.get("category")
-        if value is None or str(value).strip() == "":
-            clean["category_id"] = None
-        elif isinstance(value, Category):
-            clean["category_id"] = value.id
-        else:
-            found = (categories or CategoryIndex()).match(value)
-            if found is None:
-                errors["category"] = [_("Unknown category “%(value)s”.", value=value)]
-            else:
-                clean["category_id"] = found.id
-    elif "category_id" in data:
-        value = data.get("category_id")
-        clean["category_id"] = int(value) if value not in (None, "", 0, "0") else None
-    elif not partial:
-        clean["category_id"] = None
-    if present("phone"):
-        try:
-            clean["phone"] = normalise_phone(data.get("phone"), region)
-        except ValueError:
-            errors["phone"] = [_("Invalid phone number “%(value)s”.", value=data.get("phone"))]
-    if present("email"):
-        try:
-            clean["email"] = normalise_email(data.get("email"))
-        except ValueError:
-            errors["email"] = [_("Invalid email address “%(value)s”.", value=data.get("email"))]
+    _parse_into(clean, errors, "sex", present("sex"), lambda: parse_sex(data.get("sex")),
+                lambda: _("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).", value=data.get("sex")))
+    _parse_into(clean, errors, "age_band", present("age_band"), lambda: parse_age_band(data.get("age_band"), bands),
+                lambda: _("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
+                          value=data.get("age_band")))
+    _clean_category(data, categories, partial, clean, errors)
+    _parse_into(clean, errors, "phone", present("phone"), lambda: normalise_phone(data.get("phone"), region),
+                lambda: _("Invalid phone number “%(value)s”.", value=data.get("phone")))
+    _parse_into(clean, errors, "email", present("email"), lambda: normalise_email(data.get("email")),
+                lambda: _("Invalid email address “%(value)s”.", value=data.get("email")))
     return clean, errors
 
 
