@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from eventapp.extensions import db
-from eventapp.models import Category, CheckIn, Consent, Person, PersonMerge, utcnow
+from eventapp.models import Category, CheckIn, Consent, Person, PersonMerge, Registration, utcnow
 from eventapp.models.person import CONSENT_KINDS, SEXES, UNCHECKED_ORIGINS
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import NotFound, ValidationError
@@ -391,6 +391,31 @@ def _snapshot(person: Person) -> dict:
     return data
 
 
+def _fold_registration(registration: Registration, target: Registration, kept_id: int) -> None:
+    """Both persons were registered at one event: the merged registration's check-ins move to
+    ``target`` (except a second arrival on a day already counted) and it is cancelled."""
+    days = {c.day for c in db.session.scalars(select(CheckIn).where(
+        CheckIn.registration_id == target.id, CheckIn.voided_at.is_(None), CheckIn.agenda_item_id.is_(None)))}
+    for checkin in db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)):
+        if checkin.voided_at is None and checkin.agenda_item_id is None and checkin.day in days:
+            continue
+        checkin.registration_id = target.id
+        days.add(checkin.day)
+    if target.status == "cancelled" and registration.status != "cancelled":
+        target.status = registration.status
+    registration.status = "cancelled"
+    registration.notes = (registration.notes + "\n" if registration.notes else "") + f"merged into person {kept_id}"
+
+
+def _fill_missing(kept: Person, merged: Person) -> None:
+    """The kept person takes the merged one's details where it has none (a stated sex over "X")."""
+    for key in PERSON_FIELDS:
+        if not getattr(kept, key) and getattr(merged, key):
+            setattr(kept, key, getattr(merged, key))
+    if kept.sex == "X" and merged.sex in ("F", "M"):
+        kept.sex = merged.sex
+
+
 def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -> PersonMerge:
     """Merge ``merged`` into ``kept``: its registrations, consents and missing details move over.
 
@@ -409,24 +434,10 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
         if target is None:
             registration.person = kept
             continue
-        days = {c.day for c in db.session.scalars(select(CheckIn).where(
-            CheckIn.registration_id == target.id, CheckIn.voided_at.is_(None), CheckIn.agenda_item_id.is_(None)))}
-        for checkin in db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)):
-            if checkin.voided_at is None and checkin.agenda_item_id is None and checkin.day in days:
-                continue
-            checkin.registration_id = target.id
-            days.add(checkin.day)
-        if target.status == "cancelled" and registration.status != "cancelled":
-            target.status = registration.status
-        registration.status = "cancelled"
-        registration.notes = (registration.notes + "\n" if registration.notes else "") + f"merged into person {kept.id}"
+        _fold_registration(registration, target, kept.id)
     for consent in list(merged.consents):
         consent.person_id = kept.id
-    for key in PERSON_FIELDS:
-        if not getattr(kept, key) and getattr(merged, key):
-            setattr(kept, key, getattr(merged, key))
-    if kept.sex == "X" and merged.sex in ("F", "M"):
-        kept.sex = merged.sex
+    _fill_missing(kept, merged)
     merged.merged_into_id = kept.id
     kept.name_key = name_key(kept.first_name, kept.last_name)
     merge = PersonMerge(kept_id=kept.id, merged_id=merged.id, merged_by_id=actor.user_id if actor else None,
