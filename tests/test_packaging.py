@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,9 +29,14 @@ print(page.get_data(as_text=True))
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> tuple[Path, str]:
-    """The wheel pip builds from the checkout (in its own isolated build environment), and the build's log."""
+    """The wheel pip builds (in its own isolated build environment) from a copy of the checkout as
+    a clean clone has it: no compiled catalogue, no build folder; and the build's log."""
+    clone = tmp_path_factory.mktemp("clone") / "eventapp"
+    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(
+        "*.mo", "__pycache__", ".*", "build", "*.egg-info", "instance", "tests", "tools", "bench-out"))
+    assert not list(clone.rglob("*.mo"))
     out = tmp_path_factory.mktemp("wheel")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "--wheel-dir", str(out), str(ROOT)],
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "--wheel-dir", str(out), str(clone)],
                            capture_output=True, text=True, timeout=120, check=False)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     (path,) = out.glob("eventapp-*.whl")
