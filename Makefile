@@ -41,7 +41,7 @@ test: setup
 
 ## make lint: ruff over the code and the tests (configured in pyproject.toml).
 lint: $(STAMP)
-	$(BIN)/ruff check eventapp tests
+	$(BIN)/ruff check eventapp tests setup.py
 
 test-sqlite:
 	env -u EVENTAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider

@@ -36,7 +36,8 @@ def wheel(tmp_path_factory) -> tuple[Path, str]:
         "*.mo", "__pycache__", ".*", "build", "*.egg-info", "instance", "tests", "tools", "bench-out"))
     assert not list(clone.rglob("*.mo"))
     out = tmp_path_factory.mktemp("wheel")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "--wheel-dir", str(out), str(clone)],
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "--wheel-dir", str(out),
+                            str(clone)],
                            capture_output=True, text=True, timeout=120, check=False)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     (path,) = out.glob("eventapp-*.whl")
