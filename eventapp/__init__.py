@@ -12,6 +12,18 @@ __version__ = "0.1.0"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _shared_folder(name: str) -> Path:
+    """``templates``/``static``: the checkout's, else the copy a built package carries (setup.py)."""
+    if (PROJECT_ROOT / "pyproject.toml").exists() and (PROJECT_ROOT / name).is_dir():
+        return PROJECT_ROOT / name
+    return Path(__file__).resolve().parent / name
+
+
+#: Where the templates and the static files are, in a checkout and in an installed package.
+TEMPLATES_DIR = _shared_folder("templates")
+STATIC_DIR = _shared_folder("static")
+
+
 def default_instance_path() -> str | None:
     """``EVENTAPP_INSTANCE_PATH``, else the checkout's ``instance/``; None lets Flask choose."""
     env = os.environ.get("EVENTAPP_INSTANCE_PATH")
@@ -24,11 +36,14 @@ def default_instance_path() -> str | None:
 
 def blueprints() -> list:
     """Every capability's blueprint, in one place: adding a capability is adding a line here."""
-    from eventapp.accounts import admin, views as accounts
+    from eventapp.accounts import admin
+    from eventapp.accounts import views as accounts
     from eventapp.audit import views as audit
     from eventapp.badges import views as badges
-    from eventapp.door import api, views as door
-    from eventapp.events import home, views as events
+    from eventapp.door import api
+    from eventapp.door import views as door
+    from eventapp.events import home
+    from eventapp.events import views as events
     from eventapp.people import views as people
     from eventapp.privacy import views as privacy
     from eventapp.registration import views as registration
@@ -48,8 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
     )
 
     from eventapp.config import load_config
@@ -64,10 +79,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
     from eventapp import cli, extensions, logsafe, models  # noqa: F401 (models: every table mapped)
-    from eventapp.core import i18n, web
-    from eventapp.privacy import retention
     from eventapp.accounts import security
+    from eventapp.core import i18n, web
     from eventapp.core.database import init_database
+    from eventapp.privacy import retention
 
     logsafe.init_app(app)  # before the engine is made: it hides statement parameters
     extensions.db.init_app(app)

@@ -98,8 +98,6 @@ DEFAULTS = dict(
     SMALL_COUNT_THRESHOLD=5,
 )
 
-ENV_PREFIX = "EVENTAPP_"
-
 #: Settings that are durations: a number given for one of them is a number of seconds.
 DURATION_KEYS = ("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_TIMEOUT", "LOGIN_FAILURE_WINDOW",
                  "RETENTION_CHECK_INTERVAL")

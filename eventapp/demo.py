@@ -11,23 +11,23 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
-from eventapp.config import DEFAULT_CATEGORIES
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official
-from eventapp.door.models import CheckIn, ScanLog, Station
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.accounts.models import User
+from eventapp.accounts.services import create_user, get_by_email
 from eventapp.audit.services import Actor, record
-from eventapp.people.categories import ensure_categories
+from eventapp.config import DEFAULT_CATEGORIES
 from eventapp.core.errors import ValidationError
-from eventapp.events.services import get_or_create_project
-from eventapp.registration.services import new_registration
 from eventapp.core.text import fold, name_key
 from eventapp.core.tokens import hash_token, new_station_token
-from eventapp.accounts.services import create_user, get_by_email
+from eventapp.door.models import CheckIn, ScanLog, Station
+from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.events.services import get_or_create_project
+from eventapp.extensions import db
+from eventapp.people.categories import ensure_categories
+from eventapp.people.models import Person
+from eventapp.registration.models import Registration
+from eventapp.registration.services import new_registration
 
 DEMO_SLUG = "restitution-2023"
 DEMO_DATE = date(2023, 6, 21)
@@ -288,14 +288,3 @@ def load_demo(participants: int = 120, on_date: date | None = None, *, today: da
            checkins=checkins)
     db.session.commit()
     return DemoResult(event=event, participants=len(registrations), checkins=checkins, accounts=accounts)
-
-
-def demo_counts(event: Event) -> dict[str, int]:
-    """How many registrations, people, check-ins, agenda items and officials the event has."""
-    def count(model, column):
-        return db.session.scalar(select(func.count()).select_from(model).where(column == event.id))
-
-    return {"registrations": count(Registration, Registration.event_id),
-            "checkins": count(CheckIn, CheckIn.event_id),
-            "agenda_items": count(AgendaItem, AgendaItem.event_id),
-            "officials": count(Official, Official.event_id)}

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventapp.extensions import db
-from eventapp.accounts.models import User
-from eventapp.core.models import utcnow
 from eventapp.accounts.models import ROLES as ROLES_
+from eventapp.accounts.models import User
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
+from eventapp.core.models import utcnow
+from eventapp.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -86,8 +86,22 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
     admin making the change: they may not take their own admin role or activity away (the last
     way in could be lost).
     """
-    from eventapp.events.models import Event
+    errors = _update_errors(user, role, active, password, min_length, acting_user_id)
+    if errors:
+        raise ValidationError(errors)
+    # A new password, role or deactivation ends every open session of the account: a copied
+    # cookie, a forgotten browser or a phone in other hands keeps neither the old rights nor access.
+    ends_sessions = bool(password) or (role is not None and role != user.role) or (active is False and user.active)
+    _apply_update(user, role, name, active, password, event_ids)
+    record(actor, "user.update", user, role=user.role, active=user.active, password_changed=bool(password))
+    if ends_sessions:
+        _bump_generation(user)
+    db.session.commit()
+    return user
 
+
+def _update_errors(user: User, role: str | None, active: bool | None, password: str | None, min_length: int,
+                   acting_user_id: int | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if role is not None and role not in ROLES_:
         errors["role"] = [_("Unknown role: %(role)s.", role=role)]
@@ -101,11 +115,13 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
             errors["role"] = [_("You cannot take away your own administrator role.")]
         if active is False:
             errors["active"] = [_("You cannot deactivate your own account.")]
-    if errors:
-        raise ValidationError(errors)
-    # A new password, role or deactivation ends every open session of the account: a copied
-    # cookie, a forgotten browser or a phone in other hands keeps neither the old rights nor access.
-    ends_sessions = bool(password) or (role is not None and role != user.role) or (active is False and user.active)
+    return errors
+
+
+def _apply_update(user: User, role: str | None, name: str | None, active: bool | None, password: str | None,
+                  event_ids: list[int] | None) -> None:
+    from eventapp.events.models import Event
+
     if role is not None:
         user.role = role
     if name is not None:
@@ -116,11 +132,6 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
         user.password_hash = generate_password_hash(password)
     if event_ids is not None:
         user.events = list(db.session.scalars(select(Event).where(Event.id.in_(event_ids)))) if event_ids else []
-    record(actor, "user.update", user, role=user.role, active=user.active, password_changed=bool(password))
-    if ends_sessions:
-        _bump_generation(user)
-    db.session.commit()
-    return user
 
 
 def _bump_generation(user: User) -> None:

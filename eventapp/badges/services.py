@@ -25,19 +25,25 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS, BadgeEvent, BadgePerson, UnknownLayout, render_badges
-from eventapp.badges.documents.nameplates import Nameplate, render_nameplates
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.people.models import Category, Person
-from eventapp.events.models import Event
-from eventapp.registration.models import Registration
-from eventapp.core.models import utcnow
-from eventapp.registration.models import REGISTRATION_STATUSES
 from eventapp.audit.services import Actor, record
+from eventapp.badges.documents.badges import (
+    DEFAULT_LAYOUT,
+    LAYOUTS,
+    BadgeEvent,
+    BadgePerson,
+    UnknownLayout,
+    render_badges,
+)
+from eventapp.badges.documents.nameplates import Nameplate, render_nameplates
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
-from eventapp.events.services import logo_bytes
+from eventapp.core.models import utcnow
 from eventapp.core.tokens import qr_payload
+from eventapp.events.models import Event
+from eventapp.events.services import logo_bytes
+from eventapp.extensions import db
+from eventapp.people.models import Category, Person
+from eventapp.registration.models import REGISTRATION_STATUSES, Registration
 
 log = logging.getLogger(__name__)
 
@@ -122,22 +128,9 @@ def parse_print_request(event: Event, values: Mapping[str, str], registration_id
     status = (values.get("status") or "").strip() or None
     if status is not None and status not in PRINTABLE_STATUSES:
         errors["status"] = [_("Unknown status.")]
-    category_id = None
-    raw_category = (values.get("category") or "").strip()
-    if raw_category:
-        try:
-            category_id = _int(raw_category, "category", _("Unknown category."))
-            if db.session.get(Category, category_id) is None:
-                raise ValidationError({"category": [_("Unknown category.")]})
-        except ValidationError as exc:
-            errors.update(exc.errors)
+    category_id = _field(errors, _category_id, (values.get("category") or "").strip())
     discreet = {"": None, "yes": True, "no": False}.get((values.get("discreet") or "").strip())
-    ids = None
-    if registration_ids:
-        try:
-            ids = [_int(v, "registration_ids", _("Unknown registration.")) for v in registration_ids if str(v).strip()]
-        except ValidationError as exc:
-            errors.update(exc.errors)
+    ids = _field(errors, _registration_ids, registration_ids)
     if not ids and "registration_ids" not in errors and (values.get("scope") or "").strip() != "filters":
         # A selection form posted with nothing ticked must not print the whole event.
         errors["registration_ids"] = [_("No participant is ticked.")]
@@ -150,6 +143,30 @@ def parse_print_request(event: Event, values: Mapping[str, str], registration_id
         layout=layout, discreet=discreet,
         confirm_reprint=str(values.get("confirm", "")).lower() in ("1", "yes", "on", "true"),
     )
+
+
+def _field(errors: dict[str, list[str]], read, raw):
+    """``read(raw)``, or None with its messages added to ``errors`` (every field is checked)."""
+    try:
+        return read(raw)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        return None
+
+
+def _category_id(raw: str) -> int | None:
+    if not raw:
+        return None
+    category_id = _int(raw, "category", _("Unknown category."))
+    if db.session.get(Category, category_id) is None:
+        raise ValidationError({"category": [_("Unknown category.")]})
+    return category_id
+
+
+def _registration_ids(raw: list[str] | None) -> list[int] | None:
+    if not raw:
+        return None
+    return [_int(v, "registration_ids", _("Unknown registration.")) for v in raw if str(v).strip()]
 
 
 def _with_people(query):

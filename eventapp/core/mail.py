@@ -96,10 +96,6 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
-class MailError(Exception):
-    """A message could not be handed to the SMTP server."""
-
-
 def send_messages(mails: list[Mail], settings: MailSettings) -> list[tuple[str, str]]:
     """Send each message; returns (status, error) per message: ``sent``, ``outbox`` or ``failed``.
 

@@ -10,19 +10,17 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from eventapp.extensions import db
-from eventapp.core.i18n import format_time
-from eventapp.events.models import AgendaItem, Event
-from eventapp.people.models import Category, Person
-from eventapp.door.models import CheckIn, ScanLog, Station
-from eventapp.registration.models import Registration
 from eventapp.accounts.models import User
-from eventapp.people.models import SEXES
-from eventapp.registration.models import ADMITTED_STATUSES
-from eventapp.door import checkin as checkin_service
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
+from eventapp.core.i18n import format_time
 from eventapp.core.text import fold
+from eventapp.door import checkin as checkin_service
+from eventapp.door.models import CheckIn, ScanLog, Station
+from eventapp.events.models import AgendaItem, Event
+from eventapp.extensions import db
+from eventapp.people.models import SEXES, Category, Person
+from eventapp.registration.models import ADMITTED_STATUSES, Registration
 
 ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
 #: A roster download asking for the changes over a longer span than this is nearly the whole
@@ -127,14 +125,6 @@ def search(event: Event, q: str, *, language: str = "fr", limit: int = 20) -> li
     digits = "".join(c for c in (q or "") if c.isdigit())
     if not words and not digits:
         return []
-    conditions = []
-    for word in words:
-        like = f"%{word}%"
-        conditions.append(or_(Person.name_key.like(like), func.lower(Person.organisation).like(like)))
-    match = and_(*conditions) if conditions else None
-    if len(digits) >= 4:
-        by_phone = Person.phone.like(f"%{digits}%")
-        match = or_(match, by_phone) if match is not None else by_phone
     today = checkin_service.event_local_today(event)
     in_today = (select(CheckIn.id).where(CheckIn.registration_id == Registration.id, CheckIn.day == today,
                                          CheckIn.agenda_item_id.is_(None), CheckIn.voided_at.is_(None))
@@ -144,18 +134,29 @@ def search(event: Event, q: str, *, language: str = "fr", limit: int = 20) -> li
                Person.organisation, Person.phone, Category.code, Category.label_fr, Category.label_en,
                in_today.label("in_today"))
         .join(Person, Person.id == Registration.person_id).outerjoin(Category, Category.id == Person.category_id)
-        .where(Registration.event_id == event.id, match)
+        .where(Registration.event_id == event.id, _search_condition(words, digits))
         .order_by(Person.last_name, Person.first_name).limit(limit * 3)
     ).all()
-    hits = []
-    for r in rows:
-        # Organisation matched with SQL lower() only; fold here so accents never hide a match.
-        text = fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation))))
-        if words and not all(w in text for w in words) and not (len(digits) >= 4 and digits in (r.phone or "")):
-            continue
-        hits.append(SearchHit(r.id, r.checkin_token, " ".join(p for p in (r.first_name, r.last_name) if p),
-                              r.organisation or "", _label(r, language), r.status, r.phone or "", bool(r.in_today)))
-    return hits[:limit]
+    return [SearchHit(r.id, r.checkin_token, _person_name(r), r.organisation or "", _label(r, language), r.status,
+                      r.phone or "", bool(r.in_today))
+            for r in rows if _search_matches(r, words, digits)][:limit]
+
+
+def _search_condition(words: list[str], digits: str):
+    """Every word in the name key or the organisation, or (4 digits or more) the phone."""
+    conditions = [or_(Person.name_key.like(f"%{word}%"), func.lower(Person.organisation).like(f"%{word}%"))
+                  for word in words]
+    match = and_(*conditions) if conditions else None
+    if len(digits) >= 4:
+        by_phone = Person.phone.like(f"%{digits}%")
+        match = or_(match, by_phone) if match is not None else by_phone
+    return match
+
+
+def _search_matches(row, words: list[str], digits: str) -> bool:
+    # Organisation matched with SQL lower() only; fold here so accents never hide a match.
+    text = fold(" ".join(filter(None, (row.first_name, row.last_name, row.organisation))))
+    return not words or all(w in text for w in words) or (len(digits) >= 4 and digits in (row.phone or ""))
 
 
 # --- walk-ins -------------------------------------------------------------------------
@@ -301,57 +302,77 @@ class LogEntry:
 def checkin_log(event: Event, *, day: date | None = None, station_id: int | None = None, source: str | None = None,
                 result: str | None = None, language: str = "fr", limit: int | None = None) -> list[LogEntry]:
     """Every check-in and refused scan of the event, newest first, filtered."""
-    tz = _tz(event)
-    voider = db.aliased(User)
     entries: list[LogEntry] = []
     if result in (None, "", "checked_in", "voided"):
-        q = (select(CheckIn, Person.first_name, Person.last_name, Person.organisation, Category.code, Category.label_fr,
-                    Category.label_en, Station.name.label("station"), User.email.label("operator"),
-                    voider.email.label("voided_by"), AgendaItem.title.label("item"))
-             .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
-             .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == CheckIn.station_id)
-             .outerjoin(User, User.id == CheckIn.operator_id).outerjoin(voider, voider.id == CheckIn.voided_by_id)
-             .outerjoin(AgendaItem, AgendaItem.id == CheckIn.agenda_item_id)
-             .where(CheckIn.event_id == event.id))
-        if day:
-            q = q.where(CheckIn.day == day)
-        if station_id:
-            q = q.where(CheckIn.station_id == station_id)
-        if source:
-            q = q.where(CheckIn.source == source)
-        if result == "voided":
-            q = q.where(CheckIn.voided_at.is_not(None))
-        for row in db.session.execute(q.order_by(CheckIn.recorded_at.desc()).limit(limit)):
-            c = row.CheckIn
-            entries.append(LogEntry("checkin", c.id, "checked_in", "", c.scanned_at, c.recorded_at, c.day,
-                                    row.station or "", row.operator or "", c.source,
-                                    " ".join(p for p in (row.first_name, row.last_name) if p), row.organisation or "",
-                                    _label(row, language), row.item or "", c.clock_skew_seconds, c.voided_at,
-                                    row.voided_by or "", c.void_reason or ""))
+        entries += _checkin_entries(event, day, station_id, source, result == "voided", language, limit)
     if result in (None, "", "already_checked_in", "unknown_token", "not_admitted"):
-        q = (select(ScanLog, Person.first_name, Person.last_name, Person.organisation, Category.code,
-                    Category.label_fr, Category.label_en, Station.name.label("station"), User.email.label("operator"))
-             .outerjoin(Registration, Registration.id == ScanLog.registration_id)
-             .outerjoin(Person, Person.id == Registration.person_id)
-             .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == ScanLog.station_id)
-             .outerjoin(User, User.id == ScanLog.operator_id).where(ScanLog.event_id == event.id))
-        if result:
-            q = q.where(ScanLog.result == result)
-        if station_id:
-            q = q.where(ScanLog.station_id == station_id)
-        if source:
-            q = q.where(ScanLog.source == source)
-        for row in db.session.execute(q.order_by(ScanLog.recorded_at.desc()).limit(limit)):
-            s = row.ScanLog
-            local_day = (s.scanned_at or s.recorded_at).astimezone(tz).date()
-            if day and local_day != day:
-                continue
-            entries.append(LogEntry("scan", s.id, s.result, s.reason, s.scanned_at, s.recorded_at, local_day,
-                                    row.station or "", row.operator or "", s.source,
-                                    " ".join(p for p in (row.first_name, row.last_name) if p),
-                                    row.organisation or "", _label(row, language), "", None, None, "", ""))
+        entries += _scan_entries(event, day, station_id, source, result, language, limit)
     entries.sort(key=lambda e: e.recorded_at, reverse=True)
     return entries[:limit] if limit else entries
+
+
+def _by_station_and_source(query, model, station_id: int | None, source: str | None):
+    """The filters check-ins and refused scans share (both tables have these columns)."""
+    if station_id:
+        query = query.where(model.station_id == station_id)
+    if source:
+        query = query.where(model.source == source)
+    return query
+
+
+def _person_name(row) -> str:
+    return " ".join(p for p in (row.first_name, row.last_name) if p)
+
+
+def _checkin_entries(event: Event, day: date | None, station_id: int | None, source: str | None,
+                     voided_only: bool, language: str, limit: int | None) -> list[LogEntry]:
+    voider = db.aliased(User)
+    q = (select(CheckIn, Person.first_name, Person.last_name, Person.organisation, Category.code, Category.label_fr,
+                Category.label_en, Station.name.label("station"), User.email.label("operator"),
+                voider.email.label("voided_by"), AgendaItem.title.label("item"))
+         .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
+         .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == CheckIn.station_id)
+         .outerjoin(User, User.id == CheckIn.operator_id).outerjoin(voider, voider.id == CheckIn.voided_by_id)
+         .outerjoin(AgendaItem, AgendaItem.id == CheckIn.agenda_item_id)
+         .where(CheckIn.event_id == event.id))
+    q = _by_station_and_source(q, CheckIn, station_id, source)
+    if day:
+        q = q.where(CheckIn.day == day)
+    if voided_only:
+        q = q.where(CheckIn.voided_at.is_not(None))
+    entries = []
+    for row in db.session.execute(q.order_by(CheckIn.recorded_at.desc()).limit(limit)):
+        c = row.CheckIn
+        entries.append(LogEntry("checkin", c.id, "checked_in", "", c.scanned_at, c.recorded_at, c.day,
+                                row.station or "", row.operator or "", c.source, _person_name(row),
+                                row.organisation or "", _label(row, language), row.item or "", c.clock_skew_seconds,
+                                c.voided_at, row.voided_by or "", c.void_reason or ""))
+    return entries
+
+
+def _scan_entries(event: Event, day: date | None, station_id: int | None, source: str | None,
+                  result: str | None, language: str, limit: int | None) -> list[LogEntry]:
+    tz = _tz(event)
+    q = (select(ScanLog, Person.first_name, Person.last_name, Person.organisation, Category.code,
+                Category.label_fr, Category.label_en, Station.name.label("station"), User.email.label("operator"))
+         .outerjoin(Registration, Registration.id == ScanLog.registration_id)
+         .outerjoin(Person, Person.id == Registration.person_id)
+         .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == ScanLog.station_id)
+         .outerjoin(User, User.id == ScanLog.operator_id).where(ScanLog.event_id == event.id))
+    q = _by_station_and_source(q, ScanLog, station_id, source)
+    if result:
+        q = q.where(ScanLog.result == result)
+    entries = []
+    for row in db.session.execute(q.order_by(ScanLog.recorded_at.desc()).limit(limit)):
+        s = row.ScanLog
+        # A refused scan has no day column: its day is the event's local day of the scan.
+        local_day = (s.scanned_at or s.recorded_at).astimezone(tz).date()
+        if day and local_day != day:
+            continue
+        entries.append(LogEntry("scan", s.id, s.result, s.reason, s.scanned_at, s.recorded_at, local_day,
+                                row.station or "", row.operator or "", s.source, _person_name(row),
+                                row.organisation or "", _label(row, language), "", None, None, "", ""))
+    return entries
 
 
 def log_table(event: Event, entries: list[LogEntry]) -> tuple[list[str], list[list]]:
@@ -372,14 +393,3 @@ def log_table(event: Event, entries: list[LogEntry]) -> tuple[list[str], list[li
              e.clock_skew_seconds if e.clock_skew_seconds is not None else "", t(e.voided_at), e.voided_by,
              e.void_reason] for e in entries]
     return headers, rows
-
-
-def day_list(event: Event, day: date, agenda_item_id: int | None = None, *, language: str = "fr") -> list[LogEntry]:
-    """Who checked in on ``day`` (or at an agenda item: session attendance), first arrivals first."""
-    entries = [e for e in checkin_log(event, day=day, result="checked_in", language=language) if e.voided_at is None]
-    if agenda_item_id is None:
-        entries = [e for e in entries if not e.agenda_item]
-    else:
-        title = db.session.scalar(select(AgendaItem.title).where(AgendaItem.id == agenda_item_id))
-        entries = [e for e in entries if e.agenda_item == title]
-    return sorted(entries, key=lambda e: e.scanned_at or e.recorded_at)

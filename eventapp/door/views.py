@@ -7,25 +7,36 @@ import io
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.core.documents.qr import qr_svg_data_uri
-from eventapp.extensions import db
-from eventapp.core.i18n import current_language
-from eventapp.core.labels import choices
-from eventapp.door.models import CHECKIN_SOURCES, SCAN_RESULTS
 from eventapp.accounts.security import can_access_event, roles_required
-from eventapp.door import services as door_service
-from eventapp.events import services as event_service
-from eventapp.door import stations as station_service
 from eventapp.audit.services import record
-from eventapp.people.categories import list_categories
+from eventapp.core.documents.qr import qr_svg_data_uri
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.view_helpers import actor, event_or_404, public_base_url
+from eventapp.core.i18n import current_language
 from eventapp.core.input import db_int
+from eventapp.core.labels import choices
+from eventapp.door import services as door_service
+from eventapp.door import stations as station_service
+from eventapp.door.models import CHECKIN_SOURCES, SCAN_RESULTS
+from eventapp.events import services as event_service
+from eventapp.events.view_helpers import actor, event_or_404, public_base_url
+from eventapp.extensions import db
+from eventapp.people.categories import list_categories
 
 bp = Blueprint("door", __name__)
 
@@ -187,8 +198,8 @@ def log(slug: str):
                **{k: str(v) for k, v in filters.items() if v})
         db.session.commit()
         name = f"{event.slug}-checkins.{fmt}"
-        from eventapp.door.documents import table_xlsx
         from eventapp.core.documents.spreadsheet import csv_bytes
+        from eventapp.door.documents import table_xlsx
 
         if fmt == "csv":
             return send_file(io.BytesIO(csv_bytes(headers, rows)), mimetype="text/csv", as_attachment=True,

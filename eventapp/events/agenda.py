@@ -1,28 +1,18 @@
 """The agenda of an event: its items, checked against the event's days, and their overlaps."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
 from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official
-from eventapp.events.models import AGENDA_KINDS
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
+from eventapp.events.models import AGENDA_KINDS, AgendaItem, Event, Official
+from eventapp.extensions import db
 
 ITEM_FIELDS = ("day", "start_time", "end_time", "title", "kind", "room", "description")
-
-
-@dataclass(frozen=True)
-class Overlap:
-    """Two agenda items of the same day whose times overlap (``first`` starts first)."""
-
-    first: AgendaItem
-    second: AgendaItem
 
 
 def _validate(event: Event, data: dict) -> dict[str, list[str]]:

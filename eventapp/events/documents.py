@@ -79,6 +79,53 @@ def _dates(data: Programme) -> str:
     return f"{first} – {format_date(data.end_date, format='full', locale=data.language)}"
 
 
+def _officials_table(data: Programme, st) -> Table:
+    rows = []
+    for official in data.officials:
+        who = f"<b>{escape(official.name)}</b>"
+        details = ", ".join(escape(x) for x in (official.function, official.institution) if x)
+        if details:
+            who += f"<br/>{details}"
+        rows.append([Paragraph(who, st["cell"]), _p(official.role, st["cell"])])
+    table = Table(rows, colWidths=[120 * mm, None])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _day_table(day, language: str, st, _) -> Table:
+    """One day of the agenda: the day is the table's first row, repeated with the column titles
+    when a day runs onto the next page, so a day's heading never stays alone at a page's foot."""
+    heading = _p(format_date(day.day, format="full", locale=language).capitalize(), st["h3"])
+    rows = [[heading, "", ""],
+            [_p(_("Time"), st["cell_bold"]), _p(_("Item"), st["cell_bold"]), _p(_("Held by"), st["cell_bold"])]]
+    for item in day.items:
+        what = f"<b>{escape(item.title)}</b>"
+        extra = " · ".join(escape(x) for x in (item.kind, item.room) if x)
+        if extra:
+            what += f"<br/><font size=8 color='#555555'>{extra}</font>"
+        if item.description:
+            what += f"<br/>{escape(item.description)}"
+        rows.append([
+            _p(f"{item.start:%H:%M} – {item.end:%H:%M}", st["cell"]),
+            Paragraph(what, st["cell"]),
+            Paragraph("<br/>".join(escape(n) for n in item.held_by), st["cell"]),
+        ])
+    table = Table(rows, colWidths=[30 * mm, 88 * mm, None], repeatRows=2)
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1ec")),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (0, 0), 0),
+    ]))
+    return table
+
+
 def programme_pdf(data: Programme) -> bytes:
     """The programme as an A4 PDF in ``data.language``."""
     _ = translator(data.language)
@@ -95,53 +142,13 @@ def programme_pdf(data: Programme) -> bytes:
     story.append(Spacer(1, 4 * mm))
 
     if data.officials:
-        story.append(_p(_("Officials"), st["h2"]))
-        rows = []
-        for official in data.officials:
-            who = f"<b>{escape(official.name)}</b>"
-            details = ", ".join(escape(x) for x in (official.function, official.institution) if x)
-            if details:
-                who += f"<br/>{details}"
-            rows.append([Paragraph(who, st["cell"]), _p(official.role, st["cell"])])
-        table = Table(rows, colWidths=[120 * mm, None])
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
-            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
-        story += [table, Spacer(1, 4 * mm)]
+        story += [_p(_("Officials"), st["h2"]), _officials_table(data, st), Spacer(1, 4 * mm)]
 
     story.append(_p(_("Programme"), st["h2"]))
     if not data.days:
         story.append(_p(_("The agenda is not set yet."), st["muted"]))
     for day in data.days:
-        # The day is the table's first row, repeated with the column titles when a day runs onto
-        # the next page: a day's heading never stays alone at the foot of a page.
-        heading = _p(format_date(day.day, format="full", locale=data.language).capitalize(), st["h3"])
-        rows = [[heading, "", ""],
-                [_p(_("Time"), st["cell_bold"]), _p(_("Item"), st["cell_bold"]), _p(_("Held by"), st["cell_bold"])]]
-        for item in day.items:
-            what = f"<b>{escape(item.title)}</b>"
-            extra = " · ".join(escape(x) for x in (item.kind, item.room) if x)
-            if extra:
-                what += f"<br/><font size=8 color='#555555'>{extra}</font>"
-            if item.description:
-                what += f"<br/>{escape(item.description)}"
-            rows.append([
-                _p(f"{item.start:%H:%M} – {item.end:%H:%M}", st["cell"]),
-                Paragraph(what, st["cell"]),
-                Paragraph("<br/>".join(escape(n) for n in item.held_by), st["cell"]),
-            ])
-        table = Table(rows, colWidths=[30 * mm, 88 * mm, None], repeatRows=2)
-        table.setStyle(TableStyle([
-            ("SPAN", (0, 0), (-1, 0)),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1ec")),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
-            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LEFTPADDING", (0, 0), (0, 0), 0),
-        ]))
-        story += [table, Spacer(1, 3 * mm)]
+        story += [_day_table(day, data.language, st, _), Spacer(1, 3 * mm)]
 
     letterhead = Letterhead(title=data.title, subtitle=_dates(data), organiser=data.organiser,
                             language=data.language, organiser_logo=data.organiser_logo,

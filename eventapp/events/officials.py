@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official
-from eventapp.events.models import OFFICIAL_ROLES
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
+from eventapp.events.models import OFFICIAL_ROLES, AgendaItem, Event, Official
+from eventapp.extensions import db
 
 OFFICIAL_FIELDS = ("honorific", "first_name", "last_name", "function", "institution", "role")
 #: Honorifics offered in forms (free text is accepted too).
@@ -133,17 +132,6 @@ def move_official(official: Official, direction: str, *, actor: Actor | None = N
     if 0 <= target < len(ordered):
         ordered[index], ordered[target] = ordered[target], ordered[index]
     _renumber(official.event, ordered)
-    record(actor, "official.move", official, event_id=official.event_id, rank=official.protocol_rank)
-    db.session.commit()
-    return official
-
-
-def set_rank(official: Official, rank: int, *, actor: Actor | None = None) -> Official:
-    """Put an official at ``rank`` in the protocol order (1 is first)."""
-    errors = _validate({"last_name": official.last_name, "role": official.role, "protocol_rank": rank})
-    if errors:
-        raise ValidationError(errors)
-    _place(official.event, official, rank)
     record(actor, "official.move", official, event_id=official.event_id, rank=official.protocol_rank)
     db.session.commit()
     return official

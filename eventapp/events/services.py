@@ -11,15 +11,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official, Project
-from eventapp.registration.models import Registration
-from eventapp.events.models import EVENT_STATUSES
-from eventapp.events import agenda, officials
 from eventapp.audit.services import Actor, record
+from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.text import slugify
+from eventapp.events import agenda, officials
+from eventapp.events.models import EVENT_STATUSES, AgendaItem, Event, Official, Project
+from eventapp.extensions import db
+from eventapp.registration.models import Registration
 
 EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_address", "city",
                 "start_date", "end_date", "timezone", "language", "status", "description",
@@ -100,6 +99,16 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
     if not (data.get("title") or "").strip():
         errors["title"] = [_("A title is required.")]
     start, end = data.get("start_date"), data.get("end_date")
+    errors.update(_date_errors(start, end))
+    errors.update(_setting_errors(data, event, end))
+    errors.update(_slug_errors(data.get("slug"), event))
+    if event is not None and isinstance(start, date) and isinstance(end, date):
+        errors.update(_agenda_errors(data, event, start, end))
+    return errors
+
+
+def _date_errors(start, end) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if not isinstance(start, date):
         errors["start_date"] = [_("A start date is required.")]
     if not isinstance(end, date):
@@ -109,6 +118,12 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
             errors["end_date"] = [_("The end date is before the start date.")]
         elif (end - start).days > 60:
             errors["end_date"] = [_("An event lasts at most 60 days.")]
+    return errors
+
+
+def _setting_errors(data: dict, event: Event | None, end) -> dict[str, list[str]]:
+    """The badge layout, retention date, time zone, language and status."""
+    errors: dict[str, list[str]] = {}
     layout = data.get("badge_layout")
     if layout and layout not in LAYOUTS and not (event is not None and layout == event.badge_layout):
         errors["badge_layout"] = [_("Unknown layout “%(name)s”. Layouts: %(names)s.",
@@ -125,23 +140,30 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
         errors["language"] = [_("The language must be French or English.")]
     if data.get("status", "draft") not in EVENT_STATUSES:
         errors["status"] = [_("Unknown status.")]
-    slug = data.get("slug")
-    if slug:
-        if slug != slugify(slug):
-            errors["slug"] = [_("Use lower-case letters, digits and hyphens only.")]
-        elif slug in RESERVED_SLUGS:
-            errors["slug"] = [_("This identifier is reserved; choose another.")]
-        else:
-            other = db.session.scalar(select(Event).where(Event.slug == slug))
-            if other is not None and other is not event:
-                errors["slug"] = [_("This identifier is already used by another event.")]
-    if event is not None and isinstance(start, date) and isinstance(end, date):
-        shift = _agenda_shift(data, event)
-        outside = [i for i in event.agenda_items if not (start <= i.day + shift <= end)]
-        if outside:
-            errors["end_date" if outside[0].day + shift > end else "start_date"] = [
-                _("%(n)d agenda items would fall outside the new dates; move them first.", n=len(outside))]
     return errors
+
+
+def _slug_errors(slug: str | None, event: Event | None) -> dict[str, list[str]]:
+    if not slug:
+        return {}
+    if slug != slugify(slug):
+        return {"slug": [_("Use lower-case letters, digits and hyphens only.")]}
+    if slug in RESERVED_SLUGS:
+        return {"slug": [_("This identifier is reserved; choose another.")]}
+    other = db.session.scalar(select(Event).where(Event.slug == slug))
+    if other is not None and other is not event:
+        return {"slug": [_("This identifier is already used by another event.")]}
+    return {}
+
+
+def _agenda_errors(data: dict, event: Event, start: date, end: date) -> dict[str, list[str]]:
+    """New dates must keep every agenda item (moved with them when asked) inside the event."""
+    shift = _agenda_shift(data, event)
+    outside = [i for i in event.agenda_items if not (start <= i.day + shift <= end)]
+    if not outside:
+        return {}
+    return {"end_date" if outside[0].day + shift > end else "start_date": [
+        _("%(n)d agenda items would fall outside the new dates; move them first.", n=len(outside))]}
 
 
 def _agenda_shift(data: dict, event: Event) -> timedelta:
@@ -181,15 +203,30 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    if checked and upload_dir is None:
+        raise ValueError("upload_dir is needed to keep logos")
     creating = event is None
     if creating:
         event = Event(slug=data.get("slug") or unique_slug(data["title"]))
         db.session.add(event)
     else:
         shift = _agenda_shift(data, event)
-        if shift:
-            for item in event.agenda_items:
-                item.day = item.day + shift
+        for item in event.agenda_items if shift else ():
+            item.day = item.day + shift
+    _apply_fields(event, data)
+    replaced = [_write_logo(event, kind, logos[kind], ext, upload_dir) for kind, ext in checked.items()]
+    db.session.flush()
+    record(actor, "event.create" if creating else "event.update", event, event_id=event.id,
+           **({"logos": sorted(checked)} if checked else {}))
+    db.session.commit()
+    for old in replaced:
+        if old:
+            (upload_dir / old).unlink(missing_ok=True)
+    return event
+
+
+def _apply_fields(event: Event, data: dict) -> None:
+    """Copy the checked fields given in ``data`` onto the event (strings stripped)."""
     for field in EVENT_FIELDS:
         if field in data and data[field] is not None:
             value = data[field]
@@ -200,20 +237,6 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
         event.retention_until = data["retention_until"]
     if "project" in data:
         event.project = get_or_create_project(data["project"])
-    replaced = []
-    if checked:
-        if upload_dir is None:
-            raise ValueError("upload_dir is needed to keep logos")
-        for kind, ext in checked.items():
-            replaced.append(_write_logo(event, kind, logos[kind], ext, upload_dir))
-    db.session.flush()
-    record(actor, "event.create" if creating else "event.update", event, event_id=event.id,
-           **({"logos": sorted(checked)} if checked else {}))
-    db.session.commit()
-    for old in replaced:
-        if old:
-            (upload_dir / old).unlink(missing_ok=True)
-    return event
 
 
 def event_form_data(event: Event) -> dict:
@@ -310,18 +333,6 @@ def _write_logo(event: Event, kind: str, content: bytes, ext: str, upload_dir: P
     old = getattr(event, kind)
     setattr(event, kind, name)
     return old if old and old != name else None
-
-
-def store_logo(event: Event, kind: str, content: bytes, upload_dir: Path, max_bytes: int,
-               *, actor: Actor | None = None) -> str:
-    """Check and keep an uploaded PNG or JPEG logo; returns its stored file name."""
-    ext = check_logo(kind, content, max_bytes)
-    old = _write_logo(event, kind, content, ext, upload_dir)
-    record(actor, "event.logo", event, event_id=event.id, kind=kind)
-    db.session.commit()
-    if old:
-        (upload_dir / old).unlink(missing_ok=True)
-    return getattr(event, kind)
 
 
 def remove_logo(event: Event, kind: str, upload_dir: Path, *, actor: Actor | None = None) -> None:

@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.people.models import Category
-from eventapp.core.text import fold
 
 
 def ensure_categories(defaults) -> list[Category]:
@@ -26,14 +25,3 @@ def list_categories(include_retired: bool = False) -> list[Category]:
     if not include_retired:
         query = query.where(Category.active.is_(True))
     return list(db.session.scalars(query))
-
-
-def match_category(value: str, categories: list[Category]) -> Category | None:
-    """The category whose code or label (either language) matches ``value``, ignoring case and accents."""
-    key = fold(value)
-    if not key:
-        return None
-    for category in categories:
-        if key in (fold(category.code), fold(category.label_fr), fold(category.label_en)):
-            return category
-    return None

@@ -21,16 +21,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from eventapp.extensions import db
-from eventapp.events.models import Event
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
-from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data
-from eventapp.registration.services import Channel, directory_matches
 from eventapp.core.text import clean_text, fold, name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data
+from eventapp.registration.models import Registration
+from eventapp.registration.services import Channel, directory_matches
 
 #: The contract's headers for each field (DESIGN.md), English then French; matched folded.
 #: All derived from the person-field table (``people.PERSON_FIELD_TABLE``).
@@ -342,63 +342,79 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
     """
     mapping = guess_mapping(table.headers) if mapping is None else {int(k): v for k, v in mapping.items() if v}
     plan = ImportPlan(table=table, mapping=mapping)
-    fields_mapped = list(mapping.values())
-    for field_name in set(fields_mapped):
-        if fields_mapped.count(field_name) > 1:
-            plan.errors.append(_("The field “%(field)s” is given to more than one column.",
-                                 field=FIELD_LABELS[field_name]))
-    unknown = [f for f in fields_mapped if f not in FIELDS]
-    if unknown:
-        plan.errors.append(_("Unknown field: %(field)s.", field=", ".join(unknown)))
-    for required in REQUIRED:
-        if required not in fields_mapped:
-            plan.errors.append(_("The required column “%(field)s” is missing (headers found: %(headers)s).",
-                                 field=FIELD_LABELS[required],
-                                 headers=", ".join(h for h in table.headers if h) or "—"))
+    plan.errors.extend(_mapping_errors(table, mapping))
     if plan.errors:
         return plan
     column_of = _column_of(plan)
     categories = CategoryIndex()
     bands = current_app.config["AGE_BANDS"]
     region = current_app.config["PHONE_DEFAULT_REGION"]
-
-    seen_phone: dict[str, int] = {}
-    seen_email: dict[str, int] = {}
-    seen_name: dict[str, list[PreparedRow]] = {}
+    seen = _SeenInFile(column_of)
     items = list(mapping.items())
     for number, cells in table.rows:
         values = {f: _strip_quote(cells[i]) if i < len(cells) else "" for i, f in items}
         clean, errors = clean_person_data(values, categories=categories, bands=bands, region=region)
         row = PreparedRow(row=number, values=values, clean=clean)
         for key, messages in errors.items():
-            for message in messages:
-                row.issues.append(RowIssue(number, column_of.get(key, str(FIELD_LABELS.get(key, key))), message))
-        phone, email = clean.get("phone"), clean.get("email")
-        if phone:
-            if phone in seen_phone:
-                row.issues.append(RowIssue(number, column_of["phone"], _(
-                    "The same phone number is already on row %(other)d.", other=seen_phone[phone])))
-            else:
-                seen_phone[phone] = number
-        if email:
-            if email in seen_email:
-                row.issues.append(RowIssue(number, column_of["email"], _(
-                    "The same email address is already on row %(other)d.", other=seen_email[email])))
-            else:
-                seen_email[email] = number
-        key = name_key(clean.get("first_name"), clean.get("last_name"))
-        clean["name_key"] = key
-        if key:
-            for other in seen_name.get(key, []):
-                if _may_be_same(clean, other.clean):
-                    row.issues.append(RowIssue(number, column_of["last_name"], _(
-                        "The same person seems to be on row %(other)d.", other=other.row)))
-                    break
-            seen_name.setdefault(key, []).append(row)
+            column = column_of.get(key, str(FIELD_LABELS.get(key, key)))
+            row.issues.extend(RowIssue(number, column, message) for message in messages)
+        clean["name_key"] = name_key(clean.get("first_name"), clean.get("last_name"))
+        seen.check(row)
         plan.rows.append(row)
 
     _match_directory(event, plan, _registered_ids(event), column_of)
     return plan
+
+
+def _mapping_errors(table: Table, mapping: dict[int, str]) -> list[str]:
+    """What is wrong with the columns' fields: a field twice, an unknown field, a required one missing."""
+    errors = []
+    fields_mapped = list(mapping.values())
+    for field_name in set(fields_mapped):
+        if fields_mapped.count(field_name) > 1:
+            errors.append(_("The field “%(field)s” is given to more than one column.",
+                            field=FIELD_LABELS[field_name]))
+    unknown = [f for f in fields_mapped if f not in FIELDS]
+    if unknown:
+        errors.append(_("Unknown field: %(field)s.", field=", ".join(unknown)))
+    for required in REQUIRED:
+        if required not in fields_mapped:
+            errors.append(_("The required column “%(field)s” is missing (headers found: %(headers)s).",
+                            field=FIELD_LABELS[required], headers=", ".join(h for h in table.headers if h) or "—"))
+    return errors
+
+
+class _SeenInFile:
+    """The rows read so far, to flag a row that repeats one above it (phone, email, or names)."""
+
+    def __init__(self, column_of: dict[str, str]) -> None:
+        self.column_of = column_of
+        self.phone: dict[str, int] = {}
+        self.email: dict[str, int] = {}
+        self.name: dict[str, list[PreparedRow]] = {}
+
+    def check(self, row: PreparedRow) -> None:
+        """Add an issue to ``row`` for each earlier row it repeats, then remember it."""
+        clean, number = row.clean, row.row
+        phone, email, key = clean.get("phone"), clean.get("email"), clean.get("name_key")
+        if phone and phone in self.phone:
+            row.issues.append(RowIssue(number, self.column_of["phone"], _(
+                "The same phone number is already on row %(other)d.", other=self.phone[phone])))
+        elif phone:
+            self.phone[phone] = number
+        if email and email in self.email:
+            row.issues.append(RowIssue(number, self.column_of["email"], _(
+                "The same email address is already on row %(other)d.", other=self.email[email])))
+        elif email:
+            self.email[email] = number
+        if not key:
+            return
+        for other in self.name.get(key, []):
+            if _may_be_same(clean, other.clean):
+                row.issues.append(RowIssue(number, self.column_of["last_name"], _(
+                    "The same person seems to be on row %(other)d.", other=other.row)))
+                break
+        self.name.setdefault(key, []).append(row)
 
 
 def _column_of(plan: ImportPlan) -> dict[str, str]:

@@ -17,14 +17,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from eventapp.extensions import db
-from eventapp.people.models import Category, Consent, Person, PersonMerge
-from eventapp.door.models import CheckIn
-from eventapp.core.models import utcnow
-from eventapp.people.models import CONSENT_KINDS, SEXES, UNCHECKED_ORIGINS
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.models import utcnow
 from eventapp.core.text import fold, name_key
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.people.models import CONSENT_KINDS, SEXES, UNCHECKED_ORIGINS, Category, Consent, Person, PersonMerge
+from eventapp.registration.models import Registration
 
 
 def N_(message: str) -> str:
@@ -240,6 +240,37 @@ class CategoryIndex:
         return self._seen[text]
 
 
+def _parse_into(clean: dict, errors: dict, key: str, wanted: bool, parse, message) -> None:
+    """``clean[key] = parse()`` when the field is ``wanted``; a ValueError gives ``message()`` instead."""
+    if not wanted:
+        return
+    try:
+        clean[key] = parse()
+    except ValueError:
+        errors[key] = [message()]
+
+
+def _clean_category(data: dict, categories: CategoryIndex | None, partial: bool, clean: dict, errors: dict) -> None:
+    """``category`` (a code, a label or a Category) or ``category_id`` into ``clean["category_id"]``."""
+    if "category" in data:
+        value = data.get("category")
+        if value is None or str(value).strip() == "":
+            clean["category_id"] = None
+        elif isinstance(value, Category):
+            clean["category_id"] = value.id
+        else:
+            found = (categories or CategoryIndex()).match(value)
+            if found is None:
+                errors["category"] = [_("Unknown category “%(value)s”.", value=value)]
+            else:
+                clean["category_id"] = found.id
+    elif "category_id" in data:
+        value = data.get("category_id")
+        clean["category_id"] = int(value) if value not in (None, "", 0, "0") else None
+    elif not partial:
+        clean["category_id"] = None
+
+
 def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, bands=None,
                       region: str | None = None, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
     """Check and normalise person fields; returns (clean values, errors by field).
@@ -263,45 +294,16 @@ def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, ba
         errors["last_name"] = [_("The last name is required.")]
     if present("notes"):
         clean["notes"] = str(data.get("notes") or "").strip()
-    if present("sex"):
-        try:
-            clean["sex"] = parse_sex(data.get("sex"))
-        except ValueError:
-            errors["sex"] = [_("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).",
-                               value=data.get("sex"))]
-    if present("age_band"):
-        try:
-            clean["age_band"] = parse_age_band(data.get("age_band"), bands)
-        except ValueError:
-            errors["age_band"] = [_("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
-                                    value=data.get("age_band"))]
-    if "category" in data:
-        value = data.get("category")
-        if value is None or str(value).strip() == "":
-            clean["category_id"] = None
-        elif isinstance(value, Category):
-            clean["category_id"] = value.id
-        else:
-            found = (categories or CategoryIndex()).match(value)
-            if found is None:
-                errors["category"] = [_("Unknown category “%(value)s”.", value=value)]
-            else:
-                clean["category_id"] = found.id
-    elif "category_id" in data:
-        value = data.get("category_id")
-        clean["category_id"] = int(value) if value not in (None, "", 0, "0") else None
-    elif not partial:
-        clean["category_id"] = None
-    if present("phone"):
-        try:
-            clean["phone"] = normalise_phone(data.get("phone"), region)
-        except ValueError:
-            errors["phone"] = [_("Invalid phone number “%(value)s”.", value=data.get("phone"))]
-    if present("email"):
-        try:
-            clean["email"] = normalise_email(data.get("email"))
-        except ValueError:
-            errors["email"] = [_("Invalid email address “%(value)s”.", value=data.get("email"))]
+    _parse_into(clean, errors, "sex", present("sex"), lambda: parse_sex(data.get("sex")),
+                lambda: _("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).", value=data.get("sex")))
+    _parse_into(clean, errors, "age_band", present("age_band"), lambda: parse_age_band(data.get("age_band"), bands),
+                lambda: _("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
+                          value=data.get("age_band")))
+    _clean_category(data, categories, partial, clean, errors)
+    _parse_into(clean, errors, "phone", present("phone"), lambda: normalise_phone(data.get("phone"), region),
+                lambda: _("Invalid phone number “%(value)s”.", value=data.get("phone")))
+    _parse_into(clean, errors, "email", present("email"), lambda: normalise_email(data.get("email")),
+                lambda: _("Invalid email address “%(value)s”.", value=data.get("email")))
     return clean, errors
 
 
@@ -460,6 +462,31 @@ def _snapshot(person: Person) -> dict:
     return data
 
 
+def _fold_registration(registration: Registration, target: Registration, kept_id: int) -> None:
+    """Both persons were registered at one event: the merged registration's check-ins move to
+    ``target`` (except a second arrival on a day already counted) and it is cancelled."""
+    days = {c.day for c in db.session.scalars(select(CheckIn).where(
+        CheckIn.registration_id == target.id, CheckIn.voided_at.is_(None), CheckIn.agenda_item_id.is_(None)))}
+    for checkin in db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)):
+        if checkin.voided_at is None and checkin.agenda_item_id is None and checkin.day in days:
+            continue
+        checkin.registration_id = target.id
+        days.add(checkin.day)
+    if target.status == "cancelled" and registration.status != "cancelled":
+        target.status = registration.status
+    registration.status = "cancelled"
+    registration.notes = (registration.notes + "\n" if registration.notes else "") + f"merged into person {kept_id}"
+
+
+def _fill_missing(kept: Person, merged: Person) -> None:
+    """The kept person takes the merged one's details where it has none (a stated sex over "X")."""
+    for key in PERSON_FIELDS:
+        if not getattr(kept, key) and getattr(merged, key):
+            setattr(kept, key, getattr(merged, key))
+    if kept.sex == "X" and merged.sex in ("F", "M"):
+        kept.sex = merged.sex
+
+
 def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -> PersonMerge:
     """Merge ``merged`` into ``kept``: its registrations, consents and missing details move over.
 
@@ -478,24 +505,10 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
         if target is None:
             registration.person = kept
             continue
-        days = {c.day for c in db.session.scalars(select(CheckIn).where(
-            CheckIn.registration_id == target.id, CheckIn.voided_at.is_(None), CheckIn.agenda_item_id.is_(None)))}
-        for checkin in db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)):
-            if checkin.voided_at is None and checkin.agenda_item_id is None and checkin.day in days:
-                continue
-            checkin.registration_id = target.id
-            days.add(checkin.day)
-        if target.status == "cancelled" and registration.status != "cancelled":
-            target.status = registration.status
-        registration.status = "cancelled"
-        registration.notes = (registration.notes + "\n" if registration.notes else "") + f"merged into person {kept.id}"
+        _fold_registration(registration, target, kept.id)
     for consent in list(merged.consents):
         consent.person_id = kept.id
-    for key in PERSON_FIELDS:
-        if not getattr(kept, key) and getattr(merged, key):
-            setattr(kept, key, getattr(merged, key))
-    if kept.sex == "X" and merged.sex in ("F", "M"):
-        kept.sex = merged.sex
+    _fill_missing(kept, merged)
     merged.merged_into_id = kept.id
     kept.name_key = name_key(kept.first_name, kept.last_name)
     merge = PersonMerge(kept_id=kept.id, merged_id=merged.id, merged_by_id=actor.user_id if actor else None,

@@ -16,13 +16,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from eventapp.extensions import db
+from eventapp.core.text import fold
 from eventapp.door.models import CheckIn
 from eventapp.events.models import Event
-from eventapp.registration.models import Invitation, Registration
-from eventapp.people.models import Person
 from eventapp.events.services import logo_bytes as event_logo
-from eventapp.core.text import fold
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.registration.models import Invitation, Registration
 
 #: Registration statuses of people expected at the door (not those who declined or cancelled).
 EXPECTED_STATUSES = ("invited", "accepted", "registered")
@@ -88,18 +88,7 @@ def load_attendees(event: Event, language: str | None = None) -> list[Attendee]:
     invited_ids = set(db.session.scalars(
         select(Invitation.registration_id).join(Registration).where(Registration.event_id == event.id)
     ))
-    attendees: dict[int, Attendee] = {}
-    for reg in rows:
-        p = reg.person
-        cat = p.category
-        attendees[reg.id] = Attendee(
-            registration_id=reg.id, person_id=p.id, status=reg.status, honorific=p.honorific or "",
-            first_name=p.first_name or "", last_name=p.last_name or "", sex=p.sex or "X", age_band=p.age_band,
-            category_code=cat.code if cat else None, category_label=cat.label(language) if cat else "",
-            category_order=cat.sort_order if cat else 10_000, organisation=p.organisation or "",
-            function=p.function or "", locality=(p.locality or "").strip(), phone=p.phone, email=p.email,
-            invited=reg.id in invited_ids or reg.status in ("invited", "accepted", "declined"),
-        )
+    attendees = {reg.id: _attendee(reg, language, reg.id in invited_ids) for reg in rows}
     checkins = db.session.execute(
         select(CheckIn.registration_id, CheckIn.day, CheckIn.scanned_at, CheckIn.agenda_item_id)
         .where(CheckIn.event_id == event.id, CheckIn.voided_at.is_(None))
@@ -109,11 +98,29 @@ def load_attendees(event: Event, language: str | None = None) -> list[Attendee]:
         attendee = attendees.get(registration_id)
         if attendee is None or day not in days:
             continue
-        if day not in attendee.arrivals or scanned_at < attendee.arrivals[day]:
-            attendee.arrivals[day] = scanned_at
-        if item_id is not None and (item_id not in attendee.item_arrivals or scanned_at < attendee.item_arrivals[item_id]):
-            attendee.item_arrivals[item_id] = scanned_at
+        _keep_earliest(attendee.arrivals, day, scanned_at)
+        if item_id is not None:
+            _keep_earliest(attendee.item_arrivals, item_id, scanned_at)
     return sorted(attendees.values(), key=lambda a: a.sort_key)
+
+
+def _attendee(reg: Registration, language: str, has_invitation: bool) -> Attendee:
+    p = reg.person
+    cat = p.category
+    return Attendee(
+        registration_id=reg.id, person_id=p.id, status=reg.status, honorific=p.honorific or "",
+        first_name=p.first_name or "", last_name=p.last_name or "", sex=p.sex or "X", age_band=p.age_band,
+        category_code=cat.code if cat else None, category_label=cat.label(language) if cat else "",
+        category_order=cat.sort_order if cat else 10_000, organisation=p.organisation or "",
+        function=p.function or "", locality=(p.locality or "").strip(), phone=p.phone, email=p.email,
+        invited=has_invitation or reg.status in ("invited", "accepted", "declined"),
+    )
+
+
+def _keep_earliest(arrivals: dict, key, scanned_at: datetime) -> None:
+    """The first arrival counts: keep ``scanned_at`` unless an earlier one is already there."""
+    if key not in arrivals or scanned_at < arrivals[key]:
+        arrivals[key] = scanned_at
 
 
 def local_time(value: datetime, tz: str) -> datetime:

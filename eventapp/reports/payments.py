@@ -15,16 +15,16 @@ from babel import dates as babel_dates
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from eventapp.audit.services import Actor, record
 from eventapp.core.documents.words import translator
+from eventapp.core.errors import ValidationError
+from eventapp.core.models import utcnow
+from eventapp.events.models import Event
+from eventapp.events.services import venue_text
 from eventapp.extensions import db
 from eventapp.people.models import Category
-from eventapp.events.models import Event
-from eventapp.reports.models import PaymentLine, PaymentOverride, PaymentSheet
-from eventapp.core.models import utcnow
 from eventapp.reports.attendance import load_attendees, local_time, logo_bytes, period_text
-from eventapp.events.services import venue_text
-from eventapp.audit.services import Actor, record
-from eventapp.core.errors import ValidationError
+from eventapp.reports.models import PaymentLine, PaymentOverride, PaymentSheet
 
 MAX_AMOUNT = 10_000_000
 
@@ -130,28 +130,8 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
         if not re.fullmatch(r"[A-Z]{3}", currency):
             errors["currency"] = [_("The currency is a three-letter code, such as XOF or EUR.")]
     default = _amount(default_rate, "default_rate", errors, _) if default_rate is not None else None
-    codes = {c.code for c in db.session.scalars(select(Category))}
-    new_rates = json.loads(sheet.rates or "{}")
-    for code, value in (rates or {}).items():
-        if code not in codes:
-            errors[f"rate_{code}"] = [_("Unknown category.")]
-            continue
-        amount = _amount(value, f"rate_{code}", errors, _)
-        if amount is None:
-            new_rates.pop(code, None)
-        else:
-            new_rates[code] = amount
-    reg_ids = {a.registration_id for a in load_attendees(event)}
-    parsed_overrides = {}
-    for reg_id, value in (overrides or {}).items():
-        try:
-            reg_id = int(reg_id)
-        except (TypeError, ValueError):
-            reg_id = None
-        if reg_id not in reg_ids:
-            errors[f"override_{reg_id}"] = [_("This person is not registered for the event.")]
-            continue
-        parsed_overrides[reg_id] = _amount(value, f"override_{reg_id}", errors, _)
+    new_rates = _parse_rates(json.loads(sheet.rates or "{}"), rates or {}, errors, _)
+    parsed_overrides = _parse_overrides(event, overrides or {}, errors, _)
     if errors:
         db.session.rollback()
         raise ValidationError(errors)
@@ -160,6 +140,45 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
     if default is not None or (isinstance(default_rate, str) and not default_rate.strip()):
         sheet.default_rate = default or 0
     sheet.rates = json.dumps(new_rates, sort_keys=True)
+    _apply_overrides(sheet, parsed_overrides)
+    record(actor, "payments.update", sheet, event_id=event.id, currency=sheet.currency, default_rate=sheet.default_rate,
+           rates=new_rates, overrides={str(k): v for k, v in parsed_overrides.items()})
+    db.session.commit()
+    return sheet
+
+
+def _parse_rates(new_rates: dict, rates: dict, errors: dict, _) -> dict:
+    """The sheet's rates per category code with ``rates`` applied ('' removes one); errors noted."""
+    codes = {c.code for c in db.session.scalars(select(Category))}
+    for code, value in rates.items():
+        if code not in codes:
+            errors[f"rate_{code}"] = [_("Unknown category.")]
+            continue
+        amount = _amount(value, f"rate_{code}", errors, _)
+        if amount is None:
+            new_rates.pop(code, None)
+        else:
+            new_rates[code] = amount
+    return new_rates
+
+
+def _parse_overrides(event: Event, overrides: dict, errors: dict, _) -> dict:
+    """Registration id -> amount per day (None: back to the category's rate); errors noted."""
+    reg_ids = {a.registration_id for a in load_attendees(event)}
+    parsed = {}
+    for raw_id, value in overrides.items():
+        try:
+            reg_id = int(raw_id)
+        except (TypeError, ValueError):
+            reg_id = None
+        if reg_id not in reg_ids:
+            errors[f"override_{reg_id}"] = [_("This person is not registered for the event.")]
+            continue
+        parsed[reg_id] = _amount(value, f"override_{reg_id}", errors, _)
+    return parsed
+
+
+def _apply_overrides(sheet: PaymentSheet, parsed_overrides: dict) -> None:
     existing = {o.registration_id: o for o in sheet.overrides}
     for reg_id, amount in parsed_overrides.items():
         if amount is None:
@@ -169,10 +188,6 @@ def update_sheet(event: Event, *, currency: str | None = None, default_rate=None
             existing[reg_id].rate = amount
         else:
             sheet.overrides.append(PaymentOverride(registration_id=reg_id, rate=amount))
-    record(actor, "payments.update", sheet, event_id=event.id, currency=sheet.currency, default_rate=sheet.default_rate,
-           rates=new_rates, overrides={str(k): v for k, v in parsed_overrides.items()})
-    db.session.commit()
-    return sheet
 
 
 def _computed_rows(event: Event, sheet: PaymentSheet, language: str | None = None) -> list[PaymentRow]:

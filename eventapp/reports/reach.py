@@ -11,14 +11,20 @@ from babel import dates as babel_dates
 from flask import current_app
 from sqlalchemy import select
 
+from eventapp.audit.services import Actor, record
 from eventapp.core.documents.words import translator
+from eventapp.core.errors import NotFound
+from eventapp.events.models import Project
 from eventapp.extensions import db
 from eventapp.people.models import Person
-from eventapp.events.models import Project
 from eventapp.reports.attendance import Attendee, load_attendees
-from eventapp.audit.services import Actor, record
-from eventapp.core.errors import NotFound
-from eventapp.reports.services import SEX_COLUMNS, CountTable, _categories_for, _Cells, _sex_rows, _shower
+from eventapp.reports.services import (
+    CountTable,
+    _age_cells,
+    _category_cells,
+    _Cells,
+    _shower,
+)
 
 
 @dataclass
@@ -58,14 +64,11 @@ def _canonical(person_ids: set[int]) -> dict[int, int]:
     return out
 
 
-def project_reach(project: Project, *, language: str = "fr", external: bool = False,
-                  threshold: int | None = None, age_bands=None) -> ProjectReach:
-    """Unique persons reached by the project's events, by sex, age band and category."""
-    _ = translator(language)
-    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
-    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
-    events = sorted(project.events, key=lambda e: (e.start_date, e.id))
-    cells = _Cells()
+def _per_event_cells(cells: _Cells, events: list, language: str):
+    """Registered, attended and reached for the first time, per event and in total.
+
+    Returns (rows, totals, the persons reached (one attendee each, at their first event), every attendee).
+    """
     per_event_keys = []
     reached: dict[int, Attendee] = {}
     all_attendees: list[Attendee] = []
@@ -90,21 +93,21 @@ def project_reach(project: Project, *, language: str = "fr", external: bool = Fa
               cells.cell(("N",), len(reached))]
     for c, total in enumerate(totals):  # a person reached is new at exactly one event
         cells.line(total, [keys[c] for _label, keys in per_event_keys])
-    people = list(reached.values())
-    groups = [(cat.label(language), code, [a for a in people if a.category_code == code])
-              for code, cat in _categories_for(all_attendees)]
-    if any(a.category_code is None for a in people):
-        groups.append((_("No category"), None, [a for a in people if a.category_code is None]))
-    cat_rows = _sex_rows(cells, "category", groups)
-    for sex in SEX_COLUMNS:
-        cells.cell(("sex", sex), sum(1 for a in people if (a.sex if a.sex in SEX_COLUMNS else "X") == sex))
-    total_row = [("sex", sex) for sex in SEX_COLUMNS] + [("N",)]
-    cells.line(("N",), total_row[:3])
-    codes = [b[0] for b in age_bands]
-    age_groups = [(c, c, [a for a in people if a.age_band == c]) for c in codes]
-    if any(a.age_band not in codes for a in people):
-        age_groups.append((_("Age not stated"), None, [a for a in people if a.age_band not in codes]))
-    age_rows = _sex_rows(cells, "age", age_groups)
+    return per_event_keys, totals, list(reached.values()), all_attendees
+
+
+def project_reach(project: Project, *, language: str = "fr", external: bool = False,
+                  threshold: int | None = None, age_bands=None) -> ProjectReach:
+    """Unique persons reached by the project's events, by sex, age band and category."""
+    _ = translator(language)
+    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
+    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
+    events = sorted(project.events, key=lambda e: (e.start_date, e.id))
+    cells = _Cells()
+    per_event_keys, totals, people, all_attendees = _per_event_cells(cells, events, language)
+    # The same breakdowns as an event's report, over the persons reached (the total is ("N",) too).
+    _groups, cat_rows, total_row = _category_cells(cells, all_attendees, people, ("N",), language, _)
+    age_rows = _age_cells(cells, people, age_bands, _)
     show = _shower(cells, external, threshold, language)
 
     def shown(rows):

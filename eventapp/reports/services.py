@@ -16,16 +16,15 @@ from babel import dates as babel_dates
 from flask import current_app
 from sqlalchemy import select
 
-from eventapp.core.documents.words import translator
-from eventapp.extensions import db
-from eventapp.core.labels import label_in
-from eventapp.people.models import Category, Consent
-from eventapp.events.models import Event
-from eventapp.core.models import utcnow
-from eventapp.people.models import CONSENT_KINDS
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
-from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.words import translator
+from eventapp.core.labels import label_in
+from eventapp.core.models import utcnow
+from eventapp.events.models import Event
+from eventapp.events.services import venue_text
+from eventapp.extensions import db
+from eventapp.people.models import CONSENT_KINDS, Category, Consent
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
 from eventapp.reports.suppression import Line, suppress
 
 Value = int | str
@@ -119,31 +118,6 @@ class AttendanceReport:
         return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
 
 
-def masker(external: bool, threshold: int):
-    """A function showing a count, or "<threshold" for a small non-zero count when external."""
-
-    def mask(n: int) -> Value:
-        if external and 0 < n < threshold:
-            return f"<{threshold}"
-        return n
-
-    return mask
-
-
-def sex_table(key: str, title: str, row_header: str, groups: list[tuple[str, list[Attendee]]],
-              mask, _, *, total_label: str | None = None) -> CountTable:
-    """A table of rows × sex (women, men, not stated, total), with a total row."""
-    columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
-    rows = []
-    totals = Counter()
-    for label, people in groups:
-        counts = Counter(a.sex if a.sex in SEX_COLUMNS else "X" for a in people)
-        totals.update(counts)
-        rows.append((label, [mask(counts[s]) for s in SEX_COLUMNS] + [mask(len(people))]))
-    rows.append((total_label or _("Total"), [mask(totals[s]) for s in SEX_COLUMNS] + [mask(sum(totals.values()))]))
-    return CountTable(key, title, row_header, columns, rows)
-
-
 def day_label(day: date, language: str) -> str:
     """A short day label for column headings (e.g. 'mer. 21 juin 2023')."""
     return babel_dates.format_date(day, format="medium", locale=language)
@@ -227,6 +201,164 @@ def _sex_rows(cells: _Cells, kind: str, groups: list[tuple[str, object, list[Att
     return rows
 
 
+@dataclass
+class _Funnel:
+    """The cell keys of who was invited, registered and present (overall and per day)."""
+
+    invited: tuple
+    accepted: tuple
+    registered: tuple
+    declined: tuple
+    cancelled: tuple
+    everyone: tuple
+    day_keys: list
+    absent_keys: list
+    absent_all: tuple
+
+
+def _funnel_cells(cells: _Cells, attendees: list[Attendee], registered: list[Attendee], days: list[date]) -> _Funnel:
+    came = [a for a in attendees if a.attended]
+    funnel = _Funnel(
+        invited=cells.cell(("invited",), sum(1 for a in attendees if a.invited)),
+        accepted=cells.cell(("accepted",), sum(1 for a in attendees if a.status == "accepted")),
+        registered=cells.cell(("registered",), len(registered)),
+        declined=cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined")),
+        cancelled=cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled")),
+        everyone=cells.cell(("N",), len(came)),
+        day_keys=[cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days],
+        absent_keys=[cells.cell(("absent", d), sum(1 for a in registered if d not in a.arrivals)) for d in days],
+        absent_all=cells.cell(("absent",), sum(1 for a in registered if not a.attended)),
+    )
+    if len(days) == 1:  # present on the day is present at all
+        cells.line(funnel.everyone, funnel.day_keys)
+        cells.line(funnel.absent_all, funnel.absent_keys)
+    return funnel
+
+
+def _category_cells(cells: _Cells, attendees: list[Attendee], came: list[Attendee], everyone, language: str, _):
+    """By sex and category (retired categories still appear under their label): (groups, rows, total row)."""
+    groups = [(cat.label(language), code, [a for a in came if a.category_code == code])
+              for code, cat in _categories_for(attendees)]
+    uncategorised = [a for a in came if a.category_code is None]
+    if uncategorised:
+        groups.append((_("No category"), None, uncategorised))
+    cat_rows = _sex_rows(cells, "category", groups)
+    total_row = [("sex", s) for s in SEX_COLUMNS] + [everyone]
+    for s in SEX_COLUMNS:
+        cells.cell(("sex", s), sum(1 for a in came if (a.sex if a.sex in SEX_COLUMNS else "X") == s))
+    cells.line(everyone, total_row[:3])
+    return groups, cat_rows, total_row
+
+
+def _day_category_cells(cells: _Cells, groups, days: list[date], day_keys: list) -> list[tuple[str, list]]:
+    day_rows = []
+    for label, code, people in groups:
+        keys = [cells.cell(("category_day", code, d), sum(1 for a in people if d in a.arrivals)) for d in days]
+        if len(days) == 1:
+            cells.line(("category", code), keys)
+        day_rows.append((label, keys + [("category", code)]))
+    for i, _d in enumerate(days):
+        cells.line(day_keys[i], [keys[i] for _label, keys in day_rows])
+    return day_rows
+
+
+def _age_cells(cells: _Cells, came: list[Attendee], age_bands, _) -> list[tuple[str, list]]:
+    band_codes = [b[0] for b in age_bands]
+    age_groups = [(code, code, [a for a in came if a.age_band == code]) for code in band_codes]
+    unknown_age = [a for a in came if a.age_band not in band_codes]
+    if unknown_age:
+        age_groups.append((_("Age not stated"), None, unknown_age))
+    return _sex_rows(cells, "age", age_groups)
+
+
+def _locality_cells(cells: _Cells, came: list[Attendee], _) -> list[tuple[str, list]]:
+    localities: dict[str, list[Attendee]] = defaultdict(list)
+    for a in came:
+        localities[a.locality or _("Locality not stated")].append(a)
+    loc_groups = [(label, label, people) for label, people in
+                  sorted(localities.items(), key=lambda kv: (-len(kv[1]), kv[0].casefold()))]
+    return _sex_rows(cells, "locality", loc_groups)
+
+
+def _arrival_cells(cells: _Cells, came: list[Attendee], days: list[date], day_keys: list, timezone: str):
+    """Arrivals per hour, in the event's time zone: (hours, rows, the total's key)."""
+    per_hour: dict[int, Counter] = defaultdict(Counter)
+    for a in came:
+        for day, at in a.arrivals.items():
+            per_hour[local_time(at, timezone).hour][day] += 1
+    hours = range(min(per_hour), max(per_hour) + 1) if per_hour else range(0)
+    hour_rows = []
+    for h in hours:
+        keys = [cells.cell(("hour_day", h, d), per_hour[h][d]) for d in days]
+        total = cells.cell(("hour", h), sum(per_hour[h][d] for d in days))
+        cells.line(total, keys)
+        hour_rows.append((f"{h:02d}:00–{h:02d}:59", keys + [total]))
+    arrivals_total = cells.cell(("arrivals",), sum(cells.values[k] for k in day_keys))
+    cells.line(arrivals_total, day_keys)
+    if hour_rows:
+        cells.line(arrivals_total, [keys[-1] for _label, keys in hour_rows])
+        for i, _d in enumerate(days):
+            cells.line(day_keys[i], [keys[i] for _label, keys in hour_rows])
+    return hours, hour_rows, arrivals_total
+
+
+def _consent_cells(cells: _Cells, came: list[Attendee], everyone, language: str) -> list[tuple[str, list]]:
+    """Consents among attendees: the latest word of each person for each kind."""
+    consents = latest_consents({a.person_id for a in came})
+    consent_rows = []
+    for kind in CONSENT_KINDS:
+        given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
+        withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
+        keys = [cells.cell(("consent", kind, "given"), given), cells.cell(("consent", kind, "withdrawn"), withdrawn),
+                cells.cell(("consent", kind, "none"), len(came) - given - withdrawn)]
+        cells.line(everyone, keys)
+        consent_rows.append((label_in(language, "consent", kind), keys))
+    return consent_rows
+
+
+def _funnel_table(table, funnel: _Funnel, columns: list[str], _) -> CountTable:
+    n = len(columns)
+    return table("attendance", _("Invited, registered and present"), _("Figure"), columns, [
+        (_("People invited"), [funnel.invited] * n),
+        (_("People who accepted"), [funnel.accepted] * n),
+        (_("People registered"), [funnel.registered] * n),
+        (_("People who attended"), funnel.day_keys + [funnel.everyone]),
+        (_("People absent"), funnel.absent_keys + [funnel.absent_all]),
+        (_("People who declined"), [funnel.declined] * n),
+        (_("Registrations cancelled"), [funnel.cancelled] * n),
+    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
+              "Overall: present on at least one day."))
+
+
+def _summary(show, funnel: _Funnel, days: list[date], language: str, _) -> list[tuple[str, Value]]:
+    summary: list[tuple[str, Value]] = [
+        (_("People invited"), show(funnel.invited)), (_("People who accepted"), show(funnel.accepted)),
+        (_("People registered"), show(funnel.registered)), (_("People who attended"), show(funnel.everyone)),
+        (_("People absent"), show(funnel.absent_all)),
+        (_("Women who attended"), show(("sex", "F"))), (_("Men who attended"), show(("sex", "M"))),
+    ]
+    for d, key in zip(days, funnel.day_keys, strict=True):
+        summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, show(key)))
+    return summary
+
+
+def _event_header(event: Event, language: str, upload_dir: Path | None, with_logos: bool) -> EventHeader:
+    organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
+    return EventHeader(title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
+                       period=period_text(event, language), language=language, timezone=event.timezone,
+                       organiser_logo=organiser_logo, partner_logo=partner_logo)
+
+
+def _programme_lines(event: Event, language: str) -> tuple[list[AgendaLine], list[OfficialLine]]:
+    agenda = [AgendaLine(day=day_label(i.day, language), time=f"{i.start_time:%H:%M}–{i.end_time:%H:%M}", title=i.title,
+                         kind=label_in(language, "agenda_kind", i.kind),
+                         officials=", ".join(o.display_name for o in i.officials))
+              for i in event.agenda_items]
+    officials = [OfficialLine(name=o.display_name, function=o.function, institution=o.institution,
+                              role=label_in(language, "official_role", o.role)) for o in event.officials]
+    return agenda, officials
+
+
 def build_report(event: Event, *, external: bool = False, threshold: int | None = None,
                  age_bands=None, upload_dir: Path | None = None, with_logos: bool = True,
                  language: str | None = None) -> AttendanceReport:
@@ -243,149 +375,54 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
     attendees = load_attendees(event, language)
     came = [a for a in attendees if a.attended]
-    days = event.days
-    cells = _Cells()
-
     registered = [a for a in attendees if a.status in ("accepted", "registered")]
-    invited = cells.cell(("invited",), sum(1 for a in attendees if a.invited))
-    accepted = cells.cell(("accepted",), sum(1 for a in attendees if a.status == "accepted"))
-    n_registered = cells.cell(("registered",), len(registered))
-    declined = cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined"))
-    cancelled = cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled"))
-    everyone = cells.cell(("N",), len(came))
-    day_keys = [cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days]
-    absent_keys = [cells.cell(("absent", d), sum(1 for a in registered if d not in a.arrivals)) for d in days]
-    absent_all = cells.cell(("absent",), sum(1 for a in registered if not a.attended))
-    if len(days) == 1:  # present on the day is present at all
-        cells.line(everyone, day_keys)
-        cells.line(absent_all, absent_keys)
+    days = event.days
 
-    # By sex and category (retired categories still appear under their label).
-    groups = [(cat.label(language), code, [a for a in came if a.category_code == code])
-              for code, cat in _categories_for(attendees)]
-    uncategorised = [a for a in came if a.category_code is None]
-    if uncategorised:
-        groups.append((_("No category"), None, uncategorised))
-    cat_rows = _sex_rows(cells, "category", groups)
-    total_row = [("sex", s) for s in SEX_COLUMNS] + [everyone]
-    for s in SEX_COLUMNS:
-        cells.cell(("sex", s), sum(1 for a in came if (a.sex if a.sex in SEX_COLUMNS else "X") == s))
-    cells.line(everyone, total_row[:3])
+    # Every figure first, as cells tied by lines (the order of these steps is the cells' order).
+    cells = _Cells()
+    funnel = _funnel_cells(cells, attendees, registered, days)
+    everyone, day_keys = funnel.everyone, funnel.day_keys
+    groups, cat_rows, total_row = _category_cells(cells, attendees, came, everyone, language, _)
+    day_rows = _day_category_cells(cells, groups, days, day_keys)
+    age_rows = _age_cells(cells, came, age_bands, _)
+    loc_rows = _locality_cells(cells, came, _)
+    hours, hour_rows, arrivals_total = _arrival_cells(cells, came, days, day_keys, event.timezone)
+    consent_rows = _consent_cells(cells, came, everyone, language)
 
-    day_rows = []
-    for label, code, people in groups:
-        keys = [cells.cell(("category_day", code, d), sum(1 for a in people if d in a.arrivals)) for d in days]
-        if len(days) == 1:
-            cells.line(("category", code), keys)
-        day_rows.append((label, keys + [("category", code)]))
-    for i, d in enumerate(days):
-        cells.line(day_keys[i], [keys[i] for _label, keys in day_rows])
-
-    band_codes = [b[0] for b in age_bands]
-    age_groups = [(code, code, [a for a in came if a.age_band == code]) for code in band_codes]
-    unknown_age = [a for a in came if a.age_band not in band_codes]
-    if unknown_age:
-        age_groups.append((_("Age not stated"), None, unknown_age))
-    age_rows = _sex_rows(cells, "age", age_groups)
-
-    localities: dict[str, list[Attendee]] = defaultdict(list)
-    for a in came:
-        localities[a.locality or _("Locality not stated")].append(a)
-    loc_groups = [(label, label, people) for label, people in
-                  sorted(localities.items(), key=lambda kv: (-len(kv[1]), kv[0].casefold()))]
-    loc_rows = _sex_rows(cells, "locality", loc_groups)
-
-    # Arrivals per hour, in the event's time zone.
-    per_hour: dict[int, Counter] = defaultdict(Counter)
-    for a in came:
-        for day, at in a.arrivals.items():
-            per_hour[local_time(at, event.timezone).hour][day] += 1
-    hours = range(min(per_hour), max(per_hour) + 1) if per_hour else range(0)
-    hour_rows = []
-    for h in hours:
-        keys = [cells.cell(("hour_day", h, d), per_hour[h][d]) for d in days]
-        total = cells.cell(("hour", h), sum(per_hour[h][d] for d in days))
-        cells.line(total, keys)
-        hour_rows.append((f"{h:02d}:00–{h:02d}:59", keys + [total]))
-    arrivals_total = cells.cell(("arrivals",), sum(cells.values[k] for k in day_keys))
-    cells.line(arrivals_total, day_keys)
-    if hour_rows:
-        cells.line(arrivals_total, [keys[-1] for _label, keys in hour_rows])
-        for i, _d in enumerate(days):
-            cells.line(day_keys[i], [keys[i] for _label, keys in hour_rows])
-
-    # Consents among attendees: the latest word of each person for each kind.
-    consents = latest_consents({a.person_id for a in came})
-    consent_rows = []
-    for kind in CONSENT_KINDS:
-        given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
-        withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
-        keys = [cells.cell(("consent", kind, "given"), given), cells.cell(("consent", kind, "withdrawn"), withdrawn),
-                cells.cell(("consent", kind, "none"), len(came) - given - withdrawn)]
-        cells.line(everyone, keys)
-        consent_rows.append((label_in(language, "consent", kind), keys))
-
+    # Then the tables, each figure shown or hidden as the suppression decided.
     show = _shower(cells, external, threshold, language)
 
     def table(key, title, row_header, columns, rows, note=""):
         return CountTable(key, title, row_header, columns, [(label, [show(k) for k in keys]) for label, keys in rows],
                           note=note)
 
-    columns = [day_label(d, language) for d in days] + [_("Overall")]
-    n = len(columns)
-    funnel = table("attendance", _("Invited, registered and present"), _("Figure"), columns, [
-        (_("People invited"), [invited] * n),
-        (_("People who accepted"), [accepted] * n),
-        (_("People registered"), [n_registered] * n),
-        (_("People who attended"), day_keys + [everyone]),
-        (_("People absent"), absent_keys + [absent_all]),
-        (_("People who declined"), [declined] * n),
-        (_("Registrations cancelled"), [cancelled] * n),
-    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
-              "Overall: present on at least one day."))
+    day_columns = [day_label(d, language) for d in days]
     sex_columns = [_("Women"), _("Men"), _("Sex not stated"), _("Total")]
+    funnel_table = _funnel_table(table, funnel, day_columns + [_("Overall")], _)
     by_cat = table("sex_category", _("Attendance by category and sex"), _("Category"), sex_columns,
                    cat_rows + [(_("Total"), total_row)])
-    by_day = table("day_category", _("Attendance per day by category"), _("Category"),
-                   [day_label(d, language) for d in days] + [_("Overall")],
+    by_day = table("day_category", _("Attendance per day by category"), _("Category"), day_columns + [_("Overall")],
                    day_rows + [(_("Total"), day_keys + [everyone])])
     by_age = table("sex_age", _("Attendance by age band and sex"), _("Age band"), sex_columns,
                    age_rows + [(_("Total"), total_row)])
     by_loc = table("locality", _("Attendance by locality"), _("Locality"), sex_columns,
                    loc_rows + [(_("Total"), total_row)])
-    arrivals = table("arrivals", _("Arrivals per hour"), _("Hour"), [day_label(d, language) for d in days] + [_("Total")],
+    arrivals = table("arrivals", _("Arrivals per hour"), _("Hour"), day_columns + [_("Total")],
                      hour_rows + [(_("Total"), day_keys + [arrivals_total])],
                      note=_("Times in the event's time zone (%(tz)s).") % {"tz": event.timezone})
     consent_table = table("consents", _("Consents of the attendees"), _("Consent"),
                           [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
     chart = [(f"{h:02d}h", v if isinstance(v := show(("hour", h)), int) else 0) for h in hours]
-
-    summary: list[tuple[str, Value]] = [
-        (_("People invited"), show(invited)), (_("People who accepted"), show(accepted)),
-        (_("People registered"), show(n_registered)), (_("People who attended"), show(everyone)),
-        (_("People absent"), show(absent_all)),
-        (_("Women who attended"), show(("sex", "F"))), (_("Men who attended"), show(("sex", "M"))),
-    ]
-    for d, key in zip(days, day_keys, strict=True):
-        summary.append((_("Attended on %(day)s") % {"day": day_label(d, language)}, show(key)))
-
-    organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
-    header = EventHeader(title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
-                         period=period_text(event, language), language=language, timezone=event.timezone,
-                         organiser_logo=organiser_logo, partner_logo=partner_logo)
-    agenda = [AgendaLine(day=day_label(i.day, language), time=f"{i.start_time:%H:%M}–{i.end_time:%H:%M}", title=i.title,
-                         kind=label_in(language, "agenda_kind", i.kind),
-                         officials=", ".join(o.display_name for o in i.officials))
-              for i in event.agenda_items]
-    officials = [OfficialLine(name=o.display_name, function=o.function, institution=o.institution,
-                              role=label_in(language, "official_role", o.role)) for o in event.officials]
     category_chart = [(label, [v if isinstance(v, int) else 0 for v in values[:3]])
                       for label, values in by_cat.rows[:-1] if values[3] != 0]
+
+    agenda, officials = _programme_lines(event, language)
     generated = babel_dates.format_datetime(local_time(utcnow(), event.timezone), format="medium", locale=language)
     return AttendanceReport(
-        event=header, generated_at=generated, external=external, threshold=threshold, summary=summary,
-        funnel=funnel, by_sex_category=by_cat, by_day_category=by_day, by_sex_age=by_age, by_locality=by_loc, arrivals=arrivals,
-        consents=consent_table, agenda=agenda, officials=officials, arrivals_chart=chart,
+        event=_event_header(event, language, upload_dir, with_logos), generated_at=generated, external=external,
+        threshold=threshold, summary=_summary(show, funnel, days, language, _),
+        funnel=funnel_table, by_sex_category=by_cat, by_day_category=by_day, by_sex_age=by_age, by_locality=by_loc,
+        arrivals=arrivals, consents=consent_table, agenda=agenda, officials=officials, arrivals_chart=chart,
         category_chart=category_chart, sex_labels=by_cat.columns[:3], attended=len(came),
         registered=len(registered),
     )

@@ -49,6 +49,22 @@ def exposed(values: Mapping[Key, int], lines: Iterable[Line], hidden: set[Key]) 
     """
     columns = sorted(hidden, key=repr)
     index = {k: i for i, k in enumerate(columns)}
+    pivots: dict[int, dict[int, Fraction]] = {}  # pivot column -> its reduced row
+    for row in _equations(lines, index):
+        row = _reduced(row, pivots)  # by the pivots found so far
+        if not row:
+            continue
+        col = min(row)
+        lead = row[col]
+        row = {c: v / lead for c, v in row.items()}
+        for other in pivots.values():  # keep the earlier rows reduced
+            _eliminate(other, col, row)
+        pivots[col] = row
+    return {columns[col] for col, row in pivots.items() if len(row) == 1}
+
+
+def _equations(lines: Iterable[Line], index: dict[Key, int]) -> list[dict[int, Fraction]]:
+    """Each line as coefficients over the hidden cells' columns (members +1, total −1); empty ones left out."""
     rows: list[dict[int, Fraction]] = []
     for line in lines:
         row: dict[int, Fraction] = defaultdict(Fraction)
@@ -60,28 +76,28 @@ def exposed(values: Mapping[Key, int], lines: Iterable[Line], hidden: set[Key]) 
         row = {c: v for c, v in row.items() if v}
         if row:
             rows.append(row)
-    pivots: dict[int, dict[int, Fraction]] = {}  # pivot column -> its reduced row
-    for row in rows:
-        for col, prow in pivots.items():  # reduce by the pivots found so far
-            factor = row.get(col)
-            if factor:
-                for c, v in prow.items():
-                    row[c] = row.get(c, Fraction(0)) - factor * v
-                row = {c: v for c, v in row.items() if v}
-        if not row:
-            continue
-        col = min(row)
-        lead = row[col]
-        row = {c: v / lead for c, v in row.items()}
-        for other in pivots.values():  # keep the earlier rows reduced
-            factor = other.get(col)
-            if factor:
-                for c, v in row.items():
-                    other[c] = other.get(c, Fraction(0)) - factor * v
-                for c in [c for c, v in other.items() if not v]:
-                    del other[c]
-        pivots[col] = row
-    return {columns[col] for col, row in pivots.items() if len(row) == 1}
+    return rows
+
+
+def _reduced(row: dict[int, Fraction], pivots: dict[int, dict[int, Fraction]]) -> dict[int, Fraction]:
+    for col, prow in pivots.items():
+        factor = row.get(col)
+        if factor:
+            for c, v in prow.items():
+                row[c] = row.get(c, Fraction(0)) - factor * v
+            row = {c: v for c, v in row.items() if v}
+    return row
+
+
+def _eliminate(other: dict[int, Fraction], col: int, row: dict[int, Fraction]) -> None:
+    """Subtract ``row`` (with 1 at ``col``) from ``other`` so that ``other`` has nothing at ``col``."""
+    factor = other.get(col)
+    if not factor:
+        return
+    for c, v in row.items():
+        other[c] = other.get(c, Fraction(0)) - factor * v
+    for c in [c for c, v in other.items() if not v]:
+        del other[c]
 
 
 def _weak_lines(values, lines, hidden, small) -> list[Line]:
@@ -94,6 +110,31 @@ def _weak_lines(values, lines, hidden, small) -> list[Line]:
         if members and all(m in small for m in members):
             weak.append(line)
     return weak
+
+
+def _complement_round(to_fix: list[Key], weak: list[Line], lines_of: dict[Key, list[Line]], smallest,
+                      hidden: set[Key]) -> bool:
+    """Hide one complement per exposed cell and per weak line, at most one per line in a round;
+    True when something was hidden."""
+    touched: set[Line] = set()
+    added = False
+    for key in to_fix:
+        if any(line in touched for line in lines_of[key]):
+            continue  # a complement was just put in one of its lines: look again first
+        pick = smallest(k for line in lines_of[key] for k in (line.total, *line.members))
+        if pick is not None:
+            hidden.add(pick)
+            touched.update(lines_of[key])
+            added = True
+    for line in weak:
+        if line in touched:
+            continue
+        pick = smallest((*line.members, line.total))
+        if pick is not None:
+            hidden.add(pick)
+            touched.add(line)
+            added = True
+    return added
 
 
 def suppress(values: Mapping[Key, int], lines: Iterable[Line], threshold: int,
@@ -119,25 +160,7 @@ def suppress(values: Mapping[Key, int], lines: Iterable[Line], threshold: int,
         weak = _weak_lines(values, lines, hidden, small)
         if not to_fix and not weak:
             return frozenset(hidden)
-        touched: set[Line] = set()
-        added = False
-        for key in to_fix:
-            if any(line in touched for line in lines_of[key]):
-                continue  # a complement was just put in one of its lines: look again first
-            pick = smallest(k for line in lines_of[key] for k in (line.total, *line.members))
-            if pick is not None:
-                hidden.add(pick)
-                touched.update(lines_of[key])
-                added = True
-        for line in weak:
-            if line in touched:
-                continue
-            pick = smallest((*line.members, line.total))
-            if pick is not None:
-                hidden.add(pick)
-                touched.add(line)
-                added = True
-        if not added:
+        if not _complement_round(to_fix, weak, lines_of, smallest, hidden):
             # Every line through the exposed cells is hidden already: widen to any shown cell
             # that shares a line with a hidden one, so that each round hides something.
             pick = smallest(k for h in hidden for line in lines_of[h] for k in (line.total, *line.members))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from reportlab.platypus import PageBreak, Paragraph
 
 from eventapp.core.documents.pages import Letterhead, render_pdf, styles
-from eventapp.core.documents.qr import QRFlowable, dark_runs, qr_matrix
+from eventapp.core.documents.qr import QRFlowable, qr_matrix
 from eventapp.core.tokens import new_checkin_token, parse_payload, qr_payload
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
 
@@ -40,4 +40,3 @@ def test_payload_is_small_and_parses_back():
     assert parse_payload("EA1" + token[:-1]) is None
     assert parse_payload("https://evil.example/" + token) is None
     assert parse_payload("") is None
-    assert dark_runs(((True, True, False, True),)) == [(0, 0, 2), (0, 3, 1)]

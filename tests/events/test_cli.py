@@ -6,20 +6,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
+from eventapp.accounts.models import User
 from eventapp.door.models import CheckIn, Station
-from eventapp.events.models import Event
+from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.extensions import db
 from eventapp.people.models import Person
 from eventapp.registration.models import Registration
-from eventapp.accounts.models import User
-from eventapp.demo import demo_counts
 from tests import factories
 from tests.pdfutil import pdf_text
 
 
 def counts():
     event = db.session.scalar(select(Event).where(Event.slug == "restitution-2023"))
-    data = demo_counts(event)
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model).where(model.event_id == event.id))
+
+    data = {"registrations": count(Registration), "checkins": count(CheckIn),
+            "agenda_items": count(AgendaItem), "officials": count(Official)}
     data["persons"] = db.session.scalar(select(func.count()).select_from(Person))
     data["events"] = db.session.scalar(select(func.count()).select_from(Event))
     data["users"] = db.session.scalar(select(func.count()).select_from(User))

@@ -4,9 +4,8 @@ from __future__ import annotations
 import io
 from datetime import date, time
 
-from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
 from eventapp.events import agenda, officials
-from eventapp.events.services import store_logo
+from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
 from eventapp.events.programme import make_programme, programme_data
 from tests import factories
 from tests.events_fixtures import png_bytes
@@ -46,7 +45,9 @@ def test_document_in_english_with_empty_agenda():
 def test_programme_of_an_event(app, tmp_path):
     event = factories.make_event(title="Atelier de Tombouctou", language="fr")
     uploads = tmp_path / "uploads"
-    store_logo(event, "partner_logo", png_bytes(), uploads, 100_000)
+    event.partner_logo = "partner.png"  # a logo as save_event keeps it
+    uploads.mkdir()
+    (uploads / "partner.png").write_bytes(png_bytes())
     keita = officials.create_official(event, dict(honorific="Mme", first_name="Kadiatou", last_name="KEÏTA",
                                                   role="rapporteur"))
     sogoba = officials.create_official(event, dict(honorific="M.", first_name="Oumar", last_name="SOGOBA",

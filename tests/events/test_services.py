@@ -6,11 +6,12 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official, Project
 from eventapp.audit.models import AuditEntry
-from eventapp.events import agenda, services as events, officials
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.events import agenda, officials
+from eventapp.events import services as events
+from eventapp.events.models import AgendaItem, Event, Official, Project
+from eventapp.extensions import db
 from tests import factories
 from tests.events_fixtures import jpeg_bytes, png_bytes
 
@@ -88,7 +89,8 @@ def test_logos_checked_then_kept(app, tmp_path):
     assert events.logo_bytes(event, "organiser_logo", uploads) == png_bytes()
     # Replacing a logo deletes the old file.
     old = event.organiser_logo
-    events.store_logo(event, "organiser_logo", png_bytes(10, 10), uploads, 100_000)
+    events.save_event(_data(), event, logos={"organiser_logo": png_bytes(10, 10)}, upload_dir=uploads,
+                      max_logo_bytes=100_000)
     assert not (uploads / old).exists() and (uploads / event.organiser_logo).exists()
     events.remove_logo(event, "organiser_logo", uploads)
     assert event.organiser_logo is None and events.logo_path(event, "organiser_logo", uploads) is None
@@ -112,7 +114,8 @@ def test_bad_logo_saves_nothing(app, tmp_path, content, message):
 def test_oversized_logo_refused(app, tmp_path):
     event = factories.make_event()
     with pytest.raises(ValidationError) as exc:
-        events.store_logo(event, "organiser_logo", png_bytes(400, 400) + b"\0" * 5000, tmp_path, 2000)
+        events.save_event(_data(), event, logos={"organiser_logo": png_bytes(400, 400) + b"\0" * 5000},
+                          upload_dir=tmp_path, max_logo_bytes=2000)
     assert "too large" in exc.value.errors["organiser_logo"][0]
     assert event.organiser_logo is None
 
@@ -212,7 +215,7 @@ def test_protocol_order(app):
     assert names() == ["SOGOBA", "N'DIAYE", "MAÏGA"]
     officials.move_official(sogoba, "up")  # already first: stays
     assert names() == ["SOGOBA", "N'DIAYE", "MAÏGA"]
-    officials.set_rank(maiga, 1)
+    officials.update_official(maiga, {"protocol_rank": 1})
     assert names() == ["MAÏGA", "SOGOBA", "N'DIAYE"]
     assert [o.protocol_rank for o in officials.officials_in_order(event)] == [1, 2, 3]
     officials.update_official(ndiaye, {"protocol_rank": 2})

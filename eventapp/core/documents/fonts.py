@@ -42,9 +42,3 @@ def register_fonts() -> None:
         addMapping(CONDENSED, 0, 1, CONDENSED)
         addMapping(CONDENSED, 1, 1, CONDENSED_BOLD)
         _registered = True
-
-
-def text_width(text: str, font: str, size: float) -> float:
-    """The width in points of ``text`` set in ``font`` at ``size``."""
-    register_fonts()
-    return pdfmetrics.stringWidth(text, font, size)

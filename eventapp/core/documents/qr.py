@@ -63,14 +63,6 @@ def _rows(data: str, error_correction: int = ERROR_CORRECT_M) -> tuple[bytes, ..
     return _rows_qrcode(data, error_correction)
 
 
-def _matrix_zxing(data: str, error_correction: int) -> tuple[tuple[bool, ...], ...]:
-    return tuple(tuple(map(bool, row)) for row in _rows_zxing(data, error_correction))
-
-
-def _matrix_qrcode(data: str, error_correction: int) -> tuple[tuple[bool, ...], ...]:
-    return tuple(tuple(map(bool, row)) for row in _rows_qrcode(data, error_correction))
-
-
 @lru_cache(maxsize=4096)
 def qr_matrix(data: str, error_correction: int = ERROR_CORRECT_M) -> tuple[tuple[bool, ...], ...]:
     """The modules of the QR code for ``data`` (True is dark), without quiet zone.
@@ -79,30 +71,6 @@ def qr_matrix(data: str, error_correction: int = ERROR_CORRECT_M) -> tuple[tuple
     encoded once.
     """
     return tuple(tuple(map(bool, row)) for row in _rows(data, error_correction))
-
-
-def dark_runs(matrix) -> list[tuple[int, int, int]]:
-    """Horizontal runs of dark modules as (row, first column, length): fewer, larger rectangles."""
-    runs = []
-    for y, row in enumerate(matrix):
-        x, n = 0, len(row)
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append((y, start, x - start))
-            else:
-                x += 1
-    return runs
-
-
-def dark_rects(matrix) -> list[tuple[int, int, int, int]]:
-    """Dark modules as rectangles (row, column, width, height): horizontal runs, with runs of
-    the same span in consecutive rows merged (finder patterns become a few tall bars), which
-    makes a quarter fewer rectangles than runs.
-    """
-    return _rects(tuple(bytes(map(bool, row)) for row in matrix))
 
 
 def _rects(rows: tuple[bytes, ...]) -> list[tuple[int, int, int, int]]:

@@ -4,10 +4,11 @@ Plain data in (services.reports.AttendanceReport), bytes out.
 """
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from eventapp.core.documents.charts import bar_drawing
 from eventapp.core.documents.pages import Letterhead, render_pdf, styles
@@ -38,15 +39,9 @@ def count_table(table, st, width: float) -> list:
     return out
 
 
-def report_pdf(report) -> bytes:
-    """Render the report (A4 portrait) in the event's language."""
+def _opening(report, st, _) -> list:
+    """The title, the event, who made it, and what the marks of an external report mean."""
     ev = report.event
-    _ = translator(ev.language)
-    st = styles()
-    width = 180 * mm
-    letterhead = Letterhead(title=ev.title, subtitle=f"{_('Attendance report')} · {ev.period} · {ev.venue}",
-                            organiser=ev.organiser, language=ev.language, organiser_logo=ev.organiser_logo,
-                            partner_logo=ev.partner_logo)
     story = [Paragraph(escape(_("Attendance report")), st["h1"]),
              Paragraph(escape(ev.title), st["h3"]),
              Paragraph(escape(f"{ev.period} · {ev.venue}"), st["body"])]
@@ -60,26 +55,27 @@ def report_pdf(report) -> bytes:
                                st["muted"]))
         story.append(Paragraph(escape(_("“%(mark)s”: hidden so that a small count cannot be worked out from the "
                                         "totals.") % {"mark": _("[c]")}), st["muted"]))
-    story.append(Spacer(1, 4 * mm))
-    summary = Table([[Paragraph(escape(label), st["cell"]), str(value)] for label, value in report.summary],
-                    colWidths=[110 * mm, 30 * mm], hAlign="LEFT")
-    summary.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                                 ("FONT", (1, 0), (1, -1), "DejaVuSans-Bold", 10)]))
-    story += [Paragraph(escape(_("Summary")), st["h2"]), summary]
-    for table in report.tables:
-        flowables = count_table(table, st, width)
-        # Short tables stay on one page; long ones (many localities) may break, header repeated.
-        if len(table.rows) < 25:
-            story.append(KeepTogether(flowables))
-        else:
-            story.extend(flowables)
-        if table is report.arrivals and report.arrivals_chart:
-            story.append(bar_drawing([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
-                                     [_("Arrivals")], _("Arrivals per hour")))
-        if table is report.by_sex_category and report.category_chart:
-            story.append(bar_drawing([c for c, _v in report.category_chart],
-                                     [[v[i] for _c, v in report.category_chart] for i in range(3)],
-                                     report.sex_labels, _("Attendance by category and sex")))
+    return story
+
+
+def _count_table_with_chart(report, table, st, width: float, _) -> list:
+    """One table of counts, and its chart after it (arrivals per hour, attendance by category)."""
+    flowables = count_table(table, st, width)
+    # Short tables stay on one page; long ones (many localities) may break, header repeated.
+    story = [KeepTogether(flowables)] if len(table.rows) < 25 else list(flowables)
+    if table is report.arrivals and report.arrivals_chart:
+        story.append(bar_drawing([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
+                                 [_("Arrivals")], _("Arrivals per hour")))
+    if table is report.by_sex_category and report.category_chart:
+        story.append(bar_drawing([c for c, _v in report.category_chart],
+                                 [[v[i] for _c, v in report.category_chart] for i in range(3)],
+                                 report.sex_labels, _("Attendance by category and sex")))
+    return story
+
+
+def _programme_tables(report, st, _) -> list:
+    """The agenda as held and the officials, when there are any."""
+    story = []
     if report.agenda:
         story.append(Paragraph(escape(_("Agenda as held")), st["h2"]))
         rows = [[Paragraph(escape(h), st["cell_bold"]) for h in (_("Day"), _("Time"), _("Title"), _("Officials"))]]
@@ -102,6 +98,28 @@ def report_pdf(report) -> bytes:
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(t)
+    return story
+
+
+def report_pdf(report) -> bytes:
+    """Render the report (A4 portrait) in the event's language."""
+    ev = report.event
+    _ = translator(ev.language)
+    st = styles()
+    width = 180 * mm
+    letterhead = Letterhead(title=ev.title, subtitle=f"{_('Attendance report')} · {ev.period} · {ev.venue}",
+                            organiser=ev.organiser, language=ev.language, organiser_logo=ev.organiser_logo,
+                            partner_logo=ev.partner_logo)
+    story = _opening(report, st, _)
+    story.append(Spacer(1, 4 * mm))
+    summary = Table([[Paragraph(escape(label), st["cell"]), str(value)] for label, value in report.summary],
+                    colWidths=[110 * mm, 30 * mm], hAlign="LEFT")
+    summary.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                                 ("FONT", (1, 0), (1, -1), "DejaVuSans-Bold", 10)]))
+    story += [Paragraph(escape(_("Summary")), st["h2"]), summary]
+    for table in report.tables:
+        story += _count_table_with_chart(report, table, st, width, _)
+    story += _programme_tables(report, st, _)
     story += [Spacer(1, 10 * mm),
               KeepTogether([Paragraph(escape(_("Certified accurate by the coordinator")), st["h3"]),
                             Paragraph(escape(_("Name:")) + " " + "_" * 40, st["body"]), Spacer(1, 4 * mm),
