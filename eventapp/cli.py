@@ -13,9 +13,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from eventapp.config import public_base_url
+from eventapp.core.errors import ServiceError, ValidationError
 from eventapp.extensions import db
 from eventapp.server import local_addresses
-from eventapp.core.errors import ServiceError, ValidationError
 
 
 def _create_app():
@@ -215,8 +215,8 @@ def participants_group():
 @with_appcontext
 def participants_import(event, file, dry_run, status):
     """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
-    from eventapp.people import imports
     from eventapp.audit.services import Actor
+    from eventapp.people import imports
 
     target = event_arg(event)
     try:
@@ -239,8 +239,8 @@ def participants_import(event, file, dry_run, status):
 @with_appcontext
 def participants_export(event, out, with_tokens):
     """Export EVENT's participants to CSV (UTF-8 with BOM, semicolons) or XLSX, by the file's extension."""
-    from eventapp.people import exports
     from eventapp.audit.services import Actor
+    from eventapp.people import exports
 
     target = event_arg(event)
     fmt = out.suffix.lower().lstrip(".")
@@ -267,8 +267,8 @@ def stations_group():
 @with_appcontext
 def stations_create(event, name):
     """Create a station for EVENT and print its bearer token (shown once)."""
-    from eventapp.door import stations as station_service
     from eventapp.audit.services import Actor
+    from eventapp.door import stations as station_service
 
     ev = event_arg(event)
     try:
@@ -323,9 +323,9 @@ def _write(out: str, data: bytes) -> None:
 @with_appcontext
 def badges_command(event, out, layout, discreet, not_printed):
     """Write the badge sheets of EVENT's participants (cancelled ones left out) to a PDF."""
-    from eventapp.badges.documents.badges import LAYOUTS
-    from eventapp.badges import services as badge_service
     from eventapp.audit.services import Actor
+    from eventapp.badges import services as badge_service
+    from eventapp.badges.documents.badges import LAYOUTS
 
     if layout is not None and layout not in LAYOUTS:
         fail(f"Unknown layout {layout!r}. Layouts: {', '.join(LAYOUTS)}.")
@@ -350,8 +350,8 @@ def badges_command(event, out, layout, discreet, not_printed):
 @with_appcontext
 def nameplates_command(event, out):
     """Write the name plates (table tents) of EVENT's officials, in protocol order, to a PDF."""
-    from eventapp.badges import services as badge_service
     from eventapp.audit.services import Actor
+    from eventapp.badges import services as badge_service
 
     _check_out(out)
     ev = event_arg(event)
@@ -468,8 +468,8 @@ def certificates_command(event, official_id, out):
 @with_appcontext
 def purge_command(event, yes, force):
     """Remove the personal data of EVENT's participants, keeping counts and reports."""
-    from eventapp.privacy import services as privacy
     from eventapp.audit.services import Actor
+    from eventapp.privacy import services as privacy
 
     target = event_arg(event)
     if not yes:
@@ -503,8 +503,8 @@ def _person_arg(person_id: int):
 @with_appcontext
 def person_export(person_id, out):
     """Write everything stored about a person to a JSON file."""
-    from eventapp.privacy import services as privacy
     from eventapp.audit.services import Actor
+    from eventapp.privacy import services as privacy
 
     person = _person_arg(person_id)
     data = privacy.export_person_json(person, Actor.cli())
@@ -521,8 +521,8 @@ def person_export(person_id, out):
 @with_appcontext
 def person_erase(person_id, yes):
     """Erase a person's personal data (counts, check-ins and consents stay)."""
-    from eventapp.privacy import services as privacy
     from eventapp.audit.services import Actor
+    from eventapp.privacy import services as privacy
 
     person = _person_arg(person_id)
     if not yes:

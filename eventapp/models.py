@@ -1,4 +1,6 @@
 """The models, one file per aggregate. Importing this package registers every table."""
+from eventapp.accounts.login_failures import LoginFailure
+from eventapp.accounts.models import User, user_events
 from eventapp.audit.models import AuditEntry
 from eventapp.core.models import Base, utcnow
 from eventapp.door.models import CheckIn, ScanLog, Station
@@ -6,8 +8,6 @@ from eventapp.events.models import AgendaItem, Event, Official, Project, agenda_
 from eventapp.people.models import Category, Consent, Person, PersonMerge
 from eventapp.registration.models import Invitation, Registration
 from eventapp.reports.models import Certificate, PaymentLine, PaymentOverride, PaymentSheet
-from eventapp.accounts.login_failures import LoginFailure
-from eventapp.accounts.models import User, user_events
 
 __all__ = [
     "AgendaItem", "AuditEntry", "Base", "Category", "Certificate", "CheckIn", "Consent", "Event", "Invitation",

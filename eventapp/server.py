@@ -27,7 +27,7 @@ def ensure_certificate(tls_dir: Path, hostnames: list[str] | None = None) -> tup
     san = [x509.DNSName(n) for n in sorted(names)] + [x509.IPAddress(ipaddress.ip_address(i)) for i in sorted(ips)]
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eventapp"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "eventapp (self-signed)")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))

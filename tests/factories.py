@@ -6,12 +6,12 @@ from datetime import date, time
 
 from werkzeug.security import generate_password_hash
 
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event, Official
-from eventapp.people.models import Category, Person
 from eventapp.accounts.models import User
-from eventapp.registration.services import register
 from eventapp.core.text import name_key
+from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.extensions import db
+from eventapp.people.models import Category, Person
+from eventapp.registration.services import register
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

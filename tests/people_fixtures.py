@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+
 from tests.netutil import free_port
 
 

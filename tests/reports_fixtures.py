@@ -17,15 +17,15 @@ Bamako is UTC+0, so local times equal UTC times.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.core.text import name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.registration.models import Registration
 from tests.factories import category, make_event
 
 DAY1, DAY2 = date(2023, 6, 21), date(2023, 6, 22)
@@ -57,7 +57,7 @@ def attended(i): return day1(i) or day2(i)
 
 
 def at(day, hour, minute):
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc) + timedelta(minutes=0)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) + timedelta(minutes=0)
 
 
 def arrival(i, day):

@@ -5,15 +5,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from eventapp.core.input import Form, db_int
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 
-from eventapp.core.labels import choices
-from eventapp.accounts.security import roles_required
-from eventapp.events import services as event_service
 from eventapp.accounts import services as user_service
+from eventapp.accounts.security import roles_required
 from eventapp.core.errors import ValidationError
+from eventapp.core.input import Form, db_int
+from eventapp.core.labels import choices
+from eventapp.events import services as event_service
 from eventapp.events.forms import select_choices
 from eventapp.events.view_helpers import actor, form_errors_from
 

@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from eventapp.extensions import db
+from eventapp.accounts import services as user_service
 from eventapp.accounts.login_failures import LoginFailure
 from eventapp.accounts.models import User
-from eventapp.core.models import utcnow
-from eventapp.accounts import services as user_service
 from eventapp.audit.services import Actor, record
+from eventapp.core.models import utcnow
+from eventapp.extensions import db
 
 
 @dataclass(frozen=True)

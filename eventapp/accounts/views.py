@@ -7,16 +7,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from eventapp.core.input import Form
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from eventapp.extensions import db
-from eventapp.core.i18n import LANGUAGES
-from eventapp.accounts.security import fresh_session, start_session
-from eventapp.accounts import signin as signin_service
 from eventapp.accounts import services as user_service
+from eventapp.accounts import signin as signin_service
+from eventapp.accounts.security import fresh_session, start_session
+from eventapp.core.i18n import LANGUAGES
+from eventapp.core.input import Form
 from eventapp.events.view_helpers import actor
+from eventapp.extensions import db
 
 bp = Blueprint("auth", __name__)
 

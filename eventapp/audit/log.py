@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.events.models import Event
 from eventapp.audit.services import Actor, record
+from eventapp.events.models import Event
+from eventapp.extensions import db
 
 
 @dataclass(frozen=True)

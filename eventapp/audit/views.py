@@ -6,13 +6,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Form, SelectField, StringField
 from wtforms.validators import Optional
 
-from eventapp.audit.documents import audit_csv
-from eventapp.core.i18n import current_language
 from eventapp.accounts.security import roles_required
 from eventapp.audit import log as audit_log
+from eventapp.audit.documents import audit_csv
+from eventapp.core.i18n import current_language
+from eventapp.core.input import db_int
 from eventapp.events import services as event_service
 from eventapp.events.view_helpers import actor
-from eventapp.core.input import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

@@ -9,21 +9,20 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from eventapp.core.input import Form
 from wtforms import BooleanField, SelectField
 
-from eventapp.core.i18n import current_language
-from eventapp.core.labels import choices
 from eventapp.accounts.security import roles_required
 from eventapp.badges import services as badge_service
-from eventapp.people.categories import list_categories
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.i18n import current_language
+from eventapp.core.input import Form
+from eventapp.core.labels import choices
 from eventapp.events.view_helpers import actor, event_or_404, form_errors_from
+from eventapp.people.categories import list_categories
 
 try:
     from wtforms import SelectChoice

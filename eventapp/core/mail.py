@@ -9,7 +9,7 @@ import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -30,7 +30,7 @@ class MailSettings:
     timeout: float = 20.0
 
     @classmethod
-    def from_config(cls, config, instance_path: str) -> "MailSettings":
+    def from_config(cls, config, instance_path: str) -> MailSettings:
         """The settings of an app's configuration (``MAIL_*``)."""
         return cls(server=config.get("MAIL_SERVER") or None, port=int(config.get("MAIL_PORT") or 25),
                    use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
@@ -81,7 +81,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["Subject"] = " ".join(mail.subject.split())
     message["From"] = sender
     message["To"] = mail.to
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] or "localhost")
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
@@ -180,7 +180,7 @@ def _write_outbox(message: EmailMessage, outbox: Path | None) -> tuple[str, str]
     if outbox is None:
         return "failed", "no outbox folder"
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
     path.write_bytes(bytes(message))
     return "outbox", ""

@@ -9,27 +9,27 @@ Every bad input is a 4xx with ``{"error": "..."}``, never a 500.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_login import current_user
 
-from eventapp.extensions import csrf, limiter
-from eventapp.core.i18n import current_language, format_time
-from eventapp.core.i18n import gettext as _
-from eventapp.core.labels import label
-from eventapp.events.models import Event
 from eventapp.accounts.security import can_access_event
-from eventapp.door import checkin as checkin_service
-from eventapp.door import services as door_service
-from eventapp.events import services as event_service
-from eventapp.door import stations as station_service
 from eventapp.audit.services import Actor
 from eventapp.core.errors import Forbidden, NotFound, ServiceError, Unauthorized, ValidationError
+from eventapp.core.i18n import current_language, format_time
+from eventapp.core.i18n import gettext as _
+from eventapp.core.input import db_int
+from eventapp.core.labels import label
 from eventapp.core.text import clean_text
 from eventapp.core.web import STATUS_REASONS
-from eventapp.core.input import db_int
+from eventapp.door import checkin as checkin_service
+from eventapp.door import services as door_service
+from eventapp.door import stations as station_service
+from eventapp.events import services as event_service
+from eventapp.events.models import Event
+from eventapp.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -143,10 +143,10 @@ def _time(value, field: str) -> datetime | None:
     parsed = None
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            parsed = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+            parsed = datetime.fromtimestamp(value / 1000, tz=UTC)
         elif isinstance(value, str) and len(value) <= 40:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         parsed = None
     if parsed is None:

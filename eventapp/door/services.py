@@ -4,7 +4,7 @@ and walk-ins (someone without a registration, registered and checked in at once)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -53,7 +53,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
 
     Returns ``{"cursor": ISO time to send next, "full": bool, "day", "entries": [...]}``.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     day = day or checkin_service.event_local_today(event, now)
     query = (select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name,
                     Person.last_name, Person.organisation, Category.code, Category.label_fr,
@@ -89,7 +89,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
             "organisation": r.organisation or "", "category_label": _label(r, language),
             "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
             "checked_in_today": seen is not None,
-            "checked_in_at": seen[0].astimezone(timezone.utc).isoformat() if seen else None,
+            "checked_in_at": seen[0].astimezone(UTC).isoformat() if seen else None,
             "checked_in_station": seen[1] if seen else None,
             "search": fold(" ".join(filter(None, (r.first_name, r.last_name, r.organisation)))),
         })
@@ -183,9 +183,9 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
             token = db.session.scalar(select(Registration.checkin_token).where(Registration.id == existing))
             return checkin_service.check_in(event, token, client_id=client_id, station=station,
                                             operator=actor, source="walk_in", scanned_at=scanned_at)
-    when = scanned_at or datetime.now(timezone.utc)
+    when = scanned_at or datetime.now(UTC)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     if when.astimezone(_tz(event)).date() not in event.days:
         raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
     fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")

@@ -10,7 +10,6 @@ from zoneinfo import available_timezones
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from eventapp.core.input import Form, db_int
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -24,9 +23,10 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from eventapp.badges import services as badge_service
+from eventapp.core.input import Form, db_int
 from eventapp.core.labels import choices
 from eventapp.events.models import AGENDA_KINDS, OFFICIAL_ROLES
-from eventapp.badges import services as badge_service
 
 try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice

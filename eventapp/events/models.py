@@ -1,8 +1,7 @@
 """Events, their projects, agenda and presiding officials."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -88,7 +87,7 @@ class Event(TimestampMixin, Base):
 
         The one source of "today at this event": the door, invitations and answers ask it.
         """
-        return (now or datetime.now(dt_timezone.utc)).astimezone(ZoneInfo(self.timezone)).date()
+        return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
 
 #: Which officials hold which agenda items.

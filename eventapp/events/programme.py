@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
-from eventapp.extensions import db
-from eventapp.core.labels import label_in
-from eventapp.events.models import Event
-from eventapp.events.agenda import items_by_day
 from eventapp.audit.services import Actor, record
-from eventapp.events.services import logo_bytes
+from eventapp.core.labels import label_in
+from eventapp.events.agenda import items_by_day
+from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
+from eventapp.events.models import Event
 from eventapp.events.officials import officials_in_order
+from eventapp.events.services import logo_bytes
+from eventapp.extensions import db
 
 
 def programme_data(event: Event, upload_dir: Path) -> Programme:

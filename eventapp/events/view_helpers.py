@@ -5,15 +5,14 @@ from flask import abort, current_app, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventapp.accounts.security import can_access_event
+from eventapp.audit.services import Actor
 from eventapp.config import PublicAddress
 from eventapp.config import public_base_url as _public_base_url
-
-from eventapp.events.models import Event
-from eventapp.accounts.security import can_access_event
-from eventapp.server import local_addresses
-from eventapp.events import services as event_service
-from eventapp.audit.services import Actor
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.events import services as event_service
+from eventapp.events.models import Event
+from eventapp.server import local_addresses
 
 
 def actor() -> Actor:

@@ -8,14 +8,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.core.labels import label
 from eventapp.accounts.security import roles_required
-from eventapp.events import agenda as agenda_service
-from eventapp.events import services as event_service
-from eventapp.events import officials as official_service
 from eventapp.core.errors import ValidationError
-from eventapp.events.programme import make_programme
+from eventapp.core.labels import label
+from eventapp.events import agenda as agenda_service
+from eventapp.events import officials as official_service
+from eventapp.events import services as event_service
 from eventapp.events.forms import AgendaItemForm, DuplicateForm, EventForm, OfficialForm
+from eventapp.events.programme import make_programme
 from eventapp.events.view_helpers import actor, event_or_404, form_errors_from
 
 bp = Blueprint("events", __name__, url_prefix="/events")

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from eventapp.core.documents.spreadsheet import csv_bytes, safe_text
-from eventapp.extensions import db
-from eventapp.events.models import Event
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.spreadsheet import csv_bytes, safe_text
 from eventapp.core.errors import ValidationError
-from eventapp.people.services import PERSON_FIELD_TABLE, PersonField
 from eventapp.core.tokens import qr_payload
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.people.services import PERSON_FIELD_TABLE, PersonField
+from eventapp.registration.models import Registration
 
 FORMATS = ("csv", "xlsx")
 #: The exported person fields, in the contract's order (the import reads the same headers back).

@@ -9,19 +9,28 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from eventapp.core.input import Form, db_int
 from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from eventapp.core.i18n import current_language
-from eventapp.core.labels import choices
 from eventapp.accounts.security import roles_required
-from eventapp.events import services as event_service
-from eventapp.people import exports, imports, services as people
-from eventapp.registration import invitations, services as registrations
-from eventapp.people.categories import list_categories
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.view_helpers import actor, age_band_choices, event_or_404, form_errors_from, public_base_url, sex_choices
+from eventapp.core.i18n import current_language
+from eventapp.core.input import Form, db_int
+from eventapp.core.labels import choices
+from eventapp.events import services as event_service
+from eventapp.events.view_helpers import (
+    actor,
+    age_band_choices,
+    event_or_404,
+    form_errors_from,
+    public_base_url,
+    sex_choices,
+)
+from eventapp.people import exports, imports
+from eventapp.people import services as people
+from eventapp.people.categories import list_categories
+from eventapp.registration import invitations
+from eventapp.registration import services as registrations
 
 bp = Blueprint("people", __name__)
 

@@ -26,18 +26,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn, ScanLog
-from eventapp.people.models import Consent, Person, PersonMerge
-from eventapp.events.models import Event
-from eventapp.registration.models import Invitation, Registration
-from eventapp.reports.models import PaymentLine, PaymentSheet
-from eventapp.core.models import utcnow
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 from eventapp.core.mail import outbox_files
+from eventapp.core.models import utcnow
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Consent, Person, PersonMerge
 from eventapp.people.services import PERSON_FIELD_TABLE
+from eventapp.registration.models import Invitation, Registration
+from eventapp.reports.models import PaymentLine, PaymentSheet
 
 log = logging.getLogger(__name__)
 #: What erasure blanks, and what a detached stand-in keeps (the traits donors count).
@@ -55,7 +55,7 @@ class StoredFiles:
     imports: Path | None = None
 
     @classmethod
-    def of_instance(cls, instance_path) -> "StoredFiles":
+    def of_instance(cls, instance_path) -> StoredFiles:
         """The folders of the instance at ``instance_path`` (as the web layer and the CLI use them)."""
         base = Path(instance_path)
         return cls(outbox=base / "outbox", prints=base / "prints", imports=base / "imports")

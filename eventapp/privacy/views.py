@@ -6,15 +6,15 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from eventapp.core.input import Form
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from eventapp.accounts.security import roles_required
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.input import Form
+from eventapp.events.view_helpers import actor, event_or_404, form_errors_from
 from eventapp.people import services as people
 from eventapp.privacy import services as privacy
-from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.view_helpers import actor, event_or_404, form_errors_from
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin")
 

@@ -16,21 +16,21 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
-from eventapp.core.documents.qr import qr_png
-from eventapp.extensions import db
-from eventapp.core.i18n import format_day
-from eventapp.events.models import Event
-from eventapp.registration.models import Invitation, Registration
-from eventapp.people.models import Person
-from eventapp.core.models import utcnow
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.qr import qr_png
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.i18n import format_day
 from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
-from eventapp.people.services import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
-from eventapp.events.services import logo_bytes, venue_text
-from eventapp.registration.services import Channel, enrol, mark_answered
+from eventapp.core.models import utcnow
 from eventapp.core.tokens import qr_payload
+from eventapp.events.models import Event
+from eventapp.events.services import logo_bytes, venue_text
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.people.services import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
+from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
+from eventapp.registration.models import Invitation, Registration
+from eventapp.registration.services import Channel, enrol, mark_answered
 
 KINDS = ("invitation", "reminder", "confirmation")
 #: Fields a person may correct from their answer page.

@@ -11,16 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from eventapp.extensions import db
-from eventapp.events.models import Event
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
-from eventapp.core.models import utcnow
-from eventapp.registration.models import REGISTRATION_SOURCES, REGISTRATION_STATUSES
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
-from eventapp.people.services import apply_person_data, clean_person_data
+from eventapp.core.models import utcnow
 from eventapp.core.tokens import new_answer_token, new_checkin_token
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.people.services import apply_person_data, clean_person_data
+from eventapp.registration.models import REGISTRATION_SOURCES, REGISTRATION_STATUSES, Registration
 
 
 def find_registration(event: Event, person: Person) -> Registration | None:

@@ -10,18 +10,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 
-from eventapp.core.input import Form
-
 from eventapp.core.documents.qr import qr_png
-from eventapp.extensions import limiter
+from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import current_language
+from eventapp.core.input import Form
+from eventapp.core.tokens import qr_payload
+from eventapp.events.services import get_event, venue_text
+from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
+from eventapp.extensions import limiter
 from eventapp.people.models import CONSENT_KINDS
 from eventapp.people.services import PERSON_FIELD_TABLE
-from eventapp.registration import invitations, services as registrations
-from eventapp.core.errors import NotFound, ValidationError
-from eventapp.events.services import get_event, venue_text
-from eventapp.core.tokens import qr_payload
-from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
+from eventapp.registration import invitations
+from eventapp.registration import services as registrations
 
 bp = Blueprint("public", __name__)
 

@@ -14,17 +14,17 @@ from babel import dates as babel_dates
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from eventapp.core.documents.words import translator
-from eventapp.extensions import db
-from eventapp.reports.models import Certificate
-from eventapp.events.models import Event, Official
-from eventapp.registration.models import Registration
-from eventapp.core.models import utcnow
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
-from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.words import translator
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import Attachment, Mail, MailSettings, send_messages
+from eventapp.core.models import utcnow
+from eventapp.events.models import Event, Official
+from eventapp.events.services import venue_text
+from eventapp.extensions import db
+from eventapp.registration.models import Registration
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
+from eventapp.reports.models import Certificate
 
 
 @dataclass

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from babel import dates as babel_dates
 
-from eventapp.core.documents.words import translator
-from eventapp.extensions import db
-from eventapp.events.models import AgendaItem, Event
-from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes
-from eventapp.events.services import venue_text
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.words import translator
 from eventapp.core.errors import ValidationError
+from eventapp.events.models import AgendaItem, Event
+from eventapp.events.services import venue_text
+from eventapp.extensions import db
+from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes
 
 SHEET_KINDS = ("expected", "attended")
 #: Where the morning ends, in the event's local time.

@@ -20,9 +20,9 @@ non-zero count (a zero is hidden only when nothing else is left), then the next,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Hashable, Iterable, Mapping
 
 Key = Hashable
 

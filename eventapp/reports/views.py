@@ -12,17 +12,17 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.core.documents.charts import bar_svg
-from eventapp.extensions import limiter
 from eventapp.accounts.security import roles_required
+from eventapp.core.documents.charts import bar_svg
+from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.mail import MailSettings
+from eventapp.events.view_helpers import actor, event_or_404, public_base_url
+from eventapp.extensions import limiter
 from eventapp.reports import certificates as certificate_service
 from eventapp.reports import payments as payment_service
 from eventapp.reports import reach as reach_service
 from eventapp.reports import services as report_service
 from eventapp.reports import sheets as sheet_service
-from eventapp.core.errors import NotFound, ValidationError
-from eventapp.core.mail import MailSettings
-from eventapp.events.view_helpers import actor, event_or_404, public_base_url
 
 bp = Blueprint("reports", __name__)
 

@@ -1,9 +1,9 @@
 """Signing in and out, roles, and the language of the interface."""
 from __future__ import annotations
 
-from eventapp.extensions import db
-from eventapp.audit.models import AuditEntry
 from eventapp.accounts.models import User
+from eventapp.audit.models import AuditEntry
+from eventapp.extensions import db
 from tests import factories
 
 

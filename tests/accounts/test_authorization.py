@@ -24,23 +24,23 @@ import io
 import itertools
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import current_app, g
 
-from eventapp.extensions import db
-from eventapp.reports.models import Certificate
-from eventapp.door.models import CheckIn, Station
-from eventapp.events.models import Event, Project
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.accounts.models import User
 from eventapp.badges import services as badge_service
-from eventapp.reports.certificates import new_code as new_certificate_code
-from eventapp.people.imports import store_upload
 from eventapp.core.tokens import hash_token, new_station_token
+from eventapp.door.models import CheckIn, Station
+from eventapp.events.models import Event, Project
+from eventapp.extensions import db
+from eventapp.people.imports import store_upload
+from eventapp.people.models import Person
+from eventapp.registration.models import Registration
+from eventapp.reports.certificates import new_code as new_certificate_code
+from eventapp.reports.models import Certificate
 from tests import factories
 
 _worlds = itertools.count(1)
@@ -340,7 +340,7 @@ def make_world() -> World:
     own_station = Station(event_id=event.id, name="Porte A", token_hash=hash_token(new_station_token()))
     db.session.add(own_station)
     db.session.flush()
-    at = datetime(2023, 6, 21, 9, 14, tzinfo=timezone.utc)
+    at = datetime(2023, 6, 21, 9, 14, tzinfo=UTC)
     checkin = CheckIn(event_id=event.id, registration_id=registration.id, day=event.start_date, scanned_at=at,
                       recorded_at=at, station_id=own_station.id, source="qr", client_id=None)
     db.session.add(checkin)

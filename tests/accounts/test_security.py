@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
-from eventapp.extensions import db
-from eventapp.audit.models import AuditEntry
+from eventapp.accounts import services as user_service
 from eventapp.accounts.login_failures import LoginFailure
 from eventapp.accounts.models import User
 from eventapp.accounts.security import SESSION_SEEN_AT, SESSION_SIGNED_IN_AT, require_secure_cookies
-from eventapp.accounts import services as user_service
+from eventapp.audit.models import AuditEntry
 from eventapp.core.errors import ValidationError
+from eventapp.extensions import db
 from tests import factories
 from tests.conftest import make_app
 
@@ -287,9 +287,9 @@ from eventapp.accounts.signin import _seconds_left  # noqa: E402
 @given(ages=st.lists(st.integers(min_value=0, max_value=899), max_size=12), limit=st.integers(1, 8))
 def test_lock_lasts_exactly_while_enough_failures_are_in_the_window(ages, limit):
     """Locked iff at least `limit` failures are in the window; unlocked once the wait is over."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 6, 21, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 21, 9, tzinfo=UTC)
     window = timedelta(minutes=15)
     times = sorted((now - timedelta(seconds=a) for a in ages), reverse=True)
     wait = _seconds_left(times, limit, window, now)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn, Station
-from eventapp.accounts.models import User
-from eventapp.door import stations as station_service
 from eventapp.accounts import services as user_service
+from eventapp.accounts.models import User
 from eventapp.core.tokens import qr_payload
+from eventapp.door import stations as station_service
+from eventapp.door.models import CheckIn, Station
+from eventapp.extensions import db
 from tests import factories
 from tests.door.test_browser import _count, _launch, _sign_in, live_server, today_event  # noqa: F401
 

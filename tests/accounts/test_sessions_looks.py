@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn
-from eventapp.registration.models import Registration
 from eventapp.door import stations as station_service
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.registration.models import Registration
 from tests import factories
 
 ADDRESS = {"REMOTE_ADDR": "198.51.100.9"}

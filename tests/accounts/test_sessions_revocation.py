@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from eventapp.extensions import db
-from eventapp.audit.models import AuditEntry
-from eventapp.accounts.models import User
-from eventapp.door import stations as station_service
 from eventapp.accounts import services as user_service
+from eventapp.accounts.models import User
+from eventapp.audit.models import AuditEntry
+from eventapp.door import stations as station_service
+from eventapp.extensions import db
 from tests import factories
 
 NEW_PASSWORD = "une phrase de passe nouvelle"

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from eventapp.extensions import db
-from eventapp.audit.models import AuditEntry
-from eventapp.accounts.login_failures import LoginFailure
 from eventapp.accounts import signin
+from eventapp.accounts.login_failures import LoginFailure
+from eventapp.audit.models import AuditEntry
+from eventapp.extensions import db
 from tests import factories
 from tests.netutil import free_port
 

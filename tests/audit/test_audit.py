@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from eventapp.core.documents.spreadsheet import safe_text as safe_cell
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents.spreadsheet import safe_text as safe_cell
+from eventapp.extensions import db
 from tests import factories
 
 
@@ -23,10 +23,10 @@ def _entry(action, *, at, actor="awa@example.org", ip="10.0.0.5", event=None, **
 @pytest.fixture
 def entries(app):
     event = factories.make_event(slug="restitution-2023", title="Atelier de restitution")
-    _entry("person.update", at=datetime(2023, 6, 20, 10, tzinfo=timezone.utc), event=event, name="Maïga")
-    _entry("checkin.void", at=datetime(2023, 6, 21, 9, tzinfo=timezone.utc), event=event, actor="gate@example.org")
-    _entry("export", at=datetime(2023, 6, 22, 9, tzinfo=timezone.utc), event=event, what="participants")
-    _entry("login.failed", at=datetime(2023, 6, 21, 8, tzinfo=timezone.utc), actor="anonymous", ip="192.0.2.9",
+    _entry("person.update", at=datetime(2023, 6, 20, 10, tzinfo=UTC), event=event, name="Maïga")
+    _entry("checkin.void", at=datetime(2023, 6, 21, 9, tzinfo=UTC), event=event, actor="gate@example.org")
+    _entry("export", at=datetime(2023, 6, 22, 9, tzinfo=UTC), event=event, what="participants")
+    _entry("login.failed", at=datetime(2023, 6, 21, 8, tzinfo=UTC), actor="anonymous", ip="192.0.2.9",
            email="=HYPERLINK(\"http://evil\")")
     db.session.commit()
     return event

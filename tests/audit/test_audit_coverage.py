@@ -2,10 +2,10 @@
 check-ins and voids, imports, exports, prints, deletions — with who, when and from where."""
 from __future__ import annotations
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn
 from eventapp.core.tokens import qr_payload
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
 from tests import factories
 
 ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}

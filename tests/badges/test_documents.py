@@ -81,7 +81,7 @@ def test_every_badge_lies_inside_the_page_and_its_cut_marks():
         segments = layout.cut_mark_segments()
         for i in range(layout.per_page):
             x, y, w, h = layout.badge_box(i)
-            assert 0 <= x and x + w <= page_w + 1e-6 and 0 <= y and y + h <= page_h + 1e-6, layout.name
+            assert x >= 0 and x + w <= page_w + 1e-6 and y >= 0 and y + h <= page_h + 1e-6, layout.name
             if layout.cut_marks:
                 # Each edge of the badge is on a cut line, and no mark enters a badge.
                 assert round(x, 3) in xs and round(x + w, 3) in xs
@@ -91,7 +91,7 @@ def test_every_badge_lies_inside_the_page_and_its_cut_marks():
                     inside_y = min(y1, y2) < y + h - 1e-6 and max(y1, y2) > y + 1e-6
                     assert not (inside_x and inside_y), (layout.name, i)
         for x1, y1, x2, y2 in segments:
-            assert 0 <= min(x1, x2) and max(x1, x2) <= page_w and 0 <= min(y1, y2) and max(y1, y2) <= page_h
+            assert min(x1, x2) >= 0 and max(x1, x2) <= page_w and min(y1, y2) >= 0 and max(y1, y2) <= page_h
         if layout.cut_marks:
             assert len(segments) == 2 * (len(xs) + len(ys))
 
@@ -271,7 +271,7 @@ def test_name_plates_keep_long_words_on_their_own_face():
             if text.get_text_range(i, 1).isspace():
                 continue
             left, bottom, right, top = text.get_charbox(i)
-            assert 0 <= left and right <= width and 0 <= bottom and top <= height
+            assert left >= 0 and right <= width and bottom >= 0 and top <= height
             assert top <= height / 2 + 0.5 or bottom >= height / 2 - 0.5, text.get_text_range(i, 1)
             halves["lower" if top <= height / 2 + 0.5 else "upper"] += 1
         assert halves["lower"] > 100 and abs(halves["lower"] - halves["upper"]) <= 10  # both faces

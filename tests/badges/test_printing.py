@@ -7,13 +7,13 @@ import time
 import pytest
 from sqlalchemy import select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.registration.models import Registration
-from eventapp.badges import services as badge_service
 from eventapp.audit.services import Actor
+from eventapp.badges import services as badge_service
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.tokens import qr_payload
+from eventapp.extensions import db
+from eventapp.registration.models import Registration
 from tests import factories
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
 

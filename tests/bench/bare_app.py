@@ -6,7 +6,7 @@ insert on the same database as eventapp, served by the same server (cheroot).
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, event, text
@@ -31,7 +31,7 @@ def make_app(url: str) -> Flask:
             reg = conn.execute(text("SELECT id FROM registrations WHERE checkin_token = :t"),
                                {"t": data["payload"][3:]}).scalar()
             conn.execute(text("INSERT INTO bench_bare (registration_id, client_id, at) VALUES (:r, :c, :a)"),
-                         {"r": reg, "c": data["client_id"], "a": datetime.now(timezone.utc)})
+                         {"r": reg, "c": data["client_id"], "a": datetime.now(UTC)})
         return jsonify(result="checked_in" if reg else "unknown_token")
 
     return app

@@ -9,8 +9,8 @@ import os
 import time
 from datetime import date
 
-from eventapp.core.documents import qr
 from eventapp.badges.documents.badges import BadgeEvent, BadgePerson, render_badges
+from eventapp.core.documents import qr
 from eventapp.core.tokens import new_checkin_token, qr_payload
 from tests.pdfutil import decode_qr_codes
 
@@ -85,8 +85,9 @@ def test_thousand_badges():
     print(f"render {10 * N} badges (a background print), a4-8: {seconds:6.2f} s  {10 * N / seconds:7.0f} badges/s  "
           f"PDF {len(pdf) / 1e6:.2f} MB")
     # The figures count only if the codes scan: read back the first two sheets.
-    from pypdf import PdfReader, PdfWriter
     import io
+
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for page in PdfReader(io.BytesIO(first_pdf)).pages[:2]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
 from eventapp.demo import load_demo
+from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
 
 
 def test_bench_demo_load(app):

@@ -3,20 +3,20 @@ audit search, on the database of the run (SQLite, or PostgreSQL with EVENTAPP_TE
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from eventapp.extensions import db
-from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
-from eventapp.audit import log as audit_log
-from eventapp.privacy import services as privacy
 from eventapp.accounts import signin
-from eventapp.privacy.backup import backup_database
+from eventapp.audit import log as audit_log
+from eventapp.audit.models import AuditEntry
 from eventapp.core.tokens import new_answer_token, new_checkin_token
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.people.models import Person
+from eventapp.privacy import services as privacy
+from eventapp.privacy.backup import backup_database
+from eventapp.registration.models import Registration
 from tests import factories
 
 PARTICIPANTS = 5000
@@ -24,7 +24,7 @@ PARTICIPANTS = 5000
 
 def _populate(event, n):
     categories = [factories.category(c) for c in ("fds", "civil_society", "civilian", "authority")]
-    at = datetime(2023, 6, 21, 9, tzinfo=timezone.utc)
+    at = datetime(2023, 6, 21, 9, tzinfo=UTC)
     persons = [dict(first_name=f"Aïssata {i}", last_name="Traoré", sex="FM"[i % 2], age_band="25-35",
                     category_id=categories[i % 4].id, locality="Mopti", phone=f"+2237600{i:04d}", name_key=f"k{i}",
                     organisation="", function="", notes="", honorific="", created_at=at, updated_at=at)
@@ -58,7 +58,7 @@ def test_bench_purge_backup_signin_audit(app, tmp_path):
     assert db.session.scalar(select(func.count(CheckIn.id))) == int(PARTICIPANTS * 0.8)
 
     # Sign-in brake: the cost of an attempt with a crowded failure table.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     db.session.execute(insert(AuditEntry), [dict(at=now - timedelta(seconds=i), actor="x", ip=f"10.0.{i % 250}.1",
                                                  action="login.failed", object_type="", object_id="", details="")
                                             for i in range(20000)])

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,16 +85,16 @@ def bench_db(request, tmp_path):
 
 def _seed(url: str, instance: Path):
     from eventapp import create_app
-    from eventapp.extensions import db
+    from eventapp.core.tokens import new_answer_token, new_checkin_token
+    from eventapp.door import stations as station_service
     from eventapp.events.models import Event
+    from eventapp.extensions import db
     from eventapp.people.models import Person
     from eventapp.registration.models import Registration
-    from eventapp.door import stations as station_service
-    from eventapp.core.tokens import new_answer_token, new_checkin_token
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
     with app.app_context():
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         event = Event(slug="bench", title="Bench", start_date=today, end_date=today, timezone="UTC", status="open")
         db.session.add(event)
         db.session.flush()
@@ -183,7 +183,7 @@ class Door(threading.Thread):
         while time.time() < self.stop_at:
             badge = self.rng.choice(self.badges)
             scan = {"payload": "EA1" + badge, "client_id": uuid.uuid4().hex,
-                    "scanned_at": datetime.now(timezone.utc).isoformat(), "source": "qr"}
+                    "scanned_at": datetime.now(UTC).isoformat(), "source": "qr"}
             body = json.dumps(scan).encode()
             started = time.perf_counter()
             while True:

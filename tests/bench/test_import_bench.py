@@ -8,11 +8,11 @@ import time
 
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
-from eventapp.registration.models import Registration
-from eventapp.people import imports
 from eventapp.core.text import name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
+from eventapp.extensions import db
+from eventapp.people import imports
+from eventapp.registration.models import Registration
 from tests import factories
 from tests.people_fixtures import cp1252_csv
 

@@ -20,10 +20,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from eventapp.people import imports as imports_now
-from eventapp.door import stations as station_service
 from eventapp.core.errors import ValidationError
 from eventapp.core.tokens import qr_payload
+from eventapp.door import stations as station_service
+from eventapp.people import imports as imports_now
 from tests import factories
 from tests.import_bombs import csv_of_newlines, xlsx_with_empty_rows
 

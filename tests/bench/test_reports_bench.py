@@ -5,18 +5,18 @@ Run with ``make bench``; prints figures, never fails by the clock.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from eventapp.audit.services import Actor
+from eventapp.core.text import name_key
+from eventapp.door.models import CheckIn
 from eventapp.extensions import db
 from eventapp.people.models import Category, Person
-from eventapp.door.models import CheckIn
 from eventapp.registration.models import Registration
-from eventapp.audit.services import Actor
 from eventapp.reports.services import build_report, export_report
 from eventapp.reports.sheets import print_sheet
-from eventapp.core.text import name_key
 from tests.factories import make_event
 from tests.pdfutil import page_count
 
@@ -42,9 +42,9 @@ def _populate():
         name_key=name_key(FIRST[i % 10], LAST[(i // 10) % 10]), sex="FM"[i % 2], age_band=BANDS[i % 5],
         category_id=cats[i % len(cats)], organisation=f"Organisation {i % 300}", function="Participant",
         locality=["Bamako", "Mopti", "Ségou", "Kayes", "Sikasso"][i % 5], phone=f"+2237{i:07d}",
-        created_at=datetime.now(timezone.utc), updated_at=datetime.now(timezone.utc)) for i in range(N)])
+        created_at=datetime.now(UTC), updated_at=datetime.now(UTC)) for i in range(N)])
     person_ids = list(db.session.scalars(select(Person.id).order_by(Person.id)))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     db.session.execute(insert(Registration), [dict(
         event_id=event.id, person_id=pid, status="registered", source="import", checkin_token=f"T{pid:031d}",
         answer_token=f"A{pid:063d}", created_at=now, updated_at=now) for pid in person_ids])
@@ -53,7 +53,7 @@ def _populate():
     for k, rid in enumerate(reg_ids):
         for d, day in enumerate(event.days):
             if (k + d) % 5 != 0:  # about 80% each day
-                at = datetime(day.year, day.month, day.day, 7, 30, tzinfo=timezone.utc) + timedelta(seconds=(k * 7) % 10800)
+                at = datetime(day.year, day.month, day.day, 7, 30, tzinfo=UTC) + timedelta(seconds=(k * 7) % 10800)
                 rows.append(dict(event_id=event.id, registration_id=rid, day=day, scanned_at=at, recorded_at=at,
                                  source="qr", client_id=f"b{rid}-{d}", void_reason=""))
     db.session.execute(insert(CheckIn), rows)

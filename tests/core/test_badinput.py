@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn, ScanLog
-from eventapp.events.models import Event
-from eventapp.people.models import Person
-from eventapp.door import checkin as checkin_service
-from eventapp.door import stations as station_service
+from eventapp.core.input import json_depth_exceeds
 from eventapp.core.text import clean_text
 from eventapp.core.tokens import qr_payload
-from eventapp.core.input import json_depth_exceeds
+from eventapp.door import checkin as checkin_service
+from eventapp.door import stations as station_service
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Person
 from tests import factories
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
@@ -194,8 +194,8 @@ def test_import_strips_control_characters(app, event):
 
 
 def test_event_title_with_line_breaks_makes_no_mail_header(app, client, login, smtp):
-    from eventapp.registration import invitations
     from eventapp.core.mail import MailSettings
+    from eventapp.registration import invitations
 
     port, collector = smtp
     login("organizer")
@@ -229,7 +229,7 @@ def test_one_bad_date_in_a_batch_is_an_error_item_and_the_rest_are_answered(clie
     scans[137]["scanned_at"] = "9999-12-31T23:59:59Z"
     scans[200]["scanned_at"] = "0001-01-01T00:00:00Z"
     url = f"/api/events/{event.slug}/checkins/batch"
-    body = {"scans": scans, "sent_at": datetime.now(timezone.utc).isoformat()}
+    body = {"scans": scans, "sent_at": datetime.now(UTC).isoformat()}
     first = post_json(client, url, body, bearer(station))
     assert first.status_code == 200, first.json
     results = first.json["results"]
@@ -247,14 +247,14 @@ def test_one_bad_date_in_a_batch_is_an_error_item_and_the_rest_are_answered(clie
 
 def test_service_batch_answers_bad_items_with_errors(app, event):
     reg = factories.make_registration(event)
-    ok = checkin_service.Scan(qr_payload(reg.checkin_token), "ok1", datetime(2023, 6, 21, 9, tzinfo=timezone.utc),
+    ok = checkin_service.Scan(qr_payload(reg.checkin_token), "ok1", datetime(2023, 6, 21, 9, tzinfo=UTC),
                               "offline_sync")
-    bad_time = checkin_service.Scan(qr_payload(reg.checkin_token), "bad1", datetime(1, 1, 1, tzinfo=timezone.utc),
+    bad_time = checkin_service.Scan(qr_payload(reg.checkin_token), "bad1", datetime(1, 1, 1, tzinfo=UTC),
                                     "offline_sync")
     bad_source = checkin_service.Scan(qr_payload(reg.checkin_token), "bad2", None, "telepathy")
     bad_key = checkin_service.Scan(qr_payload(reg.checkin_token), "x" * 65, None, "offline_sync")
     answers = checkin_service.check_in_batch(event, [bad_time, ok, bad_source, bad_key],
-                                             sent_at=datetime(9999, 1, 1, tzinfo=timezone.utc))
+                                             sent_at=datetime(9999, 1, 1, tzinfo=UTC))
     assert [a.result for a in answers] == ["error", "checked_in", "error", "error"]
     assert [a.reason for a in answers] == ["bad_time", "", "bad_source", "bad_client_id"]
     assert count(CheckIn) == 1 and count(ScanLog) == 0
@@ -329,8 +329,8 @@ def test_cheroot_error_log_is_redacted(caplog):
 
 
 def test_a_million_empty_xlsx_rows_and_megabytes_of_newlines_are_refused(app, event):
-    from eventapp.people import imports
     from eventapp.core.errors import ValidationError
+    from eventapp.people import imports
     from tests.import_bombs import csv_of_newlines, xlsx_with_empty_rows
 
     for content, name in ((xlsx_with_empty_rows(), "vide.xlsx"), (csv_of_newlines(), "vide.csv")):
@@ -341,8 +341,8 @@ def test_a_million_empty_xlsx_rows_and_megabytes_of_newlines_are_refused(app, ev
 
 
 def test_too_many_columns_or_too_long_a_cell_is_refused(app):
-    from eventapp.people import imports
     from eventapp.core.errors import ValidationError
+    from eventapp.people import imports
 
     wide = ("prénom;nom" + ";x" * 100 + "\nAwa;Traoré" + ";1" * 100 + "\n").encode()
     with pytest.raises(ValidationError, match="columns"):

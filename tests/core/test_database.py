@@ -1,14 +1,14 @@
 """database.Prepared: Core statements run on the driver's cursor, with SQLAlchemy's conversions."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import bindparam, select
 
 from eventapp.core.database import Prepared, run_once
-from eventapp.extensions import db
 from eventapp.door.models import CheckIn, ScanLog
+from eventapp.extensions import db
 from tests import factories
 
 
@@ -21,7 +21,7 @@ def test_values_go_in_and_come_out_as_sqlalchemy_does(app):
     datetimes (stored as UTC text on SQLite), None, and accented text."""
     event = factories.make_event()
     reg = factories.make_registration(event, factories.make_person("Aïssata", "Maïga"))
-    at = datetime(2023, 6, 21, 9, 14, 5, 123456, tzinfo=timezone.utc)
+    at = datetime(2023, 6, 21, 9, 14, 5, 123456, tzinfo=UTC)
     insert = Prepared(ScanLog.__table__.insert().values(
         {k: bindparam(k, type_=ScanLog.__table__.c[k].type) for k in (
             "event_id", "registration_id", "checkin_id", "result", "reason", "payload", "scanned_at",
@@ -48,7 +48,7 @@ def test_dates_limits_and_in_lists(app):
     event = factories.make_event()
     reg = factories.make_registration(event)
     db.session.add(CheckIn(event_id=event.id, registration_id=reg.id, day=date(2023, 6, 21),
-                           scanned_at=datetime(2023, 6, 21, 9, 0, tzinfo=timezone.utc), client_id="k-1"))
+                           scanned_at=datetime(2023, 6, 21, 9, 0, tzinfo=UTC), client_id="k-1"))
     db.session.commit()
     first = Prepared(select(CheckIn.day.label("day")).where(CheckIn.registration_id == bindparam("r"))
                      .order_by(CheckIn.id).limit(1))

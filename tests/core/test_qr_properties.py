@@ -6,8 +6,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from eventapp.core.tokens import (PAYLOAD_PREFIX, TOKEN_LENGTH, new_checkin_token, parse_payload,
-                                      qr_payload)
+from eventapp.core.tokens import PAYLOAD_PREFIX, TOKEN_LENGTH, new_checkin_token, parse_payload, qr_payload
 
 TOKEN = re.compile(r"[A-Z2-7]{26}")
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

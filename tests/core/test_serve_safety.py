@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from tests.netutil import free_port
 
 BIN = Path(sys.executable).parent / "eventapp"

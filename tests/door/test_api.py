@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn
-from eventapp.people.models import Person
-from eventapp.door import stations as station_service
 from eventapp.core.tokens import new_checkin_token, qr_payload
+from eventapp.door import stations as station_service
+from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.people.models import Person
 from tests import factories
 
 T0 = "2023-06-21T09:14:00Z"
@@ -73,11 +73,11 @@ def test_not_admitted_over_api(client, event, station):
 
 
 def test_clock_skew_flagged(client, app):
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     event = factories.make_event(start_date=today - timedelta(days=1), end_date=today + timedelta(days=1))
     issued = station_service.create_station(event, "Gate B")
     reg = factories.make_registration(event)
-    skewed = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
+    skewed = (datetime.now(UTC) + timedelta(hours=4)).isoformat()
     r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": skewed}, bearer(issued))
     assert r.json["result"] == "checked_in" and r.json["clock_skew"]["seconds"] < -3 * 3600
     assert "240" in r.json["clock_skew"]["message"] or "239" in r.json["clock_skew"]["message"]
@@ -129,7 +129,7 @@ def test_batch_and_10000(client, event, station):
               "scanned_at": f"2023-06-21T09:{(i // 1000) % 60:02d}:{(i // 20) % 60:02d}Z"} for i in range(10_000)]
     scans[5] = "not an object"
     scans[6] = {"payload": "garbage"}
-    r = post(client, f"/api/events/{event.slug}/checkins/batch", {"scans": scans, "sent_at": datetime.now(timezone.utc).isoformat()},
+    r = post(client, f"/api/events/{event.slug}/checkins/batch", {"scans": scans, "sent_at": datetime.now(UTC).isoformat()},
              bearer(station))
     assert r.status_code == 200
     results = r.json["results"]

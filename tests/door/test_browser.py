@@ -4,14 +4,14 @@ from __future__ import annotations
 import io
 import socket
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn, ScanLog
 from eventapp.core.tokens import qr_payload
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.extensions import db
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def live_server(app):
 @pytest.fixture
 def today_event(app):
     # The page decides with the device's clock: the event is held today where it takes place.
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     return factories.make_event(start_date=today, end_date=today, timezone="UTC")
 
 
@@ -222,7 +222,7 @@ def test_offline_conflict_is_shown(live_server, today_event):
         from eventapp.door.stations import create_station
 
         gate = create_station(today_event, "Gate B").station
-        assert check_in(today_event, reg_token, station=gate, scanned_at=datetime(2000, 1, 1, tzinfo=timezone.utc)
+        assert check_in(today_event, reg_token, station=gate, scanned_at=datetime(2000, 1, 1, tzinfo=UTC)
                         ).result == "not_admitted"
         check_in(today_event, reg_token, station=gate)
         context.set_offline(False)

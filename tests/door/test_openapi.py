@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from eventapp.extensions import db
+from eventapp.core.tokens import qr_payload
 from eventapp.door import checkin as checkin_service
 from eventapp.door import stations as station_service
-from eventapp.core.tokens import qr_payload
 from eventapp.door.api import OPENAPI_PATH
+from eventapp.extensions import db
 from tests import factories
 from tests.conftest import make_app
 
@@ -67,7 +67,7 @@ def test_description_covers_every_api_route_and_nothing_else(app):
 def door_event(app):
     """An event held today (so live scans count), with badges, a session, check-ins, a
     cancelled registration, and another event's check-in for the void route to meet."""
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     event = factories.make_event(start_date=today - timedelta(days=1), end_date=today + timedelta(days=1),
                                  timezone="Africa/Bamako")
     other = factories.make_event(start_date=date(2023, 6, 21), end_date=date(2023, 6, 21))
@@ -80,7 +80,7 @@ def door_event(app):
     foreign = factories.make_registration(other, factories.make_person("Moussa", "Koné"))
     for reg in regs[:2]:
         checkin_service.check_in(event, qr_payload(reg.checkin_token), operator=None)
-    checkin_service.check_in(other, foreign.checkin_token, scanned_at=datetime(2023, 6, 21, 9, tzinfo=timezone.utc),
+    checkin_service.check_in(other, foreign.checkin_token, scanned_at=datetime(2023, 6, 21, 9, tzinfo=UTC),
                              operator=None)
     return event
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +21,7 @@ from eventapp.extensions import db
 from tests import factories
 
 # 21 June 2023, 09:14 in Bamako (UTC+0) — the reference workshop.
-T0 = datetime(2023, 6, 21, 9, 14, tzinfo=timezone.utc)
+T0 = datetime(2023, 6, 21, 9, 14, tzinfo=UTC)
 OP = Actor(label="door@example.org")
 
 
@@ -95,16 +95,16 @@ def test_day_is_event_local(app):
     # 23:30 UTC on 20 June is already 21 June in Dhaka: admitted there.
     event = factories.make_event(timezone="Asia/Dhaka")
     reg = factories.make_registration(event)
-    late = datetime(2023, 6, 20, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2023, 6, 20, 23, 30, tzinfo=UTC)
     answer = svc.check_in(event, reg.checkin_token, scanned_at=late, operator=OP, source="offline_sync")
     assert answer.result == "checked_in" and answer.checkin.day == date(2023, 6, 21)
 
 
 def test_clock_skew_flagged_and_accepted(app):
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     event = factories.make_event(start_date=today - timedelta(days=1), end_date=today + timedelta(days=1))
     reg = factories.make_registration(event)
-    off = datetime.now(timezone.utc) - timedelta(hours=3)
+    off = datetime.now(UTC) - timedelta(hours=3)
     answer = svc.check_in(event, reg.checkin_token, scanned_at=off, operator=OP, source="qr")
     assert answer.result == "checked_in"
     assert answer.clock_skew_seconds is not None and 3 * 3600 - 60 < answer.clock_skew_seconds < 3 * 3600 + 60
@@ -150,7 +150,7 @@ def test_batch_earliest_wins(event):
 def test_batch_sent_at_corrects_a_wrong_clock(event):
     reg = factories.make_registration(event)
     # The device thinks it is a day later; its scan was really at T0.
-    sent_at = datetime.now(timezone.utc) + timedelta(days=1)
+    sent_at = datetime.now(UTC) + timedelta(days=1)
     answers = svc.check_in_batch(event, [svc.Scan(reg.checkin_token, "s", T0 + timedelta(days=1), "offline_sync")],
                                  operator=OP, sent_at=sent_at)
     assert answers[0].result == "checked_in" and answers[0].clock_skew_seconds < -80000

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from eventapp.extensions import db
 from eventapp.accounts.models import User
+from eventapp.extensions import db
 from tests import factories
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from eventapp.extensions import db
 from eventapp.events.models import AgendaItem
+from eventapp.extensions import db
 from tests import factories
 
 pytestmark = pytest.mark.browser

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import eventapp
-from eventapp.core.documents import qr
 from eventapp.badges.documents.badges import DEFAULT_LAYOUT
+from eventapp.core.documents import qr
 from eventapp.core.documents.words import translator
 from eventapp.core.labels import LABELS, label_in
 from eventapp.door import checkin
 from eventapp.events import services as events
-from eventapp.registration import invitations
 from eventapp.people.services import PERSON_FIELD_TABLE
+from eventapp.registration import invitations
 from tests import factories
 
 PACKAGE = Path(eventapp.__file__).resolve().parent
@@ -55,7 +55,7 @@ def test_only_one_logo_reader_reads_files():
 
 def test_today_at_the_event_is_the_event_zone_date(app):
     event = factories.make_event(timezone="America/Los_Angeles")
-    late = datetime(2023, 6, 21, 3, 0, tzinfo=timezone.utc)  # 20:00 on the 20th in Los Angeles
+    late = datetime(2023, 6, 21, 3, 0, tzinfo=UTC)  # 20:00 on the 20th in Los Angeles
     assert event.local_today(late).isoformat() == "2023-06-20"
     assert checkin.event_local_today(event, late) == event.local_today(late)
     # An answer link of an event that ended "yesterday" there, though it is its day in UTC.

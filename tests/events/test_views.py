@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.extensions import db
 from tests import factories
 from tests.events_fixtures import png_bytes
 from tests.pdfutil import pdf_text

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
+from eventapp.core.errors import ValidationError
 from eventapp.door.models import CheckIn
+from eventapp.extensions import db
+from eventapp.people import services as people
 from eventapp.people.models import Person, PersonMerge
 from eventapp.registration.models import Registration
-from eventapp.people import services as people
-from eventapp.core.errors import ValidationError
 from tests import factories
 
 
@@ -132,7 +132,7 @@ def test_merge_keeps_the_history_of_both(app):
     merged_same_event = factories.make_registration(first_event, merged)
     merged_other_event = factories.make_registration(second_event, merged)
     db.session.add(CheckIn(event_id=first_event.id, registration_id=merged_same_event.id, day=date(2023, 6, 21),
-                           scanned_at=datetime(2023, 6, 21, 9, tzinfo=timezone.utc)))
+                           scanned_at=datetime(2023, 6, 21, 9, tzinfo=UTC)))
     people.record_consent(merged, "photos", True)
     db.session.commit()
 

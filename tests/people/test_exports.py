@@ -10,11 +10,11 @@ import io
 
 from openpyxl import load_workbook
 
+from eventapp.audit.services import Actor
 from eventapp.core.documents.spreadsheet import safe_text
-from eventapp.extensions import db
 from eventapp.door import checkin as checkin_service
 from eventapp.door import stations as station_service
-from eventapp.audit.services import Actor
+from eventapp.extensions import db
 from eventapp.reports.payments import export_payments, update_sheet
 from eventapp.reports.services import export_report
 from tests import factories

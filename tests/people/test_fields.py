@@ -10,13 +10,14 @@ import io
 
 from sqlalchemy import String, select
 
-from eventapp.extensions import db
-from eventapp.people.models import Person
-from eventapp.people import exports, imports, services as people
-from eventapp.registration import invitations
-from eventapp.privacy import services as privacy
-from eventapp.people.services import PERSON_FIELD_TABLE
 from eventapp.core.text import fold
+from eventapp.extensions import db
+from eventapp.people import exports, imports
+from eventapp.people import services as people
+from eventapp.people.models import Person
+from eventapp.people.services import PERSON_FIELD_TABLE
+from eventapp.privacy import services as privacy
+from eventapp.registration import invitations
 from tests import factories
 
 #: DESIGN.md's import table (the contract): each of these headers must be read as its field.
@@ -43,7 +44,7 @@ def test_the_table_matches_the_person_model():
         column_type = columns[f.name].type
         if f.kind == "text":
             assert isinstance(column_type, String) and f.limit == column_type.length, f.name
-    assert people.PERSON_FIELDS == tuple(f.name for f in PERSON_FIELD_TABLE)
+    assert tuple(f.name for f in PERSON_FIELD_TABLE) == people.PERSON_FIELDS
 
 
 def test_every_contract_header_maps_to_its_field():

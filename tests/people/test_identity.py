@@ -20,23 +20,25 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn, ScanLog
-from eventapp.people.models import Person
-from eventapp.registration.models import Registration
-from eventapp.door import services as door_service
-from eventapp.people import imports, services as people
-from eventapp.registration import invitations, services as registrations
-from eventapp.door import stations as station_service
 from eventapp.audit.services import Actor
 from eventapp.core.tokens import qr_payload
+from eventapp.door import services as door_service
+from eventapp.door import stations as station_service
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.extensions import db
+from eventapp.people import imports
+from eventapp.people import services as people
+from eventapp.people.models import Person
+from eventapp.registration import invitations
+from eventapp.registration import services as registrations
+from eventapp.registration.models import Registration
 from tests import factories
 from tests.netutil import free_port
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
@@ -268,7 +270,7 @@ def test_client_ids_are_unique_per_event_in_the_database(app):
     a, b = factories.make_event(), factories.make_event()
     ra, rb = factories.make_registration(a), factories.make_registration(b)
     for model, extra in ((CheckIn, {}), (ScanLog, {"result": "unknown_token"})):
-        common = dict(scanned_at=datetime(2023, 6, 21, 9, tzinfo=timezone.utc),
+        common = dict(scanned_at=datetime(2023, 6, 21, 9, tzinfo=UTC),
                       client_id="same", **extra)
         if model is CheckIn:
             rows = [CheckIn(event_id=a.id, registration_id=ra.id, day=date(2023, 6, 21), **common),
@@ -313,7 +315,7 @@ def _by_public_form(event):
 
 def _by_walk_in(event):
     door_service.walk_in(event, {"first_name": "Oumou", "last_name": "Diarra", "phone": "76 12 34 56",
-                                 "organisation": "Autre"}, actor=OP, scanned_at=datetime.now(timezone.utc))
+                                 "organisation": "Autre"}, actor=OP, scanned_at=datetime.now(UTC))
     return db.session.scalar(select(Registration).where(Registration.event_id == event.id))
 
 

@@ -7,12 +7,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
+from eventapp.core.errors import ValidationError
+from eventapp.extensions import db
+from eventapp.people import imports
 from eventapp.people.models import Person
 from eventapp.registration.models import Registration
-from eventapp.people import imports
-from eventapp.core.errors import ValidationError
 from tests import factories
 from tests.people_fixtures import bom_csv, cp1252_csv, xlsx
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
+from eventapp.people import imports
 from eventapp.people.models import Person
 from eventapp.registration.models import Registration
-from eventapp.people import imports
-from eventapp.core.errors import ValidationError
 from tests import factories
 from tests.netutil import free_port
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.registration.models import Invitation, Registration
+from eventapp.extensions import db
 from eventapp.people.models import Person, PersonMerge
+from eventapp.registration.models import Invitation, Registration
 from tests import factories
 from tests.pdfutil import decode_qr_codes
 from tests.people_fixtures import cp1252_csv, xlsx

@@ -10,17 +10,17 @@ import sqlite3
 import subprocess
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
+from eventapp.extensions import db
 from eventapp.people.models import Person
-from eventapp.registration.models import Registration
 from eventapp.privacy.backup import BackupError, backup_database
+from eventapp.registration.models import Registration
 from eventapp.registration.services import new_registration
 from tests import factories
 from tests.conftest import make_app
@@ -44,7 +44,7 @@ class Writer(threading.Thread):
             while not self.stop.is_set():
                 with self.engine.begin() as conn:
                     new_id = conn.execute(insert(table).values(
-                        at=datetime.now(timezone.utc), actor="Gate A", ip="", action="checkin.create",
+                        at=datetime.now(UTC), actor="Gate A", ip="", action="checkin.create",
                         object_type="", object_id="", details="")).inserted_primary_key[0]
                 with self.lock:
                     self.committed.append(new_id)

@@ -17,7 +17,7 @@ import quopri
 import time
 import unicodedata
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from pathlib import Path
@@ -25,24 +25,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, Text, func, or_, select
 
-from eventapp.extensions import db
-from eventapp.door.models import CheckIn, ScanLog
-from eventapp.registration.models import Invitation, Registration
-from eventapp.people.models import PersonMerge
-from eventapp.badges import services as badge_service
-from eventapp.reports import certificates as certificate_service
-from eventapp.people import imports, services as people
-from eventapp.registration import invitations
-from eventapp.reports import payments
-from eventapp.privacy import services as privacy
 from eventapp.audit.services import Actor
-from eventapp.door.checkin import void_checkin
+from eventapp.badges import services as badge_service
 from eventapp.core.mail import MailSettings
+from eventapp.door.checkin import void_checkin
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.extensions import db
+from eventapp.people import imports
+from eventapp.people import services as people
+from eventapp.people.models import PersonMerge
 from eventapp.people.services import save_person
+from eventapp.privacy import services as privacy
+from eventapp.registration import invitations
+from eventapp.registration.models import Invitation, Registration
+from eventapp.reports import certificates as certificate_service
+from eventapp.reports import payments
 from tests import factories
 from tests.conftest import PG_URL, make_app
 
-AT = datetime(2023, 6, 21, 9, 14, tzinfo=timezone.utc)
+AT = datetime(2023, 6, 21, 9, 14, tzinfo=UTC)
 
 #: The person to forget: in words an attacker would search for.
 TARGET = dict(first_name="Zanaïbou", last_name="Traoré-Quixote", phone="+22370001122",

@@ -3,24 +3,24 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.door.models import CheckIn, ScanLog
-from eventapp.people.models import Consent, Person, PersonMerge
-from eventapp.events.models import Event
-from eventapp.registration.models import Invitation, Registration
-from eventapp.privacy.retention import run_retention_check, start_retention_thread
-from eventapp.privacy import services as privacy
 from eventapp.audit.services import Actor
 from eventapp.core.errors import ValidationError
+from eventapp.door.models import CheckIn, ScanLog
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.people.models import Consent, Person, PersonMerge
+from eventapp.privacy import services as privacy
+from eventapp.privacy.retention import run_retention_check, start_retention_thread
+from eventapp.registration.models import Invitation, Registration
 from tests import factories
 
-AT = datetime(2023, 6, 21, 9, 14, tzinfo=timezone.utc)
+AT = datetime(2023, 6, 21, 9, 14, tzinfo=UTC)
 
 
 def _checkin(event, registration, n):
@@ -72,9 +72,9 @@ def workshop(app):
     db.session.add(ScanLog(event_id=a.id, result="unknown_token", payload="Aissata Traore"))
     db.session.add_all([
         Consent(person=only_a, kind="photos", given=True, event_id=a.id,
-                recorded_at=datetime(2023, 6, 1, tzinfo=timezone.utc)),
+                recorded_at=datetime(2023, 6, 1, tzinfo=UTC)),
         Consent(person=only_a, kind="photos", given=False, event_id=a.id,
-                recorded_at=datetime(2023, 6, 20, tzinfo=timezone.utc)),
+                recorded_at=datetime(2023, 6, 20, tzinfo=UTC)),
         Consent(person=both, kind="share_funder", given=True, event_id=a.id),
     ])
     duplicate = factories.make_person("Aissata", "Traore", phone="+22376123456", merged_into_id=only_a.id)

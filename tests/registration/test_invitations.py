@@ -4,17 +4,17 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-from datetime import time
+from datetime import UTC, time
 
 import pytest
 from sqlalchemy import select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
-from eventapp.registration.models import Invitation
-from eventapp.registration import invitations
 from eventapp.core.mail import MailSettings
 from eventapp.core.tokens import qr_payload
+from eventapp.extensions import db
+from eventapp.registration import invitations
+from eventapp.registration.models import Invitation
 from tests import factories
 from tests.pdfutil import decode_qr_codes, page_count, pdf_text
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
@@ -129,9 +129,9 @@ def test_reminders_go_only_to_those_who_have_not_answered(app, smtp):
 
 
 def _before(event):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime(event.start_date.year, event.start_date.month, event.start_date.day, 6, tzinfo=timezone.utc)
+    return datetime(event.start_date.year, event.start_date.month, event.start_date.day, 6, tzinfo=UTC)
 
 
 def test_invitation_letters_carry_a_readable_qr_code(app):
@@ -154,8 +154,8 @@ def test_invitation_letters_carry_a_readable_qr_code(app):
 def test_letter_qr_code_is_at_least_25_mm(app):
     from reportlab.lib.units import mm
 
-    from eventapp.registration.documents import QR_SIZE
     from eventapp.core.documents.qr import QUIET_ZONE, qr_matrix
+    from eventapp.registration.documents import QR_SIZE
 
     modules = len(qr_matrix("EA1" + "A" * 26))
     assert QR_SIZE * modules / (modules + 2 * QUIET_ZONE) >= 25 * mm

@@ -4,14 +4,14 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
+from eventapp.extensions import db
 from eventapp.registration.models import Invitation, Registration
 from tests import factories
 from tests.conftest import make_app
@@ -146,7 +146,7 @@ def test_public_form_closed_full_or_past_its_closing_date(app, client):
     response = client.post(f"/e/{full.slug}/register", data=form(first_name="Ali", last_name="Touré", phone=""))
     assert response.status_code == 409 and "complet" in response.get_data(as_text=True)
 
-    late = open_event(registration_closes_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    late = open_event(registration_closes_at=datetime(2020, 1, 1, tzinfo=UTC))
     response = client.post(f"/e/{late.slug}/register", data=form())
     assert response.status_code == 409 and "ont fermé le" in response.get_data(as_text=True)
     assert client.get("/e/no-such-event/register").status_code == 404
@@ -161,7 +161,7 @@ def test_organizers_open_and_close_the_form(app, client, login):
     assert client.post(url, data={"open": "y", "capacity": "50", "closes_at": "2099-01-31T18:00"}).status_code == 302
     db.session.refresh(event)
     assert event.registration_open and event.registration_capacity == 50
-    assert event.registration_closes_at == datetime(2099, 1, 31, 18, tzinfo=timezone.utc)  # Bamako is UTC
+    assert event.registration_closes_at == datetime(2099, 1, 31, 18, tzinfo=UTC)  # Bamako is UTC
     assert "formulaire accepte" in client.get(url).get_data(as_text=True)
     assert client.post(url, data={"capacity": "0"}).status_code == 200
     client.post(url, data={})

@@ -10,16 +10,16 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from eventapp.extensions import db
-from eventapp.reports.models import Certificate
 from eventapp.audit.services import Actor
-from eventapp.reports.certificates import email_certificates, print_certificates
 from eventapp.core.errors import ValidationError
 from eventapp.core.mail import MailSettings
+from eventapp.extensions import db
+from eventapp.reports.certificates import email_certificates, print_certificates
+from eventapp.reports.models import Certificate
 from tests import reports_fixtures as kf
 from tests.factories import make_event, make_official
-from tests.pdfutil import decode_qr_codes, page_count, pdf_text
 from tests.netutil import free_port
+from tests.pdfutil import decode_qr_codes, page_count, pdf_text
 
 BASE = "http://192.168.1.10:5000/"
 

@@ -263,8 +263,8 @@ def test_external_web_page_gives_no_hidden_count_away(event_days, client, login)
 
 
 def test_external_project_reach_gives_no_hidden_count_away(app):
-    from eventapp.extensions import db
     from eventapp.events.models import Project
+    from eventapp.extensions import db
     from eventapp.reports.reach import project_reach
 
     project = Project(name="Dialogue FDS-populations", funder="Coopération suisse")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from datetime import UTC
 
 import pytest
 from openpyxl import load_workbook
 
+from eventapp.audit.services import Actor
 from eventapp.extensions import db
 from eventapp.people.models import Consent
-from eventapp.audit.services import Actor
 from eventapp.reports.services import build_report, export_report
 from tests import reports_fixtures as kf
 from tests.factories import category, make_event, make_person, make_registration
@@ -206,10 +207,10 @@ def test_threshold_is_configurable(app, known):
 
 
 def test_consents_summary_counts_the_latest_word(app, known):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     event, regs = known
-    t1, t2 = datetime(2023, 6, 1, tzinfo=timezone.utc), datetime(2023, 6, 2, tzinfo=timezone.utc)
+    t1, t2 = datetime(2023, 6, 1, tzinfo=UTC), datetime(2023, 6, 2, tzinfo=UTC)
     p0, p1, p45 = regs[0].person, regs[1].person, regs[45].person
     db.session.add_all([
         Consent(person=p0, kind="photos", given=True, recorded_at=t1),

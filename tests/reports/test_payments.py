@@ -6,10 +6,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
 from eventapp.audit.services import Actor
 from eventapp.core.errors import ValidationError
+from eventapp.extensions import db
 from eventapp.reports.payments import export_payments, mark_paid, payment_view, update_sheet
 from tests import reports_fixtures as kf
 from tests.pdfutil import pdf_text

@@ -6,8 +6,8 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from eventapp.extensions import db
 from eventapp.events.models import Project
+from eventapp.extensions import db
 from eventapp.reports.reach import export_reach, project_reach
 from tests import reports_fixtures as kf
 from tests.factories import make_event, make_person, make_registration

@@ -6,9 +6,9 @@ from datetime import date, time
 
 import pytest
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
 from eventapp.core.errors import ValidationError
+from eventapp.extensions import db
 from eventapp.reports.sheets import print_sheet, sign_in_sheet
 from tests import reports_fixtures as kf
 from tests.factories import make_agenda_item, make_event, make_person, make_registration

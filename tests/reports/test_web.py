@@ -7,9 +7,9 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from eventapp.extensions import db
 from eventapp.audit.models import AuditEntry
 from eventapp.events.models import Project
+from eventapp.extensions import db
 from tests import reports_fixtures as kf
 from tests.factories import make_event, make_official
 from tests.pdfutil import pdf_text

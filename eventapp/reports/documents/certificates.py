@@ -5,13 +5,13 @@ of the public page that confirms the certificate is genuine.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from eventapp.core.documents.pages import Letterhead, render_pdf, styles
 from eventapp.core.documents.qr import QRFlowable

@@ -5,20 +5,20 @@ Plain data in (services.payments.PaymentView), bytes out.
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from eventapp.core.documents.fonts import CONDENSED, CONDENSED_BOLD
 from eventapp.core.documents.pages import Letterhead, LetterheadDocument, styles
-from eventapp.reports.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, _lines
-from eventapp.core.documents.tables import FRAME_PADDING, paged_table
-from eventapp.reports.documents.report_xlsx import BOLD, HEADER_FILL
 from eventapp.core.documents.spreadsheet import append_row
+from eventapp.core.documents.tables import FRAME_PADDING, paged_table
 from eventapp.core.documents.words import translator
+from eventapp.reports.documents.report_xlsx import BOLD, HEADER_FILL
+from eventapp.reports.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, _lines
 
 
 def _headers(_, currency: str) -> list[str]:

@@ -7,12 +7,12 @@ each with its header row, which keeps a 5,000-name sheet fast to lay out.
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from eventapp.core.documents.fonts import BOLD, CONDENSED, CONDENSED_BOLD, register_fonts
 from eventapp.core.documents.pages import Letterhead, LetterheadDocument, styles
