@@ -392,7 +392,8 @@ def sheets_command(event, day, out, kind, part, blank_rows):
 
 @click.command("report")
 @click.argument("event")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf or FILE.xlsx")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.pdf or FILE.xlsx")
 @click.option("--external", is_flag=True, help="The report leaves the organisation: hide small counts.")
 @with_appcontext
 def report_command(event, out, external):
@@ -415,7 +416,8 @@ def report_command(event, out, external):
 
 @click.command("payments")
 @click.argument("event")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.xlsx or FILE.pdf")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.xlsx or FILE.pdf")
 @with_appcontext
 def payments_command(event, out):
     """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""

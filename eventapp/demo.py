@@ -204,7 +204,8 @@ def _participants(event: Event, n: int, rng: random.Random, category_defaults) -
         first = rng.choice(_FIRST_F if sex == "F" else _FIRST_M)
         last = rng.choice(_LAST)
         # Mobile ranges phonenumbers accepts for Mali (Orange 7x, Moov 6x/9x): the demo must import back.
-        phone = f"+223{rng.choice(('7', '6', '9', '7'))}{rng.randrange(10_000_000):07d}" if rng.random() < 0.85 else None
+        phone = (f"+223{rng.choice(('7', '6', '9', '7'))}{rng.randrange(10_000_000):07d}"
+                 if rng.random() < 0.85 else None)
         email = None
         if rng.random() < 0.3:
             local = ".".join(fold(x).replace(" ", "") for x in (first, last))

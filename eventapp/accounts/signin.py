@@ -75,8 +75,9 @@ def _wait(conditions, limit: int, window: timedelta, now: datetime, *, besides: 
     return _seconds_left(times, limit, window, now)
 
 
-def lock_remaining(email: str, ip: str, *, max_failures: int, window: timedelta, max_address_failures: int | None = None,
-                   now: datetime | None = None, besides: int | None = None) -> int:
+def lock_remaining(email: str, ip: str, *, max_failures: int, window: timedelta,
+                   max_address_failures: int | None = None, now: datetime | None = None,
+                   besides: int | None = None) -> int:
     """Seconds this account from this address, or this address, stays locked (0: not locked).
 
     The account alone is never locked (see :func:`account_under_attack`).

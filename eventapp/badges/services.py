@@ -114,7 +114,8 @@ def _int(value, field_name: str, message: str) -> int:
     return number
 
 
-def parse_print_request(event: Event, values: Mapping[str, str], registration_ids: list[str] | None = None) -> PrintRequest:
+def parse_print_request(event: Event, values: Mapping[str, str],
+                        registration_ids: list[str] | None = None) -> PrintRequest:
     """Read a print form (strings, as posted) into a :class:`PrintRequest`; ValidationError
     with messages per field for anything unknown.
 
@@ -509,5 +510,6 @@ def layout_choices(translate: Callable[[str], str]) -> list[tuple[str, str]]:
 
 __all__ = ["BadgePrint", "NotAllowed", "PRINTABLE_STATUSES", "PrintRequest", "ReprintNeedsConfirmation",
            "Selection", "UnknownLayout", "badge_event", "badge_person", "count_selected", "job_pdf", "job_status",
-           "check_print", "layout_choices", "nameplates_pdf", "recent_prints", "parse_print_request", "print_badges", "print_or_queue", "save_settings",
+           "check_print", "layout_choices", "nameplates_pdf", "recent_prints", "parse_print_request", "print_badges",
+           "print_or_queue", "save_settings",
            "select_registrations", "start_print_job", "summary"]

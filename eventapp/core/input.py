@@ -97,9 +97,9 @@ def refusal() -> tuple[str, str] | None:
                 return "too_deep", _("The JSON body is nested too deeply.")
             if _has_nul(request.get_json(silent=True)):
                 return "nul_character", nul
-        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
-                return "nul_character", nul
+        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
+                "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+            return "nul_character", nul
     return None
 
 

@@ -5,6 +5,7 @@ With no ``MAIL_SERVER`` set, each message is written as an ``.eml`` file in
 """
 from __future__ import annotations
 
+import contextlib
 import secrets
 import smtplib
 import ssl
@@ -118,10 +119,8 @@ def send_messages(mails: list[Mail], settings: MailSettings) -> list[tuple[str, 
             except (smtplib.SMTPException, OSError) as exc:
                 results.append(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
-        try:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            pass
     return results
 
 

@@ -274,9 +274,10 @@ def checkin_batch(slug: str):
     answers = checkin_service.check_in_batch(auth.event, [s for _i, s in scans], station=auth.station,
                                              operator=auth.actor, sent_at=_time(data.get("sent_at"), "sent_at"))
     results: list = [None] * len(raw)
-    for (i, _scan), answer in zip(scans, answers):
+    for (i, _scan), answer in zip(scans, answers, strict=True):
         results[i] = (result_json(answer, tz) if answer.result != "error" else
-                      {"result": "error", "error": answer.message, "reason": answer.reason, "client_id": answer.client_id})
+                      {"result": "error", "error": answer.message, "reason": answer.reason,
+                       "client_id": answer.client_id})
     for i, err in errors.items():
         results[i] = err
     summary = {k: sum(1 for r in results if r["result"] == k)
@@ -322,7 +323,8 @@ def walk_in(slug: str):
     auth = door_auth(slug)
     data = _body()
     tz = auth.event.timezone
-    fields = {k: _text(data.get(k), k, 300) for k in ("first_name", "last_name", "sex", "category", "organisation", "phone")}
+    fields = {k: _text(data.get(k), k, 300)
+              for k in ("first_name", "last_name", "sex", "category", "organisation", "phone")}
     answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
                                   client_id=_text(data.get("client_id"), "client_id", 64, clean=False) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))

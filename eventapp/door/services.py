@@ -96,7 +96,8 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     if actor is not None and (since is None or now - since > ROSTER_AUDIT_AFTER):
         record(actor, "door.roster", event, event_id=event.id, entries=len(entries), full=since is None)
         db.session.commit()
-    return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(), "entries": entries}
+    return {"cursor": now.isoformat().replace("+00:00", "Z"), "full": since is None, "day": day.isoformat(),
+            "entries": entries}
 
 
 # --- search ---------------------------------------------------------------------------
@@ -187,7 +188,8 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     if when.astimezone(_tz(event)).date() not in event.days:
-        raise ValidationError(_("%(day)s is not a day of this event.", day=when.astimezone(_tz(event)).date().isoformat()))
+        raise ValidationError(_("%(day)s is not a day of this event.",
+                                day=when.astimezone(_tz(event)).date().isoformat()))
     fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
     clean, errors = clean_person_data({k: data.get(k) for k in fields})
     if errors:
@@ -234,7 +236,8 @@ def board(event: Event, day: date | None = None, *, language: str = "fr", bucket
                checkin_service.station_label(Station, User).label("station"),
                Person.first_name, Person.last_name, Person.organisation, Person.sex, Category.code,
                Category.label_fr, Category.label_en)
-        .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
+        .join(Registration, Registration.id == CheckIn.registration_id)
+        .join(Person, Person.id == Registration.person_id)
         .outerjoin(Category, Category.id == Person.category_id)
         .outerjoin(Station, Station.id == CheckIn.station_id).outerjoin(User, User.id == CheckIn.operator_id)
         .where(CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
@@ -330,7 +333,8 @@ def _checkin_entries(event: Event, day: date | None, station_id: int | None, sou
     q = (select(CheckIn, Person.first_name, Person.last_name, Person.organisation, Category.code, Category.label_fr,
                 Category.label_en, Station.name.label("station"), User.email.label("operator"),
                 voider.email.label("voided_by"), AgendaItem.title.label("item"))
-         .join(Registration, Registration.id == CheckIn.registration_id).join(Person, Person.id == Registration.person_id)
+         .join(Registration, Registration.id == CheckIn.registration_id)
+         .join(Person, Person.id == Registration.person_id)
          .outerjoin(Category, Category.id == Person.category_id).outerjoin(Station, Station.id == CheckIn.station_id)
          .outerjoin(User, User.id == CheckIn.operator_id).outerjoin(voider, voider.id == CheckIn.voided_by_id)
          .outerjoin(AgendaItem, AgendaItem.id == CheckIn.agenda_item_id)

@@ -429,10 +429,7 @@ def _registered_ids(event: Event) -> set[int]:
 
 def _may_be_same(a: dict, b: dict) -> bool:
     """Two rows with the same names are the same person unless a phone or an email tells them apart."""
-    for key in ("phone", "email"):
-        if a.get(key) and b.get(key) and a[key] != b[key]:
-            return False
-    return True
+    return not any(a.get(key) and b.get(key) and a[key] != b[key] for key in ("phone", "email"))
 
 
 def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], column_of: dict) -> None:

@@ -521,7 +521,8 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
     return merge
 
 
-__all__ = ["CategoryIndex", "DuplicateGroup", "FIELDS_BY_NAME", "PERSON_FIELDS", "PERSON_FIELD_TABLE", "PersonField", "SEXES", "age_band_of", "apply_person_data",
+__all__ = ["CategoryIndex", "DuplicateGroup", "FIELDS_BY_NAME", "PERSON_FIELDS", "PERSON_FIELD_TABLE", "PersonField",
+           "SEXES", "age_band_of", "apply_person_data",
            "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates",
            "get_person", "merge_persons", "normalise_email", "normalise_phone", "parse_age_band", "parse_sex",
            "record_consent", "save_person", "search_condition", "search_persons"]

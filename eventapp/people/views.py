@@ -360,7 +360,8 @@ def invite(slug: str):
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
     try:
-        report = invitations.send_emails(event, targets, kind=kind, base_url=public_base_url(printing=True), actor=actor())
+        report = invitations.send_emails(event, targets, kind=kind, base_url=public_base_url(printing=True),
+                                         actor=actor())
     except ValidationError as exc:
         abort(400, str(exc))
     flash(_("Emails: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
@@ -420,7 +421,8 @@ def registration_settings(slug: str):
             flash(_("The public form settings have been saved."), "success")
             return redirect(url_for("people.registration_settings", slug=event.slug))
     return render_template("people/registration_settings.html", event=event, form=form,
-                           public_url=public_base_url(printing=True).rstrip("/") + url_for("public.register", slug=event.slug),
+                           public_url=(public_base_url(printing=True).rstrip("/")
+                                       + url_for("public.register", slug=event.slug)),
                            closed_reason=invitations.public_form_closed_reason(event))
 
 

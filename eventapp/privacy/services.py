@@ -5,10 +5,10 @@ copy of them: names frozen on paid payment sheets, free-text reasons (voided che
 words of the audit log, mentions of an erased person in other free text, the mails kept in the
 outbox, badge prints and pending import uploads in the instance folder; then SQLite's
 write-ahead log is checkpointed so that the old pages go too (PostgreSQL: see
-:func:`compact_storage`). What donors count is kept: sex, age band, category and locality (none identifies a person alone in
-the lists we print), and every registration and check-in row, so attendance figures by sex, age
-and category are the same before and after. Consents are kept with their dates (a record that
-consent was given or withdrawn is itself something to keep).
+:func:`compact_storage`). What donors count is kept: sex, age band, category and locality (none
+identifies a person alone in the lists we print), and every registration and check-in row, so
+attendance figures by sex, age and category are the same before and after. Consents are kept with
+their dates (a record that consent was given or withdrawn is itself something to keep).
 """
 from __future__ import annotations
 
@@ -249,8 +249,9 @@ def forget_files(files: StoredFiles | None, *, event_ids: set[int] = frozenset()
     """Delete the stored files about these events or registrations, or naming these people.
 
     Mails of the outbox say which event and registration they are about; older ones are read.
-    A badge print says its event: those of ``event_ids`` and ``prints_of`` go. A pending import upload cannot be tied to anyone who is not
-    in the directory yet, so every one is deleted (the organiser uploads the file again).
+    A badge print says its event: those of ``event_ids`` and ``prints_of`` go. A pending import
+    upload cannot be tied to anyone who is not in the directory yet, so every one is deleted (the
+    organiser uploads the file again).
     Returns how many files went.
     """
     if files is None:

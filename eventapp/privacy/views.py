@@ -25,8 +25,9 @@ class EraseForm(Form):
 
 
 class PurgeForm(Form):
-    confirm = BooleanField(_l("I understand that the personal data of this event's participants will be erased for good."),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("I understand that the personal data of this event's participants will be erased for good."),
+        validators=[DataRequired(_l("Tick the box to confirm."))])
     force = BooleanField(_l("Purge now, before the retention date"))
 
 

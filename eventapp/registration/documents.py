@@ -61,8 +61,8 @@ def _letter(event: LetterEvent, person: LetterRecipient, st, _) -> list:
         *([_p(person.function, st["body"])] if person.function else []),
         *([_p(person.organisation, st["body"])] if person.organisation else []),
         Spacer(1, 6 * mm),
-        Paragraph("<b>%s</b> %s" % (escape(_("Subject:")),
-                                    escape(_("Invitation to %(title)s") % {"title": event.title})), st["body"]),
+        Paragraph("<b>" + escape(_("Subject:")) + "</b> "
+                  + escape(_("Invitation to %(title)s") % {"title": event.title}), st["body"]),
         Spacer(1, 4 * mm),
         _p(_("Dear %(name)s,") % {"name": addressee}, st["body"]),
         Spacer(1, 2 * mm),

@@ -107,7 +107,8 @@ def _amount(value, field_name: str, errors: dict, _) -> int | None:
         return None
     text = re.sub(r"[\s\u202f\u00a0]", "", str(value))
     if not text.isdigit() or int(text) > MAX_AMOUNT:
-        errors[field_name] = [_("Give a whole amount from 0 to %(max)s.") % {"max": f"{MAX_AMOUNT:,}".replace(",", " ")}]
+        errors[field_name] = [_("Give a whole amount from 0 to %(max)s.")
+                              % {"max": f"{MAX_AMOUNT:,}".replace(",", " ")}]
         return None
     return int(text)
 
@@ -217,8 +218,9 @@ def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bo
     sheet = get_sheet(event)
     language = language or event.language
     if sheet.status == "paid":
-        rows = [PaymentRow(number=l.position, registration_id=l.registration_id, name=l.name, category=l.category,
-                           days=l.days, days_text="", rate=l.rate, amount=l.amount) for l in sheet.lines]
+        rows = [PaymentRow(number=line.position, registration_id=line.registration_id, name=line.name,
+                           category=line.category, days=line.days, days_text="", rate=line.rate, amount=line.amount)
+                for line in sheet.lines]
     else:
         rows = _computed_rows(event, sheet, language)
     cats = db.session.scalars(select(Category).order_by(Category.sort_order, Category.code)).all()

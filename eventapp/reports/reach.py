@@ -53,7 +53,8 @@ def get_project(project_id: int) -> Project:
 
 def _canonical(person_ids: set[int]) -> dict[int, int]:
     """Each person id mapped to the person it was merged into (following chains)."""
-    merged = dict(db.session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))).all())
+    merged = dict(db.session.execute(select(Person.id, Person.merged_into_id)
+                                     .where(Person.merged_into_id.is_not(None))).all())
     out = {}
     for pid in person_ids:
         seen, current = set(), pid

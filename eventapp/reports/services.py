@@ -115,7 +115,8 @@ class AttendanceReport:
     @property
     def tables(self) -> list[CountTable]:
         """The tables in reading order."""
-        return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality, self.arrivals, self.consents]
+        return [self.funnel, self.by_sex_category, self.by_day_category, self.by_sex_age, self.by_locality,
+                self.arrivals, self.consents]
 
 
 def day_label(day: date, language: str) -> str:
@@ -138,7 +139,8 @@ def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], bool]:
     ids = sorted(person_ids)
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start:start + 900]
-        for c in db.session.execute(select(Consent.person_id, Consent.kind, Consent.given, Consent.recorded_at, Consent.id)
+        for c in db.session.execute(select(Consent.person_id, Consent.kind, Consent.given, Consent.recorded_at,
+                                           Consent.id)
                                     .where(Consent.person_id.in_(chunk))):
             key = (c.person_id, c.kind)
             stamp = (c.recorded_at, c.id)

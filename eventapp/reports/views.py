@@ -55,8 +55,9 @@ def index(slug: str):
     report = report_service.build_report(event, external=_external(), with_logos=False, language=_language())
     charts = []  # (caption, SVG markup made here from numbers only)
     if report.arrivals_chart:
-        charts.append((_("Arrivals per hour"), bar_svg([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
-                              [_("Arrivals")], _("Arrivals per hour"))))
+        charts.append((_("Arrivals per hour"), bar_svg([h for h, _n in report.arrivals_chart],
+                                                       [[n for _h, n in report.arrivals_chart]],
+                                                       [_("Arrivals")], _("Arrivals per hour"))))
     if report.category_chart:
         charts.append((_("Attendance by category and sex"), bar_svg([c for c, _v in report.category_chart],
                               [[v[i] for _c, v in report.category_chart] for i in range(3)],
@@ -190,8 +191,9 @@ def certificates(slug: str):
         form = request.form
         try:
             data, filename, mimetype = certificate_service.print_certificates(
-                event, official_id=form.get("official_id"), base_url=public_base_url(printing=True), registration_ids=_certificate_ids(form),
-                separate=form.get("mode") == "separate", actor=actor(), upload_dir=_uploads())
+                event, official_id=form.get("official_id"), base_url=public_base_url(printing=True),
+                registration_ids=_certificate_ids(form), separate=form.get("mode") == "separate", actor=actor(),
+                upload_dir=_uploads())
             return _download(data, filename, mimetype)
         except ValidationError as exc:
             return _certificates_page(event, exc.errors)
@@ -206,7 +208,8 @@ def certificates_email(slug: str):
     form = request.form
     try:
         result = certificate_service.email_certificates(
-            event, official_id=form.get("official_id"), base_url=public_base_url(printing=True), registration_ids=_certificate_ids(form),
+            event, official_id=form.get("official_id"), base_url=public_base_url(printing=True),
+            registration_ids=_certificate_ids(form),
             settings=MailSettings.from_config(current_app.config, current_app.instance_path),
             actor=actor(), upload_dir=_uploads())
     except ValidationError as exc:

@@ -52,7 +52,8 @@ def test_inactive_user_cannot_sign_in(client):
 
 def test_open_redirect_refused(client):
     factories.make_user(email="x@example.org")
-    response = client.post("/login?next=//evil.example/", data={"email": "x@example.org", "password": factories.PASSWORD})
+    response = client.post("/login?next=//evil.example/",
+                           data={"email": "x@example.org", "password": factories.PASSWORD})
     assert response.headers["Location"] == "/"
 
 

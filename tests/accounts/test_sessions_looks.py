@@ -120,7 +120,8 @@ def test_the_void_api_names_no_other_event(app, client, login):
     client.post("/logout")
     station = station_service.create_station(mine, "Porte A")
     login("door", events=[mine])
-    callers = [("door user of another event", {}), ("station of another event", {"Authorization": f"Bearer {station.token}"})]
+    callers = [("door user of another event", {}),
+               ("station of another event", {"Authorization": f"Bearer {station.token}"})]
     for who, headers in callers:
         other = _void(client, checkin_id, headers)
         missing = _void(client, 2_000_000_000, headers)

@@ -94,7 +94,8 @@ def test_an_unchanged_save_keeps_the_sessions(app, awa):
 
 def test_cli_set_password_ends_the_sessions(app, awa, runner):
     thief = _copy(app, _sign_in(app, awa.email))
-    result = runner.invoke(args=["users", "set-password", "AWA.TRAORE@example.org"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    result = runner.invoke(args=["users", "set-password", "AWA.TRAORE@example.org"],
+                           input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert not _signed_in(thief)
     assert _signed_in(_sign_in(app, awa.email, NEW_PASSWORD))

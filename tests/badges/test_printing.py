@@ -158,7 +158,8 @@ def test_one_registration_by_get_and_bad_input_is_no_500(client, login, crowd):
     event, regs = crowd
     login("organizer")
     offer = client.get(f"/events/{event.slug}/badges?registration_id={regs[2].id}")
-    assert offer.mimetype == "text/html" and f'name="registration_ids" value="{regs[2].id}"' in offer.get_data(as_text=True)
+    assert offer.mimetype == "text/html" and (f'name="registration_ids" value="{regs[2].id}"'
+                                              in offer.get_data(as_text=True))
     db.session.refresh(regs[2])
     assert regs[2].badge_print_count == 0  # a GET prints nothing and counts nothing
     one = client.post(f"/events/{event.slug}/badges", data={"registration_ids": [str(regs[2].id)]})
@@ -283,7 +284,8 @@ def test_cli_badges(runner, crowd, tmp_path):
     result = runner.invoke(args=["badges", event.slug, "--out", str(out), "--layout", "a4-10"])
     assert result.exit_code == 0, result.output
     assert "3" in result.output
-    assert sorted(decode_qr_codes(out.read_bytes(), dpi=150)[0]) == sorted(qr_payload(r.checkin_token) for r in regs[:3])
+    assert (sorted(decode_qr_codes(out.read_bytes(), dpi=150)[0])
+            == sorted(qr_payload(r.checkin_token) for r in regs[:3]))
     bad = runner.invoke(args=["badges", event.slug, "--out", str(tmp_path / "x.pdf"), "--layout", "a3"])
     assert bad.exit_code != 0 and "a4-8" in bad.output and "id1" in bad.output
     assert not (tmp_path / "x.pdf").exists()

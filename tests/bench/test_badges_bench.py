@@ -64,7 +64,7 @@ def test_thousand_badges():
           f"machine load {load} on {os.cpu_count()} cores (figures grow with it) ---")
     print("bare QR encoding of the same payloads:")
     for name, encode in _encoders().items():
-        seconds, _ = _timed(lambda: [encode(p) for p in payloads])
+        seconds, _ = _timed(lambda encode=encode: [encode(p) for p in payloads])
         print(f"  {name:26s} {seconds * 1000:8.0f} ms  ({seconds / N * 1000:.3f} ms a code)")
 
     event = BadgeEvent("Atelier de restitution des résultats de la recherche", date(2023, 6, 21),
@@ -74,7 +74,7 @@ def test_thousand_badges():
     qr._rows.cache_clear()
     qr._module_path.cache_clear()
     for layout in ("a4-8", "a4-10", "id1"):
-        seconds, pdf = _timed(lambda: render_badges(event, people, layout))
+        seconds, pdf = _timed(lambda layout=layout: render_badges(event, people, layout))
         print(f"render {N} badges, layout {layout:6s} {seconds:6.3f} s  {N / seconds:7.0f} badges/s  "
               f"PDF {len(pdf) / 1e6:.2f} MB (QR encoding included for the first layout)")
         if layout == "a4-8":

@@ -10,6 +10,7 @@ Figures are printed; the test fails only on errors, never on speed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import statistics
@@ -77,10 +78,8 @@ def _measure(app, client, url, headers, payloads, work) -> tuple[dict, float]:
 
 def _read(module, content, name):
     def work():
-        try:
+        with contextlib.suppress(ValidationError):  # refused: what the "after" reader does with these files
             module.read_table(content, name)
-        except ValidationError:
-            pass  # refused: what the "after" reader does with these files
     return work
 
 

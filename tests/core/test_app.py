@@ -69,7 +69,8 @@ def test_serve_sizes_the_pool_by_its_threads(tmp_path, monkeypatch):
     from eventapp import cli, server
 
     seen = {}
-    monkeypatch.setattr(server, "serve", lambda app, **kw: seen.update(pool=app.config["SQLALCHEMY_ENGINE_OPTIONS"], **kw))
+    monkeypatch.setattr(server, "serve",
+                        lambda app, **kw: seen.update(pool=app.config["SQLALCHEMY_ENGINE_OPTIONS"], **kw))
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("EVENTAPP_DATABASE_URL", raising=False)
     result = create_app({"INSTANCE_PATH": str(tmp_path)}).test_cli_runner().invoke(

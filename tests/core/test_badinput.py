@@ -234,7 +234,8 @@ def test_one_bad_date_in_a_batch_is_an_error_item_and_the_rest_are_answered(clie
     assert first.status_code == 200, first.json
     results = first.json["results"]
     assert [r["result"] for r in results].count("checked_in") == 300
-    assert results[137]["result"] == "error" and results[137]["reason"] == "bad_time" and results[137]["client_id"] == "c137"
+    assert (results[137]["result"] == "error" and results[137]["reason"] == "bad_time"
+            and results[137]["client_id"] == "c137")
     assert results[200]["result"] == "error"
     assert first.json["summary"]["error"] == 2 and count(CheckIn) == 300
     retry = post_json(client, url, body, bearer(station))

@@ -38,9 +38,11 @@ def post(client, url, body, headers=None):
 
 
 def test_checkin_results_with_station(client, event, station):
-    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", category="fds", organisation="IMRAP"))
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", category="fds",
+                                                                   organisation="IMRAP"))
     url = f"/api/events/{event.slug}/checkins"
-    r = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0}, bearer(station))
+    r = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0},
+             bearer(station))
     assert r.status_code == 200, r.json
     assert r.json["result"] == "checked_in"
     assert r.json["registration"]["name"] == "Awa Traoré" and r.json["registration"]["category_label"] == "FDS"
@@ -48,7 +50,8 @@ def test_checkin_results_with_station(client, event, station):
     again = post(client, url, {"token": reg.checkin_token, "client_id": "c2", "scanned_at": T0}, bearer(station))
     assert again.json["result"] == "already_checked_in" and again.json["checkin"]["station"] == "Gate A"
     assert "09:14" in again.json["message"]
-    retry = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0}, bearer(station))
+    retry = post(client, url, {"payload": qr_payload(reg.checkin_token), "client_id": "c1", "scanned_at": T0},
+                 bearer(station))
     assert retry.json["result"] == "checked_in" and retry.json["replayed"] is True
     junk = post(client, url, {"payload": "https://example.org/?q=1", "scanned_at": T0}, bearer(station))
     assert junk.status_code == 200 and junk.json["result"] == "unknown_token" and junk.json["reason"] == "garbage"
@@ -78,7 +81,8 @@ def test_clock_skew_flagged(client, app):
     issued = station_service.create_station(event, "Gate B")
     reg = factories.make_registration(event)
     skewed = (datetime.now(UTC) + timedelta(hours=4)).isoformat()
-    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": skewed}, bearer(issued))
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": skewed},
+             bearer(issued))
     assert r.json["result"] == "checked_in" and r.json["clock_skew"]["seconds"] < -3 * 3600
     assert "240" in r.json["clock_skew"]["message"] or "239" in r.json["clock_skew"]["message"]
 
@@ -90,7 +94,8 @@ def test_clock_skew_flagged(client, app):
     b'{"payload": "EA1", "scanned_at": 1e30}', b'{"payload": ["a"]}',
 ])
 def test_bad_input_is_4xx_json(client, event, station, body):
-    r = client.post(f"/api/events/{event.slug}/checkins", data=body, content_type="application/json", headers=bearer(station))
+    r = client.post(f"/api/events/{event.slug}/checkins", data=body, content_type="application/json",
+                    headers=bearer(station))
     assert 400 <= r.status_code < 500, (body, r.status_code)
     assert r.is_json and r.json["error"]
 
@@ -129,8 +134,8 @@ def test_batch_and_10000(client, event, station):
               "scanned_at": f"2023-06-21T09:{(i // 1000) % 60:02d}:{(i // 20) % 60:02d}Z"} for i in range(10_000)]
     scans[5] = "not an object"
     scans[6] = {"payload": "garbage"}
-    r = post(client, f"/api/events/{event.slug}/checkins/batch", {"scans": scans, "sent_at": datetime.now(UTC).isoformat()},
-             bearer(station))
+    r = post(client, f"/api/events/{event.slug}/checkins/batch",
+             {"scans": scans, "sent_at": datetime.now(UTC).isoformat()}, bearer(station))
     assert r.status_code == 200
     results = r.json["results"]
     assert len(results) == 10_000
@@ -184,7 +189,8 @@ def test_pairing_over_api_and_page(client, login, event):
     assert post(client, "/api/stations/pair", {"code": code}).status_code == 400  # one-time
     # The paired phone now sees the door page without an account.
     assert client.get(f"/events/{event.slug}/door").status_code == 200
-    assert client.get(f"/api/events/{event.slug}/stats", headers={"Authorization": f"Bearer {r.json['token']}"}).status_code == 200
+    assert client.get(f"/api/events/{event.slug}/stats",
+                      headers={"Authorization": f"Bearer {r.json['token']}"}).status_code == 200
 
 
 def test_pages(client, login, event):
@@ -316,7 +322,8 @@ def test_a_station_hears_who_it_is_before_what_it_sent(client, event, station):
 
 def test_api_answers_are_never_cached(client, event, station):
     reg = factories.make_registration(event)
-    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0}, bearer(station))
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0},
+             bearer(station))
     assert r.headers["Cache-Control"] == "no-store"
     assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
@@ -325,7 +332,8 @@ def test_api_answers_are_never_cached(client, event, station):
 
 def test_void_tells_a_stranger_nothing(client, event, station):
     reg = factories.make_registration(event)
-    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0}, bearer(station))
+    r = post(client, f"/api/events/{event.slug}/checkins", {"token": reg.checkin_token, "scanned_at": T0},
+             bearer(station))
     checkin_id = r.json["checkin"]["id"]
     for target in (checkin_id, 999999):
         stranger = post(client, f"/api/checkins/{target}/void", {"reason": "x"})

@@ -190,7 +190,8 @@ def test_offline_scans_survive_a_reload_and_sync(live_server, today_event):
         for n, token in enumerate(regs, start=1):
             page.focus("#wedge")
             page.keyboard.type(qr_payload(token) + "\n")
-            page.wait_for_function("n => document.getElementById('door').dataset.queue === n", arg=str(n), timeout=10000)
+            page.wait_for_function("n => document.getElementById('door').dataset.queue === n", arg=str(n),
+                                   timeout=10000)
         assert page.get_attribute("#result", "data-result") == "checked_in"
         assert _count(CheckIn) == 0
         page.reload()

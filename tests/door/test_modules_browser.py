@@ -53,7 +53,8 @@ def test_the_service_worker_keeps_every_door_module_and_drops_old_caches(live_se
         page.wait_for_function(f"""() => Promise.all(({_SCRIPTS_LOADED})()
               .map(p => caches.match(p).then(r => !!r))).then(all => all.length > 8 && all.every(Boolean))""",
                                timeout=15000)
-        page.wait_for_function("() => caches.keys().then(k => k.includes('eventapp-door-v2') && !k.includes('eventapp-door-v1'))",
+        page.wait_for_function("() => caches.keys().then(k => k.includes('eventapp-door-v2')"
+                               " && !k.includes('eventapp-door-v1'))",
                                timeout=15000)
         page.wait_for_function("() => caches.match(location.pathname).then(r => !!r)", timeout=15000)
         # Offline, the reloaded page boots from the kept copies.

@@ -158,12 +158,13 @@ def _fuzz(application, event, *, headers: dict | None = None, cookies: dict | No
 
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     failures = []
+    last = []  # the case being run, for the report of a failure
     for result in schema.get_all_operations():
         operation = result.ok()
         fixed = {"slug": slug} if any(p.name == "slug" for p in operation.path_parameters) else None
         strategy = st.one_of([operation.as_strategy(mode, path_parameters=fixed, headers=headers, cookies=cookies)
                               for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)])
-        last = []
+        last.clear()
 
         @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False,

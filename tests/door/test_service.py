@@ -37,7 +37,8 @@ def scan(event, reg, **kw):
 
 
 def test_checked_in_then_already_with_time_and_station(event):
-    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", category="fds", organisation="IMRAP"))
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", category="fds",
+                                                                   organisation="IMRAP"))
     gate = station_service.create_station(event, "Gate A").station
     first = scan(event, reg, station=gate, client_id="a1")
     assert first.result == "checked_in"
@@ -234,7 +235,8 @@ def test_roster_by_changes(event):
     assert door_service.roster(event, since=cursor, day=date(2023, 6, 21))["entries"] == []
     # A check-in recorded after the cursor brings its badge back in the changes.
     svc.check_in(event, a.checkin_token, operator=OP, scanned_at=T0, source="offline_sync")
-    changed = door_service.roster(event, since=datetime.fromisoformat(full["cursor"].replace("Z", "+00:00")), day=date(2023, 6, 21))
+    changed = door_service.roster(event, since=datetime.fromisoformat(full["cursor"].replace("Z", "+00:00")),
+                                  day=date(2023, 6, 21))
     assert [e["name"] for e in changed["entries"] if e["checked_in_today"]] == ["Awa Traoré"]
 
 

@@ -254,15 +254,18 @@ def test_a_walk_in_client_id_of_another_event_makes_its_own_walk_in(app, client)
     a, b = factories.make_event(), factories.make_event()
     gate_a, gate_b = station_service.create_station(a, "Porte A"), station_service.create_station(b, "Porte B")
     first = post_json(client, f"/api/events/{a.slug}/walk-ins",
-                      {"first_name": "Fatoumata", "last_name": "Maïga", "client_id": "w1", "scanned_at": T0}, gate_a.token)
+                      {"first_name": "Fatoumata", "last_name": "Maïga", "client_id": "w1", "scanned_at": T0},
+                      gate_a.token)
     second = post_json(client, f"/api/events/{b.slug}/walk-ins",
-                       {"first_name": "Ali", "last_name": "Coulibaly", "client_id": "w1", "scanned_at": T0}, gate_b.token)
+                       {"first_name": "Ali", "last_name": "Coulibaly", "client_id": "w1", "scanned_at": T0},
+                       gate_b.token)
     assert first.json["result"] == second.json["result"] == "checked_in"
     assert second.json["replayed"] is False and second.json["registration"]["name"] == "Ali Coulibaly"
     assert "Maïga" not in json.dumps(second.json, ensure_ascii=False)
     assert [r.person.last_name for r in b.registrations] == ["Coulibaly"]
     retry = post_json(client, f"/api/events/{b.slug}/walk-ins",
-                      {"first_name": "Ali", "last_name": "Coulibaly", "client_id": "w1", "scanned_at": T0}, gate_b.token)
+                      {"first_name": "Ali", "last_name": "Coulibaly", "client_id": "w1", "scanned_at": T0},
+                      gate_b.token)
     assert retry.json["replayed"] is True and count(Person) == 2
 
 

@@ -207,7 +207,7 @@ def test_two_uploads_of_one_file_confirmed_at_once_import_once(app, live_server)
     # The refused upload is given back: its page still shows it, and confirming it still refuses.
     folder = Path(app.instance_path) / "imports"
     assert sorted(p.suffix for p in folder.iterdir()) == [".bin", ".done", ".json"]
-    with opener.open(next(u for u, page in zip(urls, pages) if page is refused), timeout=30) as r:
+    with opener.open(next(u for u, page in zip(urls, pages, strict=True) if page is refused), timeout=30) as r:
         assert "déjà inscrite" in r.read().decode()
     assert _counts(event_id) == (30, 30)
 

@@ -11,6 +11,7 @@ On PostgreSQL every text column of every table is searched instead.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import quopri
@@ -72,10 +73,8 @@ def _encodings(word: str) -> set[bytes]:
         out.add(form.encode("utf-8"))
         out.add(form.encode("utf-16-le"))
         out.add(form.encode("utf-16-be"))
-        try:
+        with contextlib.suppress(UnicodeEncodeError):
             out.add(form.encode("cp1252"))
-        except UnicodeEncodeError:
-            pass
         out.add(json.dumps(form)[1:-1].encode("ascii"))  # "Zana\u00efbou"
         out.add(form.encode("ascii", "xmlcharrefreplace"))  # Zana&#239;bou
         out.add(quopri.encodestring(form.encode("utf-8")).rstrip(b"=\n"))

@@ -110,8 +110,10 @@ def test_known_attendance_counts_in_xlsx(app, known):
 
     per_day = sheet(wb, "Participation par jour et par catégorie")
     for code, label in labels.items():
-        assert cell_by_labels(per_day, label, DAY1_FR) == sum(1 for i in came if kf.category_of(i) == code and kf.day1(i))
-        assert cell_by_labels(per_day, label, DAY2_FR) == sum(1 for i in came if kf.category_of(i) == code and kf.day2(i))
+        assert cell_by_labels(per_day, label, DAY1_FR) == sum(1 for i in came
+                                                              if kf.category_of(i) == code and kf.day1(i))
+        assert cell_by_labels(per_day, label, DAY2_FR) == sum(1 for i in came
+                                                              if kf.category_of(i) == code and kf.day2(i))
     assert cell_by_labels(per_day, "Total", "Ensemble") == 37
 
     by_age = sheet(wb, "Participation par tranche d'âge et par sexe")

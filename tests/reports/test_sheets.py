@@ -20,10 +20,12 @@ def small(app):
     """Four people with accented names, three of whom came on the first day."""
     event = make_event(slug="atelier", start_date=date(2023, 6, 21), end_date=date(2023, 6, 22), sheet_show_phone=False)
     people = {
-        "traore": make_person("Awa", "Traoré", sex="F", organisation="IMRAP", function="Chercheuse", category="civil_society",
-                              phone="+22376000001"),
-        "maiga": make_person("Fatoumata", "Maïga", sex="F", organisation="Mairie", function="Adjointe", category="authority"),
-        "ndiaye": make_person("Moussa", "N'Diaye", sex="M", organisation="Police", function="Commissaire", category="fds"),
+        "traore": make_person("Awa", "Traoré", sex="F", organisation="IMRAP", function="Chercheuse",
+                              category="civil_society", phone="+22376000001"),
+        "maiga": make_person("Fatoumata", "Maïga", sex="F", organisation="Mairie", function="Adjointe",
+                             category="authority"),
+        "ndiaye": make_person("Moussa", "N'Diaye", sex="M", organisation="Police", function="Commissaire",
+                              category="fds"),
         "toure": make_person("Zoumana", "Touré", sex="M", category="press"),
     }
     regs = {k: make_registration(event, p) for k, p in people.items()}

@@ -125,10 +125,12 @@ def test_certificates_through_the_page(known, client, login):
     official = make_official(event, "SOGOBA", function="Secrétaire général")
     login("coordinator")
     response = client.post("/events/restitution/certificates",
-                           data={"official_id": str(official.id), "registration_id": str(regs[3].id), "action": "print"})
+                           data={"official_id": str(official.id), "registration_id": str(regs[3].id),
+                                 "action": "print"})
     assert response.mimetype == "application/pdf"
     refused = client.post("/events/restitution/certificates",
-                          data={"official_id": str(official.id), "registration_id": str(regs[45].id), "action": "print"})
+                          data={"official_id": str(official.id), "registration_id": str(regs[45].id),
+                                "action": "print"})
     assert refused.status_code == 400
     email = {"official_id": str(official.id), "registration_id": str(regs[3].id), "action": "email"}
     assert client.post("/events/restitution/certificates/email", data=email).status_code == 403  # coordinators read

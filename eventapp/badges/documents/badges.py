@@ -263,7 +263,7 @@ def _lines(fitted: Fitted, x: float, width: float, top: float, colour: str = "#0
            align: str = "centre") -> list[TextItem]:
     """Place fitted lines from ``top`` downwards, centred (or left-aligned) in ``width``."""
     items, y = [], top
-    for line, line_width in zip(fitted.lines, fitted.widths):
+    for line, line_width in zip(fitted.lines, fitted.widths, strict=True):
         # The first baseline sits one size below the top (the capitals' height and a little).
         y -= fitted.size if not items else fitted.size * LEADING
         lx = x + (width - line_width) / 2 if align == "centre" else x

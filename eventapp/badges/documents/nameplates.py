@@ -51,7 +51,7 @@ def _face(canvas, plate: Nameplate, width: float, height: float, title: str) -> 
         grey = 0 if index == 0 else 0.2
         canvas.setFillColorRGB(grey, grey, grey)
         y = top
-        for number, (line, line_w) in enumerate(zip(block.lines, block.widths)):
+        for number, (line, line_w) in enumerate(zip(block.lines, block.widths, strict=True)):
             y -= block.size if number == 0 else block.size * LEADING
             canvas.drawString((width - line_w) / 2, y, line)
         top -= block.height + gap

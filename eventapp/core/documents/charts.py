@@ -101,7 +101,8 @@ def bar_svg(categories: list[str], series: list[list[int]], series_labels: list[
                          f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"><title>{escape(label)} · '
                          f'{escape(series_labels[s]) if s < len(series_labels) else ""}: {v}</title></rect>')
             if v:
-                parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 2:.1f}" font-size="9" text-anchor="middle">{v}</text>')
+                parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 2:.1f}" font-size="9" '
+                             f'text-anchor="middle">{v}</text>')
         short = label if len(label) <= 16 else label[:15] + "…"
         parts.append(f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" font-size="10" '
                      f'text-anchor="middle">{escape(short)}</text>')

@@ -120,7 +120,8 @@ class LetterheadDocument(BaseDocTemplate):
         if lh.subtitle:
             canvas.setFont(REGULAR, 8.5)
             canvas.setFillColor(GREY)
-            canvas.drawCentredString(width / 2, top - 13 * mm, _shorten(lh.subtitle, REGULAR, 8.5, width - 2 * MARGIN - 80 * mm))
+            canvas.drawCentredString(width / 2, top - 13 * mm,
+                                     _shorten(lh.subtitle, REGULAR, 8.5, width - 2 * MARGIN - 80 * mm))
         canvas.setStrokeColor(colors.HexColor("#999999"))
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, top - HEADER_HEIGHT + 1 * mm, width - MARGIN, top - HEADER_HEIGHT + 1 * mm)

@@ -24,7 +24,8 @@ def _story(batch, cert, st) -> list:
     body = ParagraphStyle("cert_body", parent=st["body"], fontSize=12, leading=18, alignment=TA_JUSTIFY)
     name = ParagraphStyle("cert_name", parent=st["h1"], fontSize=18, leading=24, alignment=TA_CENTER, spaceBefore=8,
                           spaceAfter=8)
-    signatory = escape(batch.signatory_name) + (f", {escape(batch.signatory_function)}" if batch.signatory_function else "")
+    signatory = escape(batch.signatory_name) + (f", {escape(batch.signatory_function)}"
+                                                if batch.signatory_function else "")
     holder = " ".join(x for x in (cert.honorific, cert.name) if x)
     days = (" ; " if batch.language == "fr" else "; ").join(cert.days)
     story = [Spacer(1, 12 * mm), Paragraph(escape(_("Certificate of attendance")).upper(), title),
@@ -43,7 +44,7 @@ def _story(batch, cert, st) -> list:
     qr_size = 32 * mm
     check = Paragraph(escape(_("Check that this certificate is genuine:")) + "<br/>" +
                       f"<font size=7>{escape(cert.verify_url)}</font>", st["small"])
-    sign = [Paragraph("<b>%s</b>" % escape(batch.signatory_name), st["body"]),
+    sign = [Paragraph(f"<b>{escape(batch.signatory_name)}</b>", st["body"]),
             Paragraph(escape(batch.signatory_function), st["muted"]), Spacer(1, 22 * mm),
             Paragraph(escape(_("Signature and stamp")), st["muted"])]
     table = Table([[QRFlowable(cert.verify_url, qr_size), check, sign]], colWidths=[36 * mm, 62 * mm, 82 * mm])
