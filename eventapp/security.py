@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
-from eventapp.extensions import db, init_except_door_api, login_manager
+from eventapp.extensions import db, login_manager
 from eventapp.models import User
 
 
@@ -182,9 +182,7 @@ def _station_api_request() -> bool:
 def init_app(app: Flask) -> None:
     """Configure Flask-Login, session expiry and the response headers."""
     app.session_interface = SessionInterface()
-    # Its one hook refreshes remember-me cookies, which eventapp never issues (sessions expire
-    # by design).
-    init_except_door_api(app, login_manager.init_app)
+    login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "warning"

@@ -100,25 +100,24 @@ class EventFacts:
     start_date: date
     end_date: date
 
-    @property
-    def days(self) -> list[date]:
-        """Every calendar day of the event, in order."""
-        return [self.start_date + timedelta(days=i) for i in range((self.end_date - self.start_date).days + 1)]
+    #: Every calendar day of the event, in order: the model's own rule, read on these facts.
+    days = Event.days
 
 
 #: What a check-in needs of its station and the station's event, to be selected (joined on the
 #: station's event) wherever a statement authenticates a station; read with ``station_from_row``.
-STATION_COLUMNS = (Station.id.label("station_id"), Station.event_id.label("station_event_id"),
-                   Station.name.label("station_name"), Station.revoked_at.label("station_revoked_at"),
-                   Station.last_seen_at.label("station_last_seen_at"), Event.slug.label("event_slug"),
-                   Event.timezone.label("event_timezone"), Event.language.label("event_language"),
-                   Event.start_date.label("event_start_date"), Event.end_date.label("event_end_date"))
+_stations, _events = Station.__table__, Event.__table__
+STATION_COLUMNS = (_stations.c.id.label("station_id"), _stations.c.event_id.label("station_event_id"),
+                   _stations.c.name.label("station_name"), _stations.c.revoked_at.label("station_revoked_at"),
+                   _stations.c.last_seen_at.label("station_last_seen_at"), _events.c.slug.label("event_slug"),
+                   _events.c.timezone.label("event_timezone"), _events.c.language.label("event_language"),
+                   _events.c.start_date.label("event_start_date"), _events.c.end_date.label("event_end_date"))
 
-_WITH_EVENT = (select(*STATION_COLUMNS).join(Event, Event.id == Station.event_id)
-               .where(Station.token_hash == bindparam("h")))
+_WITH_EVENT = (select(*STATION_COLUMNS).select_from(_stations.join(_events, _events.c.id == _stations.c.event_id))
+               .where(_stations.c.token_hash == bindparam("h")))
 
 #: Marks a station seen (run by whoever authenticated it, at most every ``_SEEN_EVERY``).
-TOUCH = update(Station).where(Station.id == bindparam("station_id")).values(last_seen_at=bindparam("now"))
+TOUCH = update(_stations).where(_stations.c.id == bindparam("station_id")).values(last_seen_at=bindparam("now"))
 
 
 def token_hash_or_none(token: str | None) -> str | None:
@@ -159,7 +158,7 @@ def authenticate(token: str | None) -> StationRef | None:
     token_hash = token_hash_or_none(token)
     if token_hash is None:
         return None
-    row = db.session.connection().execute(_WITH_EVENT, {"h": token_hash}).first()
+    row = db.session.execute(_WITH_EVENT, {"h": token_hash}).first()
     found = station_from_row(row)
     if found is None:
         return None
