@@ -6,14 +6,10 @@ from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from eventapp.extensions import db
-
-#: Execution option of a connection whose transaction must hold SQLite's write lock from its
-#: first statement (``BEGIN IMMEDIATE``); see :func:`write_transaction`.
-BEGIN_IMMEDIATE = "eventapp_begin_immediate"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -27,15 +23,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # The driver sends no BEGIN of its own until the first write, and then a deferred one. A
-    # transaction that has read and then writes fails at once with "database is locked" when
-    # another connection wrote in between (its snapshot is stale; busy_timeout cannot help),
-    # while one that locks when it begins waits its turn. Other transactions are left as they are.
-    if conn.get_execution_options().get(BEGIN_IMMEDIATE):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # The driver begins a transaction by itself before the first write (reads before it see
+    # the latest commit, outside any transaction). IMMEDIATE makes that BEGIN IMMEDIATE: the
+    # write lock is taken when the transaction begins, waiting its turn (busy_timeout) behind
+    # another writer, never failing halfway with "database is locked" as a deferred one can
+    # when another connection wrote after it read.
+    dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def init_database(app: Flask) -> None:
@@ -44,7 +37,6 @@ def init_database(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
 
 
 def is_sqlite() -> bool:
@@ -54,18 +46,8 @@ def is_sqlite() -> bool:
 
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
-    """A transaction of ``session`` for a change that must not fail on a concurrent writer.
-
-    Committed when the body ends, rolled back when it raises. On SQLite it begins with
-    ``BEGIN IMMEDIATE`` and so waits (busy_timeout) for the write lock instead of failing; a
-    transaction the session already has is committed first, since it cannot take the lock
-    afterwards. On PostgreSQL the session's transaction is used as it is: there, the unique
-    indexes decide races.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        if session.in_transaction():
-            session.commit()
-        session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    """The session's transaction around a change: committed when the body ends, rolled back
+    when it raises (on SQLite it holds the write lock from its first write: ``_sqlite_pragmas``)."""
     try:
         yield session
     except BaseException:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import force_locale, get_locale, refresh
+from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_babel import gettext as babel_gettext
 from flask_babel import lazy_gettext as babel_lazy_gettext
 from flask_login import current_user
@@ -21,6 +21,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from eventapp.extensions import babel
+from eventapp.security import station_api_request
 
 LANGUAGES = ("fr", "en")
 
@@ -33,7 +34,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+    # A call with a station's bearer token is answered for the station, not for a user: loading
+    # the session's user for it would be work per door scan for nothing.
+    if not station_api_request() and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
     return _browser_language(request.headers.get("Accept-Language", ""))
 
@@ -45,8 +48,25 @@ def _browser_language(accept_language: str) -> str:
     return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or "fr"
 
 
-#: Flask-Babel's: the catalogue of the current locale (``force_locale`` is obeyed).
-gettext = babel_gettext
+#: Catalogues by locale name, as Flask-Babel found them (it keeps them per process too).
+_CATALOGUES: dict = {}
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` in the current locale (``force_locale`` is obeyed), with the
+    catalogue of each locale kept once found: Flask-Babel looks it up through its translation
+    directories on every call, which cost a door scan, that writes three messages, more than
+    its database work."""
+    locale = get_locale()
+    if locale is None:  # outside an application context
+        return babel_gettext(string, **variables)
+    translations = _CATALOGUES.get(str(locale))
+    if translations is None:
+        translations = _CATALOGUES[str(locale)] = get_translations()
+    text = translations.ugettext(string)
+    return text % variables if variables else text
+
+
 #: A string translated each time it is used (module-level labels).
 lazy_gettext = babel_lazy_gettext
 

@@ -172,7 +172,8 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
-def _station_api_request() -> bool:
+def station_api_request() -> bool:
+    """True for a door API call made with a station's bearer token (in a request)."""
     # A door API call with a station's bearer token is decided by that token alone (web/api.py
     # checks it first): loading the session's user for it is work per scan for nothing, and
     # it must not refresh a browser session's idle stamp either.
@@ -199,7 +200,7 @@ def init_app(app: Flask) -> None:
     def expire_sessions():
         # Flask re-signs the cookie on every request, so its max-age alone would slide
         # forever: the absolute lifetime and the idle timeout are checked here.
-        if request.endpoint == "static" or _station_api_request() or not current_user.is_authenticated:
+        if request.endpoint == "static" or station_api_request() or not current_user.is_authenticated:
             return None
         now = time.time()
         if _session_expired(app, now):

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventapp.database import write_transaction
@@ -46,6 +46,7 @@ from eventapp.models import AgendaItem, Category, CheckIn, Event, Person, Regist
 from eventapp.models.checkin import CHECKIN_SOURCES
 from eventapp.models.registration import ADMITTED_STATUSES
 from eventapp.services import stations as station_service
+from eventapp.services import audit
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.services.tokens import parse_payload
@@ -340,9 +341,31 @@ _KNOWN_CLIENT_IDS = [select(t.c.client_id).where(t.c.event_id == bindparam("even
 @cache
 def _insert_checkin_statement(dialect: str):
     # ON CONFLICT DO NOTHING: a unique index refusing the row is the answer "already in" (or a
-    # client_id already used), not an error. RETURNING the check-in: the audit row names it.
+    # client_id already used), not an error. RETURNING its id: the audit row names it.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(CheckIn).on_conflict_do_nothing().returning(CheckIn)
+    return insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id)
+
+
+_CHECKIN_KEYS = ("event_id", "registration_id", "day", "agenda_item_id", "scanned_at", "recorded_at",
+                 "clock_skew_seconds", "station_id", "operator_id", "source", "client_id", "void_reason",
+                 "voided_at", "voided_by_id")
+_AUDIT_KEYS = ("user_id", "station_id", "actor", "ip", "action", "object_type", "event_id", "details")
+
+
+@cache
+def _insert_checkin_audited_statement():
+    """PostgreSQL: the check-in and its audit row in one statement (atomic by itself, one round
+    trip); the audit row's values are ``audit.entry_values``' prefixed ``audit_``, its object the
+    new check-in. Returns the check-in's id, or nothing when refused."""
+    new = (postgresql.insert(_checkins).values({k: bindparam(k, type_=_checkins.c[k].type) for k in _CHECKIN_KEYS})
+           .on_conflict_do_nothing().returning(_checkins.c.id).cte("new_checkin"))
+    audit_table = audit.AuditEntry.__table__
+    audited = audit_table.insert().from_select(
+        [*_AUDIT_KEYS, "object_id", "at"],
+        select(*[bindparam("audit_" + k, type_=audit_table.c[k].type) for k in _AUDIT_KEYS], cast(new.c.id, String),
+               bindparam("audit_at", type_=audit_table.c.at.type)),
+    ).cte("audited")
+    return select(new.c.id).add_cte(audited)
 
 
 @cache
@@ -485,16 +508,24 @@ def _answer_scan(door: _Door, scan: Scan, row, checkins: list[CheckInInfo], item
 def _admit(door: _Door, scan: Scan, badge: Badge, person: PersonInfo, when: ScanTime) -> CheckInResult | None:
     """Check the badge in, with its audit row; None when the database refused the check-in
     (another door was first, or the client_id was used already)."""
-    checkin = db.session.scalar(_insert_checkin_statement(_dialect()), dict(
+    values = dict(
         event_id=door.event_id, registration_id=badge.registration_id, day=when.day,
         agenda_item_id=scan.agenda_item_id, scanned_at=when.scanned_at, recorded_at=door.now,
         clock_skew_seconds=when.skew_seconds, station_id=door.station_id, operator_id=door.operator_id,
-        source=scan.source, client_id=scan.client_id, void_reason="", voided_at=None, voided_by_id=None))
-    if checkin is None:
+        source=scan.source, client_id=scan.client_id, void_reason="", voided_at=None, voided_by_id=None)
+    entry = (door.actor, "checkin.create")
+    details = dict(event_id=door.event_id, registration_id=badge.registration_id, source=scan.source)
+    if _dialect() == "postgresql":
+        row = audit.entry_values(*entry, audit.Ref("CheckIn", ""), **details)
+        checkin_id = db.session.scalar(_insert_checkin_audited_statement(),
+                                       {**values, **{"audit_" + k: row[k] for k in _AUDIT_KEYS}, "audit_at": door.now})
+    else:
+        checkin_id = db.session.scalar(_insert_checkin_statement(_dialect()), values)
+        if checkin_id is not None:
+            audit.record_now(*entry, audit.Ref("CheckIn", checkin_id), **details)
+    if checkin_id is None:
         return None
-    record(door.actor, "checkin.create", checkin, event_id=door.event_id, registration_id=badge.registration_id,
-           source=scan.source)
-    info = CheckInInfo(id=checkin.id, scanned_at=when.scanned_at, recorded_at=door.now, day=when.day, station="",
+    info = CheckInInfo(id=checkin_id, scanned_at=when.scanned_at, recorded_at=door.now, day=when.day, station="",
                        source=scan.source, agenda_item_id=scan.agenda_item_id, client_id=scan.client_id)
     door.made.setdefault(badge.registration_id, {})[when.day, scan.agenda_item_id] = info
     return CheckInResult("checked_in", _message("checked_in", person, info, "", door.tz, when.day),
@@ -613,19 +644,25 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     if token_hash is None:
         raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
     badge = parse_payload(scan.payload)
-    # Read before the write transaction: SQLite's write lock is then held for the writes only.
-    rows = db.session.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
-    found = station_service.station_from_row(rows[0] if rows else None)
-    if found is None:
-        raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
-    station, event = found
-    if event.slug != event_slug:
-        raise Forbidden(_("This station belongs to another event."))
-    door = _door(event, station, Actor(label=station.name, ip=ip, station_id=station.id))
-    row, checkins = _badge_rows(rows) if badge else (None, [])
-    with write_transaction(db.session()):
+    # One transaction from the lookup on: on SQLite it waits for the write lock first, so that
+    # the scan's write cannot fail on a writer that committed after its read.
+    session = db.session()
+    if _dialect() == "postgresql" and not session.in_transaction():
+        # Each statement commits by itself: a scan then writes with one statement (the check-in
+        # with its audit row, or its line in the scan log), without BEGIN and COMMIT round trips.
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    with write_transaction(session):
+        rows = db.session.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
+        found = station_service.station_from_row(rows[0] if rows else None)
+        if found is None:
+            raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
+        station, event = found
+        if event.slug != event_slug:
+            raise Forbidden(_("This station belongs to another event."))
+        door = _door(event, station, Actor(label=station.name, ip=ip, station_id=station.id))
         if station_service.needs_touch(rows[0].station_last_seen_at, door.now):
             db.session.execute(station_service.TOUCH, {"station_id": station.id, "now": door.now})
+        row, checkins = _badge_rows(rows) if badge else (None, [])
         answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(event.id, scan.agenda_item_id))
     return _with_station_name(answer, station.name), event
 
