@@ -24,8 +24,10 @@ at the same instant give one check-in and one "already checked in", and a retrie
 
 A live scan reads the badge, its person and its check-ins (and, for a station, the station
 and its event) in one statement, then writes once: the check-in with its audit row, or the
-scan's line in the scan log. The write is a :func:`database.write_transaction` (``BEGIN
-IMMEDIATE`` on SQLite). The door is where a hundred people wait: see tests/bench.
+scan's line in the scan log. On SQLite the write transaction begins with ``BEGIN IMMEDIATE``
+(``database._sqlite_pragmas``): it waits its turn for the write lock instead of failing. On
+PostgreSQL a station's scan runs in autocommit and its write is one statement (the check-in and
+its audit row together). The door is where a hundred people wait: see tests/bench.
 """
 from __future__ import annotations
 
