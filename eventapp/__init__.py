@@ -90,7 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
                                 render_as_batch=True, compare_type=True)
     extensions.csrf.init_app(app)
-    extensions.init_except_door_api(app, extensions.limiter.init_app)
+    extensions.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)  # before the blueprints: their <int:…> converters are the bounded ids

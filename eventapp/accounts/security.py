@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
-from eventapp.extensions import db, init_except_door_api, login_manager
 from eventapp.accounts.models import User
+from eventapp.core.web import station_api_request
+from eventapp.extensions import db, login_manager
 
 
 def roles_required(*roles: str):
@@ -172,19 +173,10 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
-def _station_api_request() -> bool:
-    # A door API call with a station's bearer token is decided by that token alone (web/api.py
-    # checks it first): loading the session's user for it is work per scan for nothing, and
-    # it must not refresh a browser session's idle stamp either.
-    return request.blueprint == "api" and request.headers.get("Authorization", "")[:7].lower() == "bearer "
-
-
 def init_app(app: Flask) -> None:
     """Configure Flask-Login, session expiry and the response headers."""
     app.session_interface = SessionInterface()
-    # Its one hook refreshes remember-me cookies, which eventapp never issues (sessions expire
-    # by design).
-    init_except_door_api(app, login_manager.init_app)
+    login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "warning"
@@ -201,7 +193,7 @@ def init_app(app: Flask) -> None:
     def expire_sessions():
         # Flask re-signs the cookie on every request, so its max-age alone would slide
         # forever: the absolute lifetime and the idle timeout are checked here.
-        if request.endpoint == "static" or _station_api_request() or not current_user.is_authenticated:
+        if request.endpoint == "static" or station_api_request() or not current_user.is_authenticated:
             return None
         now = time.time()
         if _session_expired(app, now):

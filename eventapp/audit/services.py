@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from eventapp.extensions import db
+from sqlalchemy import insert
+
 from eventapp.audit.models import AuditEntry
+from eventapp.extensions import db
 
 
 @dataclass(frozen=True)
@@ -18,25 +20,55 @@ class Actor:
     station_id: int | None = None
 
     @classmethod
-    def cli(cls) -> "Actor":
+    def cli(cls) -> Actor:
         """The actor of command-line operations."""
         return cls(label="cli")
 
 
-def record(actor: Actor | None, action: str, obj=None, *, event_id: int | None = None,
-           **details) -> AuditEntry:
-    """Add an audit entry to the current transaction (committed with the change it records)."""
+@dataclass(frozen=True)
+class Ref:
+    """An object named by an audit entry without loading it: its model's name and its id."""
+
+    type: str
+    id: int | str
+
+
+def entry_values(actor: Actor | None, action: str, obj=None, *, event_id: int | None = None, **details) -> dict:
+    """The columns of the audit entry of ``action`` on ``obj`` (a model instance or a ``Ref``)."""
     actor = actor or Actor(label="system")
-    entry = AuditEntry(
+    if isinstance(obj, Ref):
+        object_type, object_id = obj.type, str(obj.id)
+    else:
+        object_type = type(obj).__name__ if obj is not None else ""
+        object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
+    return dict(
         user_id=actor.user_id,
         station_id=actor.station_id,
         actor=actor.label,
         ip=actor.ip,
         action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        object_type=object_type,
+        object_id=object_id,
         event_id=event_id,
         details=json.dumps(details, default=str, ensure_ascii=False) if details else "",
     )
+
+
+def record(actor: Actor | None, action: str, obj=None, *, event_id: int | None = None,
+           **details) -> AuditEntry:
+    """Add an audit entry to the current transaction (committed with the change it records)."""
+    entry = AuditEntry(**entry_values(actor, action, obj, event_id=event_id, **details))
     db.session.add(entry)
     return entry
+
+
+def record_now(actor: Actor | None, action: str, obj: Ref, *, event_id: int | None = None, **details) -> None:
+    """Write the same entry as :func:`record` at once, in one INSERT of the current transaction.
+
+    For the door's hot path, where the unit of work's flush of one new object costs more than
+    the scan's own statements; the entry commits with the change it records all the same.
+    """
+    db.session.execute(_INSERT, entry_values(actor, action, obj, event_id=event_id, **details))
+
+
+_INSERT = insert(AuditEntry.__table__)

@@ -8,19 +8,19 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time
 from functools import lru_cache
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_babel import gettext as babel_gettext
-from flask_babel.speaklater import LazyString
+from flask_babel import lazy_gettext as babel_lazy_gettext
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from eventapp.core.web import station_api_request
 from eventapp.extensions import babel
 
 LANGUAGES = ("fr", "en")
@@ -34,10 +34,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    # Only a session with a signed-in user has an account language (asking Flask-Login about an
-    # anonymous request costs a hash of its address on every API call).
-    if session.get("_user_id") is not None and getattr(current_user, "is_authenticated", False) \
-            and current_user.locale in LANGUAGES:
+    # A call with a station's bearer token is answered for the station, not for a user: loading
+    # the session's user for it would be work per door scan for nothing.
+    signed_in = not station_api_request() and getattr(current_user, "is_authenticated", False)
+    if signed_in and current_user.locale in LANGUAGES:
         return current_user.locale
     return _browser_language(request.headers.get("Accept-Language", ""))
 
@@ -49,28 +49,18 @@ def _browser_language(accept_language: str) -> str:
     return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or "fr"
 
 
-#: Catalogues by locale name, loaded once by Flask-Babel (which keeps them per process too).
+#: Catalogues by locale name, as Flask-Babel found them (it keeps them per process too).
 _CATALOGUES: dict = {}
 
 
 def gettext(string: str, **variables) -> str:
-    """Flask-Babel's ``gettext``, with the catalogue found once per locale.
-
-    Flask-Babel works out the locale and finds its catalogue through several lookups on every
-    call, and choosing the locale the first time in a request cost a door scan more than its
-    database write. Here the locale is Flask-Babel's own (``g._flask_babel.babel_locale``, so
-    ``force_locale`` and ``refresh`` are obeyed), chosen by :func:`select_locale` when not chosen
-    yet, and its catalogue is kept for the life of the process.
-    """
-    try:
-        ctx = g._flask_babel
-    except AttributeError:
-        ctx = g._flask_babel = SimpleNamespace()  # what Flask-Babel makes on its first call
-    except RuntimeError:  # outside an application context
+    """Flask-Babel's ``gettext`` in the current locale (``force_locale`` is obeyed), with the
+    catalogue of each locale kept once found: Flask-Babel looks it up through its translation
+    directories on every call, which cost a door scan, that writes three messages, more than
+    its database work."""
+    locale = get_locale()
+    if locale is None:  # outside an application context
         return babel_gettext(string, **variables)
-    locale = getattr(ctx, "babel_locale", None)
-    if locale is None:
-        locale = ctx.babel_locale = _selected_locale()
     translations = _CATALOGUES.get(str(locale))
     if translations is None:
         translations = _CATALOGUES[str(locale)] = get_translations()
@@ -78,9 +68,8 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def lazy_gettext(string: str, **variables) -> LazyString:
-    """A string translated by :func:`gettext` each time it is used (module-level labels)."""
-    return LazyString(gettext, string, **variables)
+#: A string translated each time it is used (module-level labels).
+lazy_gettext = babel_lazy_gettext
 
 
 #: Parsed once: Flask-Babel parses the selector's answer on every request, unless it is a Locale.
@@ -145,10 +134,9 @@ def init_app(app: Flask) -> None:
         lang = request.args.get("lang")
         if lang in LANGUAGES:
             session["lang"] = lang
-        # Flask-Babel caches the locale on ``g``; when an app context outlives one request
-        # (tests, or a request inside a CLI command) the next request must choose afresh.
-        if g.get("_flask_babel") is not None:
-            refresh()
+        # Flask-Babel keeps the locale for the app context; when one outlives a request (tests,
+        # or a request inside a CLI command) the next request must choose afresh.
+        refresh()
 
 
 __all__ = ["LANGUAGES", "current_language", "force_locale", "format_datetime", "format_day",

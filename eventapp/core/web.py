@@ -18,6 +18,14 @@ def wants_json() -> bool:
     )
 
 
+def station_api_request() -> bool:
+    """True for a door API call made with a station's bearer token (in a request)."""
+    # A door API call with a station's bearer token is decided by that token alone (door/api.py
+    # checks it first): loading the session's user for it is work per scan for nothing, and
+    # it must not refresh a browser session's idle stamp either.
+    return request.blueprint == "api" and request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
 #: The reason a JSON error carries when nothing more precise was said (DESIGN: every API
 #: error is ``{"error", "reason"}``).
 STATUS_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -1,51 +1,59 @@
-"""Check-in at the door: the semantics of DESIGN.md ("Check-in semantics"), exactly.
+"""Check-in at the door: the semantics of DESIGN.md ("Check-in semantics").
 
-A scan is answered with one of four results: ``checked_in``, ``already_checked_in``,
-``unknown_token`` or ``not_admitted`` (with a reason). The database decides races: a check-in
-is inserted with ``INSERT … ON CONFLICT DO NOTHING`` against the partial unique indexes (one
-admitted check-in per registration per day, or per agenda item) and the ``client_id`` unique
-within the event, so two doors scanning the same badge at the same instant give one check-in
-and one "already checked in", and a retried request (same ``client_id``) answers the same and
-writes nothing.
+The admission rule, in plain words. A scan lets its badge's holder in when
 
-On SQLite the write lock is taken when the transaction begins (``BEGIN IMMEDIATE``): a
-transaction that read first and wrote later could fail with "database is locked" when another
-door wrote in between; one that starts by locking simply waits its turn (busy_timeout).
+1. what was read is an eventapp badge code (else ``unknown_token``, reason ``garbage``);
+2. a registration has that code (else ``unknown_token``, ``unknown``);
+3. the registration is for this event (else ``not_admitted``, ``other_event``, and nothing is
+   said about the person);
+4. it was not cancelled (``cancelled``);
+5. the scan's day is a day of the event (``not_event_day``): the event-local date of the
+   device's ``scanned_at``, or of the time the scan arrives;
+6. for a session of the agenda, the session is one of this event (``unknown_agenda_item``)
+   held on that day (``agenda_item_other_day``).
 
-A scan costs few statements, each run on the driver's cursor (``database.Prepared``): one
-lookup that reads the badge, its person and the check-ins it already has (and, for a station,
-the station and its event), then one write: the check-in with its audit row (a single
-statement on PostgreSQL, committing by itself), or the scan's log line when the badge is
-already in. The door is the place where a hundred people wait; see tests/bench.
+Let in, the holder is ``checked_in`` on their first scan of the day (or of the session) and
+``already_checked_in``, with that first check-in, on the others; a voided check-in does not
+count. :func:`decide` is this rule, without a database.
+
+The database decides races: a check-in is inserted with ``INSERT … ON CONFLICT DO NOTHING``
+against the partial unique indexes (one admitted check-in per registration per day, or per
+agenda item) and the ``client_id`` unique within the event, so two doors scanning one badge
+at the same instant give one check-in and one "already checked in", and a retried request
+(same ``client_id``) gets the same answer (``replayed``) and writes nothing.
+
+A live scan reads the badge, its person and its check-ins (and, for a station, the station
+and its event) in one statement, then writes once: the check-in with its audit row, or the
+scan's line in the scan log. On SQLite the write transaction begins with ``BEGIN IMMEDIATE``
+(``database._sqlite_pragmas``): it waits its turn for the write lock instead of failing. On
+PostgreSQL a station's scan runs in autocommit and its write is one statement (the check-in and
+its audit row together). The door is where a hundred people wait: see tests/bench.
 """
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
-from eventapp.core.database import Prepared, run_once
-from eventapp.extensions import db
+from eventapp.accounts.models import User
+from eventapp.audit import services as audit
+from eventapp.audit.services import Actor, record
+from eventapp.core.database import write_transaction
+from eventapp.core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.core.i18n import format_time
 from eventapp.core.i18n import gettext as _
-from eventapp.events.models import AgendaItem, Event
-from eventapp.audit.models import AuditEntry
-from eventapp.people.models import Category, Person
-from eventapp.door.models import CheckIn, ScanLog, Station
-from eventapp.registration.models import Registration
-from eventapp.accounts.models import User
-from eventapp.door.models import CHECKIN_SOURCES
-from eventapp.registration.models import ADMITTED_STATUSES
-from eventapp.door import stations as station_service
-from eventapp.audit.services import Actor, record
-from eventapp.core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.core.tokens import parse_payload
+from eventapp.door import stations as station_service
+from eventapp.door.models import CHECKIN_SOURCES, CheckIn, ScanLog, Station
+from eventapp.events.models import AgendaItem, Event
+from eventapp.extensions import db
+from eventapp.people.models import Category, Person
+from eventapp.registration.models import ADMITTED_STATUSES, Registration
 
 #: A device clock further than this from the server's is flagged (and, live, not trusted for the day).
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
@@ -55,7 +63,7 @@ BATCH_CHUNK = 250
 BATCH_MAX = 20_000
 #: The times a device clock may sensibly show; a scan outside is refused (a clock at year 1 or
 #: 9999 is broken, and such dates overflow on the way to the event's day).
-DEVICE_TIME_RANGE = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+DEVICE_TIME_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 #: Reasons of ``not_admitted`` and ``unknown_token`` results (stable codes for the API).
 REASONS = ("cancelled", "other_event", "not_event_day", "unknown_agenda_item", "agenda_item_other_day", "garbage",
@@ -107,6 +115,8 @@ class CheckInInfo:
     source: str
     agenda_item_id: int | None = None
     voided: bool = False
+    #: The idempotency key it was made with (never shown: it tells a retry from another scan).
+    client_id: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -140,34 +150,90 @@ class Scan:
     index: int = 0  # position in the batch, to answer in the order asked
 
 
-@dataclass
-class _Context:
+# --- the rule, without a database ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The facts of a scanned badge's registration that admission depends on."""
+
+    registration_id: int
     event_id: int
-    tz: ZoneInfo
-    days: frozenset
-    language: str
-    station_id: int | None
-    operator_id: int | None
-    now: datetime
-    agenda_items: dict = field(default_factory=dict)  # id -> day
-    # (registration, day, agenda item) -> the admitted check-in, as the lookup found it or as
-    # this batch made it: a badge already in is not inserted again, and a batch full of repeats
-    # of one badge asks the database once.
-    admitted: dict = field(default_factory=dict)
-    # check-in id -> its client_id, for the admitted check-ins the lookup read.
-    first_client_ids: dict = field(default_factory=dict)
-    # client_ids already in the database (a batch fetches them per chunk); None: always look.
-    known_client_ids: set | None = None
-    # The connection of the current write transaction.
-    conn: "_Connection | None" = None
+    status: str
 
 
-def _context(event, station, operator: Actor | None) -> _Context:
-    return _Context(
-        event_id=event.id, tz=ZoneInfo(event.timezone or "Africa/Bamako"), days=frozenset(event.days),
-        language=event.language, station_id=station.id if station is not None else (operator.station_id if operator else None),
-        operator_id=operator.user_id if operator else None, now=datetime.now(timezone.utc),
-    )
+@dataclass(frozen=True)
+class Decision:
+    """What the admission rule says of one scan: ``checked_in`` means "to be checked in now"."""
+
+    result: str  # checked_in, already_checked_in, unknown_token, not_admitted
+    reason: str = ""  # for unknown_token and not_admitted, a code of REASONS
+    first: CheckInInfo | None = None  # for already_checked_in, the first check-in of the day or session
+
+
+@dataclass(frozen=True)
+class ScanTime:
+    """When a scan happened, as recorded, and the event day it counts for."""
+
+    scanned_at: datetime  # the device's clock, or the server's when the device gave none
+    day: date  # event-local
+    skew_seconds: int | None  # seconds to add to the device's clock, when it is far off
+
+
+def scan_time(device_time: datetime | None, now: datetime, tz: ZoneInfo, *, offset: timedelta | None = None,
+              live: bool = True) -> ScanTime:
+    """The time and day of a scan (DESIGN.md: the event-local date of scanned_at).
+
+    ``offset`` is a batch's measured device clock offset: every scan's day is corrected by it,
+    and flagged when it is over ``CLOCK_SKEW_TOLERANCE``. Without it, a device clock that is
+    ahead is flagged, and one that is behind too when ``live`` (a queued offline scan is late
+    by nature); the day stays the device's.
+    """
+    device_time = _aware(device_time)
+    if device_time is None:
+        return ScanTime(now, now.astimezone(tz).date(), None)
+    if offset is not None:
+        skew = int(offset.total_seconds()) if abs(offset) > CLOCK_SKEW_TOLERANCE else None
+        return ScanTime(device_time, (device_time + offset).astimezone(tz).date(), skew)
+    ahead = device_time - now
+    far_off = ahead > CLOCK_SKEW_TOLERANCE or (live and -ahead > CLOCK_SKEW_TOLERANCE)
+    return ScanTime(device_time, device_time.astimezone(tz).date(), -int(ahead.total_seconds()) if far_off else None)
+
+
+def first_checkin(checkins: Iterable[CheckInInfo], day: date, agenda_item_id: int | None) -> CheckInInfo | None:
+    """The earliest check-in that is not voided, of ``day`` or of the agenda item."""
+    counted = [c for c in checkins if not c.voided and c.agenda_item_id == agenda_item_id
+               and (agenda_item_id is not None or c.day == day)]
+    return min(counted, key=lambda c: (c.scanned_at, c.id), default=None)
+
+
+def decide(readable: bool, badge: Badge | None, checkins: Iterable[CheckInInfo], *, event_id: int,
+           event_days: Iterable[date], day: date, agenda_item_id: int | None = None,
+           agenda_item_day: date | None = None) -> Decision:
+    """The admission rule of the module docstring, for one scan.
+
+    ``readable``: the code read is an eventapp badge code; ``badge``: its registration (None
+    when no registration has it); ``checkins``: that registration's check-ins; ``day``: the
+    scan's event day (:func:`scan_time`); ``agenda_item_day``: the day of the session scanned
+    for, None when it is not one of this event's.
+    """
+    if not readable:
+        return Decision("unknown_token", "garbage")
+    if badge is None:
+        return Decision("unknown_token", "unknown")
+    if badge.event_id != event_id:
+        return Decision("not_admitted", "other_event")
+    if badge.status not in ADMITTED_STATUSES:
+        return Decision("not_admitted", "cancelled")
+    if day not in event_days:
+        return Decision("not_admitted", "not_event_day")
+    if agenda_item_id is not None and agenda_item_day is None:
+        return Decision("not_admitted", "unknown_agenda_item")
+    if agenda_item_id is not None and agenda_item_day != day:
+        # A session is attended on its own day: a scan for it on another day admits no one.
+        return Decision("not_admitted", "agenda_item_other_day")
+    first = first_checkin(checkins, day, agenda_item_id)
+    return Decision("already_checked_in", first=first) if first is not None else Decision("checked_in")
 
 
 def device_time_ok(value: datetime) -> bool:
@@ -178,15 +244,146 @@ def device_time_ok(value: datetime) -> bool:
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
-def _person_columns():
-    return (Registration.id.label("id"), Registration.event_id.label("event_id"), Registration.status.label("status"),
-            Registration.checkin_token.label("checkin_token"), Person.first_name.label("first_name"),
-            Person.last_name.label("last_name"), Person.organisation.label("organisation"), Person.sex.label("sex"),
-            Category.code.label("code"), Category.label_fr.label("label_fr"), Category.label_en.label("label_en"))
+# --- statements --------------------------------------------------------------------------
+# Core constructs on the tables, built once: SQLAlchemy then finds their compiled form in its
+# statement cache without working out a cache key per execution, and rows come back plain.
+
+_registrations, _people, _categories = Registration.__table__, Person.__table__, Category.__table__
+_checkins, _scan_logs, _agenda = CheckIn.__table__, ScanLog.__table__, AgendaItem.__table__
+_stations, _users, _events = Station.__table__, User.__table__, Event.__table__
+
+_PERSON_COLUMNS = (
+    _registrations.c.id, _registrations.c.event_id, _registrations.c.status, _registrations.c.checkin_token,
+    _people.c.first_name, _people.c.last_name, _people.c.organisation, _people.c.sex,
+    _categories.c.code, _categories.c.label_fr, _categories.c.label_en,
+)
+
+
+def _with_person(query):
+    return (query.outerjoin(_people, _people.c.id == _registrations.c.person_id)
+            .outerjoin(_categories, _categories.c.id == _people.c.category_id))
+
+
+def station_label(station, user):
+    """Who made a check-in, as the door and the board show it: the station's name, else the
+    operator's name, else their email (``station`` and ``user`` joined on the check-in: mapped
+    classes, or the ``.c`` of tables)."""
+    return func.coalesce(station.name, func.nullif(user.name, ""), user.email, "")
+
+
+def _checkin_columns(checkin, station, user, prefix: str = ""):
+    return (checkin.c.id.label(prefix + "id"), checkin.c.scanned_at.label(prefix + "scanned_at"),
+            checkin.c.recorded_at.label(prefix + "recorded_at"), checkin.c.day.label(prefix + "day"),
+            checkin.c.source.label(prefix + "source"), checkin.c.agenda_item_id.label(prefix + "agenda_item_id"),
+            checkin.c.voided_at.label(prefix + "voided_at"), checkin.c.client_id.label(prefix + "client_id"),
+            station_label(station.c, user.c).label(prefix + "station"))
+
+
+def _checkins_with_station(query, checkin, station, user):
+    return (query.outerjoin(station, station.c.id == checkin.c.station_id)
+            .outerjoin(user, user.c.id == checkin.c.operator_id))
+
+
+def _lookup(by_station: bool):
+    """The badge of ``:token`` with its person and its check-ins that are not voided, earliest
+    first (one row each, or one row without); by station, also the station of ``:h`` and its
+    event (a row even when no badge has the token)."""
+    k, ks, ku = _checkins.alias("k"), _stations.alias("ks"), _users.alias("ku")
+    token = bindparam("token", type_=_registrations.c.checkin_token.type)
+    # The check-ins are joined on the registration found by a subquery of its own, not on the
+    # joined row: PostgreSQL then always reads them by index, where a plan made while the
+    # table was nearly empty (the first minutes of an event) read every check-in of the day.
+    registration_id = select(_registrations.c.id).where(_registrations.c.checkin_token == token).scalar_subquery()
+    columns = [*_PERSON_COLUMNS, *_checkin_columns(k, ks, ku, "k_")]
+    if by_station:
+        query = (select(*station_service.STATION_COLUMNS, *columns)
+                 .select_from(_stations.join(_events, _events.c.id == _stations.c.event_id))
+                 .outerjoin(_registrations, _registrations.c.checkin_token == token))
+    else:
+        query = select(*columns).select_from(_registrations)
+    query = _with_person(query).outerjoin(k, (k.c.registration_id == registration_id) & k.c.voided_at.is_(None))
+    query = _checkins_with_station(query, k, ks, ku)
+    where = _stations.c.token_hash == bindparam("h") if by_station else _registrations.c.checkin_token == token
+    return query.where(where).order_by(k.c.scanned_at, k.c.id)
+
+
+_LOOKUP = _lookup(by_station=False)
+_LOOKUP_BY_STATION = _lookup(by_station=True)
+_LOOKUP_MANY = _with_person(select(*_PERSON_COLUMNS).select_from(_registrations)).where(
+    _registrations.c.checkin_token.in_(bindparam("tokens", expanding=True)))
+_AGENDA_DAYS = select(_agenda.c.id, _agenda.c.day).where(_agenda.c.event_id == bindparam("event_id"))
+_AGENDA_DAY = _AGENDA_DAYS.where(_agenda.c.id == bindparam("item"))
+_CHECKIN = _checkins_with_station(select(*_checkin_columns(_checkins, _stations, _users)).select_from(_checkins),
+                                  _checkins, _stations, _users)
+_CHECKIN_BY_ID = _CHECKIN.where(_checkins.c.id == bindparam("checkin_id"))
+_FIRST_OF_REGISTRATION = (_CHECKIN.where(_checkins.c.registration_id == bindparam("registration_id"),
+                                         _checkins.c.voided_at.is_(None))
+                          .order_by(_checkins.c.scanned_at, _checkins.c.id).limit(1))
+_FIRST_OF_DAY = _FIRST_OF_REGISTRATION.where(_checkins.c.day == bindparam("day"), _checkins.c.agenda_item_id.is_(None))
+_FIRST_OF_ITEM = _FIRST_OF_REGISTRATION.where(_checkins.c.agenda_item_id == bindparam("agenda_item_id"))
+_PERSON_OF_REGISTRATION = _with_person(select(*_PERSON_COLUMNS).select_from(_registrations)).where(
+    _registrations.c.id == bindparam("registration_id"))
+
+
+def _by_client_id(table, *columns):
+    return select(*columns).where(table.c.event_id == bindparam("event_id"),
+                                  table.c.client_id == bindparam("client_id"))
+
+
+_CHECKIN_OF_CLIENT_ID = _by_client_id(_checkins, _checkins.c.id, _checkins.c.registration_id,
+                                      _checkins.c.clock_skew_seconds)
+_SCANLOG_OF_CLIENT_ID = _by_client_id(_scan_logs, _scan_logs.c.result, _scan_logs.c.reason,
+                                      _scan_logs.c.registration_id, _scan_logs.c.checkin_id, _scan_logs.c.scanned_at)
+_KNOWN_CLIENT_IDS = [select(t.c.client_id).where(t.c.event_id == bindparam("event_id"),
+                                                 t.c.client_id.in_(bindparam("ids", expanding=True)))
+                     for t in (_checkins, _scan_logs)]
+
+
+@cache
+def _insert_checkin_statement(dialect: str):
+    # ON CONFLICT DO NOTHING: a unique index refusing the row is the answer "already in" (or a
+    # client_id already used), not an error. RETURNING its id: the audit row names it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id)
+
+
+_CHECKIN_KEYS = ("event_id", "registration_id", "day", "agenda_item_id", "scanned_at", "recorded_at",
+                 "clock_skew_seconds", "station_id", "operator_id", "source", "client_id", "void_reason",
+                 "voided_at", "voided_by_id")
+_AUDIT_KEYS = ("user_id", "station_id", "actor", "ip", "action", "object_type", "event_id", "details")
+
+
+@cache
+def _insert_checkin_audited_statement():
+    """PostgreSQL: the check-in and its audit row in one statement (atomic by itself, one round
+    trip); the audit row's values are ``audit.entry_values``' prefixed ``audit_``, its object the
+    new check-in. Returns the check-in's id, or nothing when refused."""
+    new = (postgresql.insert(_checkins).values({k: bindparam(k, type_=_checkins.c[k].type) for k in _CHECKIN_KEYS})
+           .on_conflict_do_nothing().returning(_checkins.c.id).cte("new_checkin"))
+    audit_table = audit.AuditEntry.__table__
+    audited = audit_table.insert().from_select(
+        [*_AUDIT_KEYS, "object_id", "at"],
+        select(*[bindparam("audit_" + k, type_=audit_table.c[k].type) for k in _AUDIT_KEYS], cast(new.c.id, String),
+               bindparam("audit_at", type_=audit_table.c.at.type)),
+    ).cte("audited")
+    return select(new.c.id).add_cte(audited)
+
+
+@cache
+def _insert_scanlog_statement(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_scan_logs).on_conflict_do_nothing().returning(_scan_logs.c.id)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# --- reading -------------------------------------------------------------------------------
 
 
 def _person_info(row, language: str) -> PersonInfo:
@@ -196,310 +393,82 @@ def _person_info(row, language: str) -> PersonInfo:
                       category=row.code, category_label=label or "", status=row.status)
 
 
-def station_label(station, user):
-    """Who made a check-in, as the door and the board show it: the station's name, else the
-    operator's name, else their email (``station`` and ``user`` joined on the check-in)."""
-    return func.coalesce(station.name, func.nullif(user.name, ""), user.email, "")
-
-
-def _checkin_columns(checkin, station, user, prefix: str = ""):
-    return (checkin.id.label(prefix + "id"), checkin.scanned_at.label(prefix + "scanned_at"),
-            checkin.recorded_at.label(prefix + "recorded_at"), checkin.day.label(prefix + "day"),
-            checkin.source.label(prefix + "source"), checkin.agenda_item_id.label(prefix + "agenda_item_id"),
-            checkin.voided_at.label(prefix + "voided_at"), checkin.client_id.label(prefix + "client_id"),
-            station_label(station, user).label(prefix + "station"))
-
-
-def _lookup_statement(by_station: bool, by_item: bool):
-    """The badge of ``:token`` with its person and its admitted check-ins (per day, or of the
-    agenda item ``:item``), earliest first; by station, also the station of ``:h`` and its event."""
-    k, ks, ku = aliased(CheckIn), aliased(Station), aliased(User)
-    event_id = Station.event_id if by_station else bindparam("event_id", type_=CheckIn.event_id.type)
-    # The check-ins are joined on the badge's registration found by a subquery of its own, not
-    # on the joined row: PostgreSQL then always reads them by index, where a plan made while the
-    # table was nearly empty (the first minutes of an event) read every check-in of the day.
-    badge = aliased(Registration)
-    registration_id = select(badge.id).where(badge.checkin_token == bindparam("token")).scalar_subquery()
-    columns = [*_person_columns(), *_checkin_columns(k, ks, ku, "k_")]
-    if by_item:
-        columns.append(AgendaItem.day.label("item_day"))
-    if by_station:
-        columns = [*station_service.STATION_COLUMNS, *columns]
-        query = (select(*columns).select_from(Station).join(Event, Event.id == Station.event_id)
-                 .outerjoin(Registration, Registration.checkin_token == bindparam("token")))
-    else:
-        query = select(*columns).select_from(Registration)
-    query = (query.outerjoin(Person, Person.id == Registration.person_id)
-             .outerjoin(Category, Category.id == Person.category_id)
-             .outerjoin(k, and_(k.registration_id == registration_id, k.event_id == event_id, k.voided_at.is_(None),
-                                k.agenda_item_id == bindparam("item") if by_item else k.agenda_item_id.is_(None)))
-             .outerjoin(ks, ks.id == k.station_id).outerjoin(ku, ku.id == k.operator_id))
-    if by_item:
-        query = query.outerjoin(AgendaItem, and_(AgendaItem.id == bindparam("item"), AgendaItem.event_id == event_id))
-    query = query.where(Station.token_hash == bindparam("h") if by_station
-                        else Registration.checkin_token == bindparam("token"))
-    return query.order_by(k.scanned_at, k.id)
-
-
-_CHECKIN_KEYS = ("event_id", "registration_id", "day", "agenda_item_id", "scanned_at", "recorded_at",
-                 "clock_skew_seconds", "station_id", "operator_id", "source", "client_id", "void_reason",
-                 "voided_at", "voided_by_id")
-_SCANLOG_KEYS = ("event_id", "registration_id", "checkin_id", "result", "reason", "payload", "scanned_at",
-                 "recorded_at", "station_id", "operator_id", "source", "client_id")
-_AUDIT_KEYS = ("at", "user_id", "station_id", "actor", "ip", "action", "object_type", "object_id", "event_id",
-               "details")
-
-
-def _values(table, keys, prefix: str = "") -> dict:
-    return {k: bindparam(prefix + k, type_=table.c[k].type) for k in keys}
-
-
-def _build(name: str, dialect: str):
-    """The statement ``name`` for ``dialect`` (built once, then kept prepared)."""
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    checkins, scan_logs, audit = CheckIn.__table__, ScanLog.__table__, AuditEntry.__table__
-    if name.startswith("lookup"):
-        return _lookup_statement(by_station="station" in name, by_item="item" in name)
-    if name == "insert_checkin":
-        return insert_fn(checkins).values(_values(checkins, _CHECKIN_KEYS)).on_conflict_do_nothing().returning(checkins.c.id)
-    if name == "insert_audit":
-        return insert(audit).values(_values(audit, _AUDIT_KEYS, "a_"))
-    if name == "insert_checkin_audited":
-        # PostgreSQL: the check-in and its audit row in one statement, atomic without a
-        # transaction around it (one round trip, one commit).
-        new = (insert_fn(checkins).values(_values(checkins, _CHECKIN_KEYS)).on_conflict_do_nothing()
-               .returning(checkins.c.id).cte("new_checkin"))
-        keys = [k for k in _AUDIT_KEYS if k != "object_id"]
-        audited = insert(audit).from_select(
-            [*keys, "object_id"],
-            select(*[bindparam("a_" + k, type_=audit.c[k].type) for k in keys], cast(new.c.id, String)),
-            include_defaults=False).cte("audited")
-        return select(new.c.id).add_cte(audited)
-    if name == "insert_scanlog":
-        return insert_fn(scan_logs).values(_values(scan_logs, _SCANLOG_KEYS)).on_conflict_do_nothing().returning(scan_logs.c.id)
-    if name in ("first_checkin_day", "first_checkin_item"):
-        query = (select(*_checkin_columns(CheckIn, Station, User))
-                 .outerjoin(Station, Station.id == CheckIn.station_id)
-                 .outerjoin(User, User.id == CheckIn.operator_id)
-                 .where(CheckIn.registration_id == bindparam("registration_id"), CheckIn.voided_at.is_(None)))
-        if name == "first_checkin_day":
-            query = query.where(CheckIn.day == bindparam("day"), CheckIn.agenda_item_id.is_(None))
-        else:
-            query = query.where(CheckIn.agenda_item_id == bindparam("agenda_item_id"))
-        return query.order_by(CheckIn.scanned_at, CheckIn.id).limit(1)
-    if name == "checkin_by_id":
-        return (select(*_checkin_columns(CheckIn, Station, User)).outerjoin(Station, Station.id == CheckIn.station_id)
-                .outerjoin(User, User.id == CheckIn.operator_id).where(CheckIn.id == bindparam("checkin_id")))
-    if name == "checkin_by_client_id":
-        return (select(CheckIn.id.label("id"), CheckIn.registration_id.label("registration_id"),
-                       CheckIn.clock_skew_seconds.label("clock_skew_seconds"))
-                .where(CheckIn.event_id == bindparam("event_id"), CheckIn.client_id == bindparam("client_id")))
-    if name == "scanlog_by_client_id":
-        return (select(ScanLog.result.label("result"), ScanLog.reason.label("reason"),
-                       ScanLog.registration_id.label("registration_id"), ScanLog.checkin_id.label("checkin_id"),
-                       ScanLog.scanned_at.label("scanned_at"))
-                .where(ScanLog.event_id == bindparam("event_id"), ScanLog.client_id == bindparam("client_id")))
-    if name == "person_by_registration":
-        return (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
-                .outerjoin(Category, Category.id == Person.category_id).where(Registration.id == bindparam("registration_id")))
-    if name == "agenda_days":
-        return select(AgendaItem.id.label("id"), AgendaItem.day.label("day")).where(AgendaItem.event_id == bindparam("event_id"))
-    if name == "touch_station":
-        return station_service.TOUCH
-    raise KeyError(name)
-
-
-_PREPARED: dict = {}
-
-
-def _prepared(name: str, dialect: str) -> Prepared:
-    key = (name, dialect)
-    prepared = _PREPARED.get(key)
-    if prepared is None:
-        prepared = _PREPARED[key] = Prepared(_build(name, dialect), name)
-    return prepared
-
-
-#: The writers of this process queue here for SQLite's write lock. SQLite's own busy handler
-#: makes a waiting connection sleep (up to 100 ms a turn) and retry, which made most of the door's
-#: p99; a lock wakes the next writer as soon as the previous one commits. Other processes still
-#: wait through busy_timeout. Per process only: nothing is shared across processes.
-_SQLITE_WRITERS = threading.Lock()
-_WRITER_WAIT = 10.0  # seconds, as busy_timeout; past it SQLite's own waiting takes over
-
-
-class _Connection:
-    """The database connection a scan (or a batch of scans) is answered on.
-
-    Inside a session transaction already begun (a walk-in registered by the same request),
-    the session's own connection, committed through the session. Otherwise a connection taken
-    from the pool and given back at the end, without the session: on PostgreSQL, when ``live``,
-    in autocommit (every write of a live scan is one statement, atomic by itself).
-    """
-
-    def __init__(self, live: bool):
-        engine = db.engine
-        self.dialect = engine.dialect
-        self.name = self.dialect.name
-        self.sqlite = self.name == "sqlite"
-        # No session yet in this request (a station's scan): nothing can be pending in one, and
-        # making one just to ask would cost its creation and removal.
-        in_session = db.session.registry.has() and db.session().in_transaction()
-        self.pooled = None if in_session else engine.raw_connection()
-        # Live, each statement commits by itself: a scan's write is then one statement (one
-        # round trip on PostgreSQL, no BEGIN and COMMIT around it), or an ``atomic`` block.
-        self.autocommit = live and self.pooled is not None
-        self.dbapi = self._cursor = None
-        if self.pooled is not None:
-            self.dbapi = self.pooled.dbapi_connection
-            if self.autocommit and self.sqlite:
-                self._isolation_level = self.dbapi.isolation_level
-                self.dbapi.isolation_level = None  # the sqlite3 module's autocommit
-            elif self.autocommit:
-                self.dbapi.autocommit = True
-
-    @property
-    def cursor(self):
-        """The cursor to run on; through the session, its connection of the current transaction
-        (a commit gives that connection back to the pool: the next statement asks again)."""
-        if self._cursor is None:
-            if self.pooled is None:
-                self.dbapi = db.session.connection().connection.dbapi_connection
-            self._cursor = self.dbapi.cursor()
-        return self._cursor
-
-    def _drop_cursor(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-            self._cursor = None
-
-    def __enter__(self) -> "_Connection":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._drop_cursor()
-        if self.pooled is not None:
-            if self.autocommit and self.sqlite:
-                self.dbapi.isolation_level = self._isolation_level
-            elif self.autocommit:
-                self.dbapi.autocommit = False
-            self.pooled.close()  # back to the pool, which rolls back anything left open
-
-    def execute(self, name: str, params: dict):
-        """Run the prepared statement ``name``."""
-        return _prepared(name, self.name).execute(self.cursor, self.dialect, params)
-
-    def first(self, name: str, params: dict):
-        """The first row of the prepared statement ``name``, or None."""
-        return _prepared(name, self.name).first(self.cursor, self.dialect, params)
-
-    def all(self, name: str, params: dict) -> list:
-        """The rows of the prepared statement ``name``."""
-        return _prepared(name, self.name).all(self.cursor, self.dialect, params)
-
-    def scalar(self, name: str, params: dict):
-        """The first value of the prepared statement ``name``, or None."""
-        return _prepared(name, self.name).scalar(self.cursor, self.dialect, params)
-
-    def once(self, statement) -> list:
-        """The rows of a statement that carries its own values."""
-        return run_once(self.cursor, self.dialect, statement)
-
-    @contextmanager
-    def transaction(self):
-        """Run the body as one transaction (holding the write lock on SQLite), then commit.
-
-        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (see the module docstring),
-        once this process's previous writer is done. Rolled back when the body raises. In
-        autocommit, only the turn among this process's writers is taken: statements that must
-        commit together go in an ``atomic`` block.
-        """
-        cursor = self.cursor
-        # Not when a transaction is open already (it may hold the write lock: waiting here for
-        # a writer that waits for it would stall both).
-        turn = self.sqlite and not self.dbapi.in_transaction
-        locked = _SQLITE_WRITERS.acquire(timeout=_WRITER_WAIT) if turn else False
-        try:
-            if turn and not self.autocommit:
-                cursor.execute("BEGIN IMMEDIATE")
-            yield self
-            if self.pooled is None:
-                self._drop_cursor()
-                db.session.commit()
-            elif not self.autocommit:
-                self.dbapi.commit()
-        except BaseException:
-            if self.pooled is None:
-                self._drop_cursor()
-                db.session.rollback()
-            elif not self.autocommit:
-                self.dbapi.rollback()
-            raise
-        finally:
-            if locked:
-                _SQLITE_WRITERS.release()
-
-    @contextmanager
-    def atomic(self):
-        """Statements that commit together or not at all, inside ``transaction``: in a
-        transaction of their own when each statement would commit by itself (SQLite, live)."""
-        if not (self.autocommit and self.sqlite):
-            yield self
-            return
-        self.cursor.execute("BEGIN IMMEDIATE")  # this process's writers' turn is ours already
-        try:
-            yield self
-        except BaseException:
-            self.cursor.execute("ROLLBACK")
-            raise
-        self.cursor.execute("COMMIT")
-
-
-def _lookup_many(conn: _Connection, tokens: set[str]) -> dict[str, object]:
-    """The badges of ``tokens`` with their persons (a batch's lookup)."""
-    if not tokens:
-        return {}
-    query = (select(*_person_columns()).join(Person, Person.id == Registration.person_id)
-             .outerjoin(Category, Category.id == Person.category_id)
-             .where(Registration.checkin_token.in_(sorted(tokens))))
-    return {r.checkin_token: r for r in conn.once(query)}
-
-
-def _seed(ctx: _Context, rows: list, token: str | None, item_id: int | None) -> dict[str, object]:
-    """The badge of a live lookup (token -> row), keeping in ``ctx`` the check-ins it already
-    has and the day of the agenda item ``item_id`` when that item is the event's."""
-    if not rows or rows[0].id is None:
-        return {}
-    for r in rows:
-        key = (r.id, r.k_day, r.k_agenda_item_id)
-        if r.k_id is not None and key not in ctx.admitted:  # rows come earliest first
-            ctx.admitted[key] = _info(r, "k_")
-            ctx.first_client_ids[r.k_id] = r.k_client_id
-    if item_id is not None and rows[0].item_day is not None:
-        ctx.agenda_items[item_id] = rows[0].item_day
-    return {token: rows[0]}
-
-
 def _info(row, prefix: str = "") -> CheckInInfo:
-    get = (lambda f: getattr(row, prefix + f)) if prefix else (lambda f: getattr(row, f))
+    def get(name):
+        return getattr(row, prefix + name)
+
     return CheckInInfo(id=get("id"), scanned_at=_aware(get("scanned_at")), recorded_at=_aware(get("recorded_at")),
                        day=get("day"), station=get("station") or "", source=get("source"),
-                       agenda_item_id=get("agenda_item_id"), voided=get("voided_at") is not None)
+                       agenda_item_id=get("agenda_item_id"), voided=get("voided_at") is not None,
+                       client_id=get("client_id"))
 
 
-def _checkin_info(ctx: _Context, checkin_id: int) -> CheckInInfo | None:
-    row = ctx.conn.first("checkin_by_id", {"checkin_id": checkin_id})
+def _badge_rows(rows) -> tuple[object | None, list[CheckInInfo]]:
+    """The badge's row and its check-ins, from the rows of a lookup."""
+    if not rows or rows[0].id is None:
+        return None, []
+    return rows[0], [_info(r, "k_") for r in rows if r.k_id is not None]
+
+
+def _agenda_item_day(event_id: int, item_id: int | None) -> date | None:
+    if item_id is None:
+        return None
+    row = db.session.execute(_AGENDA_DAY, {"event_id": event_id, "item": item_id}).first()
+    return row.day if row is not None else None
+
+
+def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> CheckInInfo | None:
+    """The first admitted check-in of that day (or agenda item), as the database has it."""
+    if agenda_item_id is not None:
+        row = db.session.execute(_FIRST_OF_ITEM, {"registration_id": registration_id,
+                                                  "agenda_item_id": agenda_item_id}).first()
+    else:
+        row = db.session.execute(_FIRST_OF_DAY, {"registration_id": registration_id, "day": day}).first()
     return _info(row) if row is not None else None
 
 
-def _first_checkin(ctx: _Context, registration_id: int, day: date,
-                   agenda_item_id: int | None) -> tuple[CheckInInfo | None, str | None]:
-    """The first admitted check-in of that day (or agenda item) and its client_id, in one statement."""
-    row = ctx.conn.first("first_checkin_item" if agenda_item_id is not None else "first_checkin_day",
-                         {"registration_id": registration_id, "day": day, "agenda_item_id": agenda_item_id})
-    if row is None:
-        return None, None
-    return _info(row), row.client_id
+def _checkin_info(checkin_id: int) -> CheckInInfo | None:
+    row = db.session.execute(_CHECKIN_BY_ID, {"checkin_id": checkin_id}).first()
+    return _info(row) if row is not None else None
+
+
+def _person_by_registration(registration_id: int | None, language: str) -> PersonInfo | None:
+    if registration_id is None:
+        return None
+    row = db.session.execute(_PERSON_OF_REGISTRATION, {"registration_id": registration_id}).first()
+    return _person_info(row, language) if row is not None else None
+
+
+# --- answering a scan --------------------------------------------------------------------
+
+
+@dataclass
+class _Door:
+    """Where, when and by whom scans are answered, and what a batch learnt so far."""
+
+    event_id: int
+    tz: ZoneInfo
+    days: frozenset
+    language: str
+    station_id: int | None
+    operator_id: int | None
+    actor: Actor  # of the audit rows
+    now: datetime
+    #: A batch's agenda: item id -> day.
+    agenda_days: dict = field(default_factory=dict)
+    #: A batch's check-ins, made or read: registration id -> {(day, agenda item): check-in}. A
+    #: badge already in is not inserted again, and a batch full of repeats asks the database once.
+    made: dict = field(default_factory=dict)
+    #: A batch's client_ids already in the database (read per chunk); None live (always look).
+    known_client_ids: set | None = None
+
+
+def _door(event, station, operator: Actor | None) -> _Door:
+    station_id = station.id if station is not None else (operator.station_id if operator else None)
+    actor = operator or Actor(label="system")
+    return _Door(event_id=event.id, tz=ZoneInfo(event.timezone or "Africa/Bamako"), days=frozenset(event.days),
+                 language=event.language, station_id=station_id, operator_id=operator.user_id if operator else None,
+                 actor=replace(actor, station_id=actor.station_id or station_id), now=datetime.now(UTC))
 
 
 def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, reason: str, tz: ZoneInfo,
@@ -514,158 +483,125 @@ def _message(result: str, info: PersonInfo | None, checkin: CheckInInfo | None, 
     return _reason_text(reason, day=day.isoformat() if day else "")
 
 
-def _replay(client_id: str, ctx: _Context) -> CheckInResult | None:
+def _answer_scan(door: _Door, scan: Scan, row, checkins: list[CheckInInfo], item_day: date | None,
+                 offset: timedelta | None = None) -> CheckInResult:
+    """Answer one scan inside the current write transaction: decide, then record the outcome.
+
+    ``row`` is the badge's lookup row (None when no registration has the code), ``checkins``
+    its check-ins, ``item_day`` the day of the scan's agenda item when it is the event's.
+    """
+    when = scan_time(scan.scanned_at, door.now, door.tz, offset=offset, live=scan.source != "offline_sync")
+    badge = Badge(row.id, row.event_id, row.status) if row is not None else None
+    decision = decide(parse_payload(scan.payload) is not None, badge, checkins, event_id=door.event_id,
+                      event_days=door.days, day=when.day, agenda_item_id=scan.agenda_item_id,
+                      agenda_item_day=item_day)
+    # Nothing is said about another event's participant: only that the badge is not for here.
+    person = _person_info(row, door.language) if row is not None and decision.reason != "other_event" else None
+    if decision.result == "checked_in":
+        answer = _admit(door, scan, badge, person, when)
+        if answer is not None:
+            return answer
+        decision = Decision("already_checked_in")  # refused by the database: see _already_in
+    if decision.result == "already_checked_in":
+        return _already_in(door, scan, badge, person, when, decision.first)
+    answer = CheckInResult(decision.result, _message(decision.result, person, None, decision.reason, door.tz, when.day),
+                           reason=decision.reason, registration=person, client_id=scan.client_id,
+                           clock_skew_seconds=when.skew_seconds)
+    return _logged(door, scan, answer, when.scanned_at)
+
+
+def _admit(door: _Door, scan: Scan, badge: Badge, person: PersonInfo, when: ScanTime) -> CheckInResult | None:
+    """Check the badge in, with its audit row; None when the database refused the check-in
+    (another door was first, or the client_id was used already)."""
+    values = dict(
+        event_id=door.event_id, registration_id=badge.registration_id, day=when.day,
+        agenda_item_id=scan.agenda_item_id, scanned_at=when.scanned_at, recorded_at=door.now,
+        clock_skew_seconds=when.skew_seconds, station_id=door.station_id, operator_id=door.operator_id,
+        source=scan.source, client_id=scan.client_id, void_reason="", voided_at=None, voided_by_id=None)
+    entry = (door.actor, "checkin.create")
+    details = dict(event_id=door.event_id, registration_id=badge.registration_id, source=scan.source)
+    if _dialect() == "postgresql":
+        row = audit.entry_values(*entry, audit.Ref("CheckIn", ""), **details)
+        checkin_id = db.session.scalar(_insert_checkin_audited_statement(),
+                                       {**values, **{"audit_" + k: row[k] for k in _AUDIT_KEYS}, "audit_at": door.now})
+    else:
+        checkin_id = db.session.scalar(_insert_checkin_statement(_dialect()), values)
+        if checkin_id is not None:
+            audit.record_now(*entry, audit.Ref("CheckIn", checkin_id), **details)
+    if checkin_id is None:
+        return None
+    info = CheckInInfo(id=checkin_id, scanned_at=when.scanned_at, recorded_at=door.now, day=when.day, station="",
+                       source=scan.source, agenda_item_id=scan.agenda_item_id, client_id=scan.client_id)
+    door.made.setdefault(badge.registration_id, {})[when.day, scan.agenda_item_id] = info
+    return CheckInResult("checked_in", _message("checked_in", person, info, "", door.tz, when.day),
+                         registration=person, checkin=info, client_id=scan.client_id,
+                         clock_skew_seconds=when.skew_seconds)
+
+
+def _already_in(door: _Door, scan: Scan, badge: Badge, person: PersonInfo | None, when: ScanTime,
+                first: CheckInInfo | None) -> CheckInResult:
+    """The answer to a badge already in: its first check-in, or the answer given before to
+    this very client_id (a retry)."""
+    if first is None or not first.station:
+        # Refused by the database (the winner of a race, or a client_id used before), or made
+        # earlier in this batch: the first check-in as the database has it, with who made it.
+        first = _first_checkin(badge.registration_id, when.day, scan.agenda_item_id)
+        door.made.setdefault(badge.registration_id, {})[when.day, scan.agenda_item_id] = first
+    live = door.known_client_ids is None
+    # A retry when no check-in explains the refusal, or, live, when the first check-in is this
+    # scan's own; in a batch, when its client_id was in the database before the chunk.
+    retry = first is None or (first.client_id == scan.client_id if live else scan.client_id in door.known_client_ids)
+    if scan.client_id and retry:
+        replay = _replay(door, scan.client_id)
+        if replay is not None:
+            return replay
+    answer = CheckInResult("already_checked_in", _message("already_checked_in", person, first, "", door.tz, when.day),
+                           registration=person, checkin=first, client_id=scan.client_id,
+                           clock_skew_seconds=when.skew_seconds)
+    return _logged(door, scan, answer, when.scanned_at)
+
+
+def _logged(door: _Door, scan: Scan, answer: CheckInResult, scanned_at: datetime) -> CheckInResult:
+    """Keep a scan that let no one in, in the scan log; a client_id logged before is a retry,
+    answered as the first time."""
+    payload = scan.payload[:200] if isinstance(scan.payload, str) else ""
+    if not payload.isprintable():
+        payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload)
+    logged = db.session.scalar(_insert_scanlog_statement(_dialect()), dict(
+        event_id=door.event_id, registration_id=answer.registration.registration_id if answer.registration else None,
+        checkin_id=answer.checkin.id if answer.checkin else None, result=answer.result, reason=answer.reason,
+        payload=payload, scanned_at=scanned_at, recorded_at=door.now, station_id=door.station_id,
+        operator_id=door.operator_id, source=scan.source, client_id=scan.client_id))
+    if logged is None:
+        return _replay(door, scan.client_id) or answer
+    return answer
+
+
+def _replay(door: _Door, client_id: str) -> CheckInResult | None:
     """The answer already given to this client_id at this event, or None (a key is unique per
     event: one used at another event is not a retry here and never tells that event's answer)."""
-    keys = {"event_id": ctx.event_id, "client_id": client_id}
-    row = ctx.conn.first("checkin_by_client_id", keys)
+    keys = {"event_id": door.event_id, "client_id": client_id}
+    row = db.session.execute(_CHECKIN_OF_CLIENT_ID, keys).first()
     if row is not None:
-        info = _checkin_info(ctx, row.id)
-        person = _person_by_registration(ctx, row.registration_id)
-        return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, None), registration=person,
-                             checkin=info, client_id=client_id, clock_skew_seconds=row.clock_skew_seconds, replayed=True)
-    log = ctx.conn.first("scanlog_by_client_id", keys)
+        info = _checkin_info(row.id)
+        person = _person_by_registration(row.registration_id, door.language)
+        return CheckInResult("checked_in", _message("checked_in", person, info, "", door.tz, None), registration=person,
+                             checkin=info, client_id=client_id, clock_skew_seconds=row.clock_skew_seconds,
+                             replayed=True)
+    log = db.session.execute(_SCANLOG_OF_CLIENT_ID, keys).first()
     if log is None:
         return None
-    person = _person_by_registration(ctx, log.registration_id) if log.registration_id else None
-    info = _checkin_info(ctx, log.checkin_id) if log.checkin_id else None
-    message = _message(log.result, person, info, log.reason, ctx.tz, None)
+    person = _person_by_registration(log.registration_id, door.language)
+    info = _checkin_info(log.checkin_id) if log.checkin_id else None
+    message = _message(log.result, person, info, log.reason, door.tz, None)
     if log.result in ("not_admitted", "unknown_token"):
         scanned_at = _aware(log.scanned_at)
-        message = _reason_text(log.reason, day=scanned_at.astimezone(ctx.tz).date().isoformat() if scanned_at else "")
+        message = _reason_text(log.reason, day=scanned_at.astimezone(door.tz).date().isoformat() if scanned_at else "")
     return CheckInResult(log.result, message, reason=log.reason, registration=person, checkin=info,
                          client_id=client_id, replayed=True)
 
 
-def _person_by_registration(ctx: _Context, registration_id: int | None) -> PersonInfo | None:
-    if registration_id is None:
-        return None
-    row = ctx.conn.first("person_by_registration", {"registration_id": registration_id})
-    return _person_info(row, ctx.language) if row else None
-
-
-def _log(ctx: _Context, scan: Scan, result: CheckInResult, scanned_at: datetime) -> bool:
-    """Keep a scan that did not admit anyone; False when its client_id was already logged."""
-    payload = scan.payload[:200] if isinstance(scan.payload, str) else ""
-    if not payload.isprintable():
-        payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload)
-    values = dict(event_id=ctx.event_id, registration_id=result.registration.registration_id if result.registration else None,
-                  checkin_id=result.checkin.id if result.checkin else None, result=result.result,
-                  reason=result.reason, payload=payload,
-                  scanned_at=scanned_at, recorded_at=ctx.now, station_id=ctx.station_id,
-                  operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id)
-    return ctx.conn.scalar("insert_scanlog", values) is not None
-
-
-def _insert_checkin(ctx: _Context, values: dict, actor: Actor | None, registration_id: int, scan: Scan) -> int | None:
-    """Insert an admitted check-in and its audit row together; its id, or None when the
-    database refused it (already in that day, or a client_id already used)."""
-    # The audit row commits with the check-in or not at all.
-    actor = actor or Actor(label="system")
-    audit = dict(a_at=ctx.now, a_user_id=actor.user_id, a_station_id=actor.station_id or ctx.station_id,
-                 a_actor=actor.label, a_ip=actor.ip, a_action="checkin.create", a_object_type="CheckIn",
-                 a_event_id=ctx.event_id,
-                 a_details=f'{{"registration_id": {registration_id}, "source": "{scan.source}"}}')
-    if not ctx.conn.sqlite:
-        return ctx.conn.scalar("insert_checkin_audited", {**values, **audit})
-    with ctx.conn.atomic():
-        new_id = ctx.conn.scalar("insert_checkin", values)
-        if new_id is not None:
-            ctx.conn.execute("insert_audit", {**audit, "a_object_id": str(new_id)})
-    return new_id
-
-
-def _process(ctx: _Context, scan: Scan, people: dict, actor: Actor | None, skew_offset: timedelta | None) -> CheckInResult:
-    """Answer one scan inside the current (write-locked) transaction."""
-    # The day is the event-local date of scanned_at (DESIGN.md), corrected by the device's
-    # clock offset when a batch tells it. A clock far off is accepted and flagged.
-    device_time = _aware(scan.scanned_at)
-    skew = None
-    if device_time is None:
-        scanned_at = ctx.now
-        day_time = ctx.now
-    elif skew_offset is not None:
-        scanned_at = device_time
-        day_time = device_time + skew_offset
-        if abs(skew_offset) > CLOCK_SKEW_TOLERANCE:
-            skew = int(skew_offset.total_seconds())
-    else:
-        scanned_at = device_time
-        ahead = device_time - ctx.now
-        live = scan.source != "offline_sync"
-        if ahead > CLOCK_SKEW_TOLERANCE or (live and -ahead > CLOCK_SKEW_TOLERANCE):
-            skew = -int(ahead.total_seconds())  # seconds to add to the device clock to get the server's
-        day_time = device_time
-    day = day_time.astimezone(ctx.tz).date()
-
-    token = parse_payload(scan.payload)
-    row = people.get(token) if token else None
-    person = _person_info(row, ctx.language) if row is not None else None
-    reason = ""
-    if token is None:
-        result, reason = "unknown_token", "garbage"
-    elif row is None:
-        result, reason = "unknown_token", "unknown"
-    elif row.event_id != ctx.event_id:
-        # Say nothing about the other event's participant: only that the badge is not for here.
-        result, reason, person = "not_admitted", "other_event", None
-    elif row.status not in ADMITTED_STATUSES:
-        result, reason = "not_admitted", "cancelled"
-    elif day not in ctx.days:
-        result, reason = "not_admitted", "not_event_day"
-    elif scan.agenda_item_id is not None and ctx.agenda_items.get(scan.agenda_item_id) is None:
-        result, reason = "not_admitted", "unknown_agenda_item"
-    elif scan.agenda_item_id is not None and ctx.agenda_items[scan.agenda_item_id] != day:
-        # A session is attended on its own day: a scan for it on another day admits no one.
-        result, reason = "not_admitted", "agenda_item_other_day"
-    else:
-        result = "checked_in"
-
-    if result == "checked_in":
-        item_id = scan.agenda_item_id
-        checkin_day = day  # an agenda item's own day (checked above)
-        key = (row.id, checkin_day, item_id)
-        info = ctx.admitted.get(key)
-        if info is None:
-            new_id = _insert_checkin(ctx, dict(
-                event_id=ctx.event_id, registration_id=row.id, day=checkin_day, agenda_item_id=item_id,
-                scanned_at=scanned_at, recorded_at=ctx.now, clock_skew_seconds=skew, station_id=ctx.station_id,
-                operator_id=ctx.operator_id, source=scan.source, client_id=scan.client_id, void_reason="",
-                voided_at=None, voided_by_id=None,
-            ), actor, row.id, scan)
-            if new_id is not None:
-                info = CheckInInfo(id=new_id, scanned_at=scanned_at, recorded_at=ctx.now, day=checkin_day,
-                                   station="", source=scan.source, agenda_item_id=item_id)
-                ctx.admitted[key] = info
-                return CheckInResult("checked_in", _message("checked_in", person, info, "", ctx.tz, day),
-                                     registration=person, checkin=info, client_id=scan.client_id,
-                                     clock_skew_seconds=skew)
-        # Already in: known from the lookup (or earlier in this batch), or the insert was refused.
-        first_client_id = None
-        if info is None or not info.station:
-            info, first_client_id = _first_checkin(ctx, row.id, checkin_day, item_id)
-            ctx.admitted[key] = info
-        elif ctx.known_client_ids is None:
-            # Live, a check-in already in came from the lookup, which read its client_id too.
-            first_client_id = ctx.first_client_ids[info.id]
-        # The conflict was this very client_id (a retry) when no other check-in explains it, or
-        # when the first check-in is this scan's own.
-        maybe_retry = info is None or (ctx.known_client_ids is None and first_client_id == scan.client_id)
-        if scan.client_id and (maybe_retry or (ctx.known_client_ids is not None and scan.client_id in ctx.known_client_ids)):
-            replay = _replay(scan.client_id, ctx)
-            if replay is not None:
-                return replay
-        result = "already_checked_in"
-        answer = CheckInResult(result, _message(result, person, info, "", ctx.tz, day), registration=person,
-                               checkin=info, client_id=scan.client_id, clock_skew_seconds=skew)
-    else:
-        answer = CheckInResult(result, _message(result, person, None, reason, ctx.tz, day), reason=reason,
-                               registration=person, client_id=scan.client_id, clock_skew_seconds=skew)
-    if not _log(ctx, scan, answer, scanned_at):
-        replay = _replay(scan.client_id, ctx)
-        if replay is not None:
-            return replay
-    return answer
+# --- the door's entry points --------------------------------------------------------------
 
 
 def _check_source(source: str) -> None:
@@ -682,23 +618,19 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     ``event`` is an Event or a ``stations.EventFacts``; ``station`` is a Station or a
     ``stations.StationRef`` (anything with ``id`` and ``name``).
     ``scanned_at`` is the device's clock (None: now). ``client_id`` makes retries idempotent.
-    Raises ValidationError only for a bad ``source`` or an over-long ``client_id``.
+    Commits the session. Raises ValidationError only for a bad ``source`` or an over-long
+    ``client_id``.
     """
     _check_source(source)
     _check_client_id(client_id)
     item_id = agenda_item.id if isinstance(agenda_item, AgendaItem) else agenda_item
-    ctx = _context(event, station, operator)
+    door = _door(event, station, operator)
+    name = _station_name(station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
     token = parse_payload(scan.payload)
-    name = _station_name(station, operator)
-    with _Connection(live=True) as ctx.conn:
-        people = {}
-        if token:
-            rows = ctx.conn.all("lookup_item" if item_id is not None else "lookup",
-                                {"token": token, "event_id": ctx.event_id, "item": item_id})
-            people = _seed(ctx, rows, token, item_id)
-        with ctx.conn.transaction():
-            answer = _process(ctx, scan, people, operator, None)
+    with write_transaction(db.session()):
+        row, checkins = _badge_rows(db.session.execute(_LOOKUP, {"token": token}).all()) if token else (None, [])
+        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(door.event_id, item_id))
     return _with_station_name(answer, name)
 
 
@@ -706,7 +638,7 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
                         ip: str = "") -> tuple[CheckInResult, station_service.EventFacts]:
     """Check in a scan sent by a station with its bearer token: the door's hot path.
 
-    The station, its event, the badge, its person and what it already has are read in one
+    The station, its event, the badge, its person and its check-ins are read in one
     statement; the rules are those of ``stations.authenticate`` (a revoked station is refused at
     once) and of ``check_in``. Returns the answer and the event's facts (for its time zone).
     Raises Unauthorized (unknown or revoked station), Forbidden (a station of another event than
@@ -718,24 +650,26 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     if token_hash is None:
         raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
     badge = parse_payload(scan.payload)
-    item_id = scan.agenda_item_id
-    with _Connection(live=True) as conn:
-        rows = conn.all("lookup_station_item" if item_id is not None else "lookup_station",
-                        {"h": token_hash, "token": badge, "item": item_id})
+    # One transaction from the lookup on: on SQLite it waits for the write lock first, so that
+    # the scan's write cannot fail on a writer that committed after its read.
+    session = db.session()
+    if _dialect() == "postgresql" and not session.in_transaction():
+        # Each statement commits by itself: a scan then writes with one statement (the check-in
+        # with its audit row, or its line in the scan log), without BEGIN and COMMIT round trips.
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    with write_transaction(session):
+        rows = db.session.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
         found = station_service.station_from_row(rows[0] if rows else None)
         if found is None:
             raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
         station, event = found
         if event.slug != event_slug:
             raise Forbidden(_("This station belongs to another event."))
-        actor = Actor(label=station.name, ip=ip, station_id=station.id)
-        ctx = _context(event, station, actor)
-        ctx.conn = conn
-        people = _seed(ctx, rows, badge, item_id) if badge else {}
-        with conn.transaction():
-            if station_service.needs_touch(rows[0].station_last_seen_at, ctx.now):
-                conn.execute("touch_station", {"station_id": station.id, "now": ctx.now})
-            answer = _process(ctx, scan, people, actor, None)
+        door = _door(event, station, Actor(label=station.name, ip=ip, station_id=station.id))
+        if station_service.needs_touch(rows[0].station_last_seen_at, door.now):
+            db.session.execute(station_service.TOUCH, {"station_id": station.id, "now": door.now})
+        row, checkins = _badge_rows(rows) if badge else (None, [])
+        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(event.id, scan.agenda_item_id))
     return _with_station_name(answer, station.name), event
 
 
@@ -745,8 +679,9 @@ def _station_name(station: Station | None, operator: Actor | None) -> str:
 
 
 def _with_station_name(answer: CheckInResult, name: str) -> CheckInResult:
-    if answer.result == "checked_in" and answer.checkin is not None and not answer.checkin.station and not answer.replayed:
-        answer.checkin = CheckInInfo(**{**answer.checkin.__dict__, "station": name})
+    unnamed = answer.checkin is not None and not answer.checkin.station
+    if answer.result == "checked_in" and unnamed and not answer.replayed:
+        answer.checkin = replace(answer.checkin, station=name)
     return answer
 
 
@@ -781,39 +716,53 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
         answered = iter(check_in_batch(event, [scan for _i, scan in good], station=station, operator=operator,
                                        sent_at=sent_at) if good else [])
         return [errors[i] if i in errors else next(answered) for i in range(len(scans))]
-    sent_at = _aware(sent_at)
-    if sent_at is not None and not device_time_ok(sent_at):
-        sent_at = None  # a broken clock tells nothing about the offset of the scans' clocks
-    item_ids = {s.agenda_item_id for s in scans if s.agenda_item_id is not None}
-    now = datetime.now(timezone.utc)
-    offset = None
-    if sent_at is not None and abs(now - sent_at) > CLOCK_SKEW_TOLERANCE:
-        offset = now - sent_at
+    door = _door(event, station, operator)
+    name = _station_name(station, operator)
+    offset = _clock_offset(sent_at, door.now)
     for i, scan in enumerate(scans):
         scan.index = i
         scan.client_id = scan.client_id or None
-    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    far_future = datetime.max.replace(tzinfo=UTC)
     ordered = sorted(scans, key=lambda s: (_aware(s.scanned_at) or far_future, s.index))
+    if any(s.agenda_item_id is not None for s in scans):
+        door.agenda_days = {r.id: r.day for r in db.session.execute(_AGENDA_DAYS, {"event_id": door.event_id})}
     answers: dict[int, CheckInResult] = {}
-    ctx = _context(event, station, operator)
-    name = _station_name(station, operator)
-    with _Connection(live=False) as ctx.conn:
-        if item_ids:
-            ctx.agenda_items = {r.id: r.day for r in ctx.conn.all("agenda_days", {"event_id": ctx.event_id})}
-        for start in range(0, len(ordered), BATCH_CHUNK):
-            chunk = ordered[start:start + BATCH_CHUNK]
-            tokens = {t for t in (parse_payload(s.payload) for s in chunk) if t}
-            with ctx.conn.transaction():
-                people = _lookup_many(ctx.conn, tokens)
-                ids = sorted({s.client_id for s in chunk if s.client_id})
-                ctx.known_client_ids = set()
-                if ids:
-                    for table in (CheckIn, ScanLog):
-                        ctx.known_client_ids |= {r[0] for r in ctx.conn.once(select(table.client_id).where(
-                            table.event_id == ctx.event_id, table.client_id.in_(ids)))}
-                for scan in chunk:
-                    answers[scan.index] = _with_station_name(_process(ctx, scan, people, operator, offset), name)
+    for start in range(0, len(ordered), BATCH_CHUNK):
+        chunk = ordered[start:start + BATCH_CHUNK]
+        with write_transaction(db.session()):
+            people = _lookup_many({t for t in (parse_payload(s.payload) for s in chunk) if t})
+            door.known_client_ids = _known_client_ids(door.event_id, {s.client_id for s in chunk if s.client_id})
+            for scan in chunk:
+                row = people.get(parse_payload(scan.payload))
+                checkins = list(door.made.get(row.id, {}).values()) if row is not None else []
+                answer = _answer_scan(door, scan, row, [c for c in checkins if c is not None],
+                                      door.agenda_days.get(scan.agenda_item_id), offset)
+                answers[scan.index] = _with_station_name(answer, name)
     return [answers[i] for i in range(len(scans))]
+
+
+def _clock_offset(sent_at: datetime | None, now: datetime) -> timedelta | None:
+    """What to add to a batch's device clock to get the server's; None when it is near enough,
+    or unknown (no ``sent_at``, or one a broken clock gave, which tells nothing)."""
+    sent_at = _aware(sent_at)
+    if sent_at is None or not device_time_ok(sent_at) or abs(now - sent_at) <= CLOCK_SKEW_TOLERANCE:
+        return None
+    return now - sent_at
+
+
+def _lookup_many(tokens: set[str]) -> dict[str, object]:
+    """The badges of ``tokens`` with their persons (a batch's lookup): token -> row."""
+    if not tokens:
+        return {}
+    return {r.checkin_token: r for r in db.session.execute(_LOOKUP_MANY, {"tokens": sorted(tokens)})}
+
+
+def _known_client_ids(event_id: int, client_ids: set[str]) -> set[str]:
+    """Which of ``client_ids`` the event's check-ins or scan log already hold."""
+    if not client_ids:
+        return set()
+    params = {"event_id": event_id, "ids": sorted(client_ids)}
+    return {cid for statement in _KNOWN_CLIENT_IDS for cid in db.session.scalars(statement, params)}
 
 
 def _scan_error(scan: Scan) -> CheckInResult | None:
@@ -849,7 +798,7 @@ def void_checkin(checkin: CheckIn, *, actor: Actor | None, reason: str = "") -> 
     if checkin.voided_at is not None:
         raise ValidationError(_("This check-in is already voided."))
     reason = (reason or "").strip()[:500]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     result = db.session.execute(
         update(CheckIn).where(CheckIn.id == checkin.id, CheckIn.voided_at.is_(None))
         .values(voided_at=now, voided_by_id=actor.user_id if actor else None, void_reason=reason)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select, update
 
-from eventapp.extensions import db
-from eventapp.events.models import Event
-from eventapp.door.models import Station
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.tokens import hash_token, new_station_token
+from eventapp.door.models import Station
+from eventapp.events.models import Event
+from eventapp.extensions import db
 
 PAIRING_MAX_AGE = 15 * 60  # seconds a pairing link stays valid
 _SALT = "eventapp.station-pairing"
@@ -46,7 +46,8 @@ def create_station(event: Event, name: str, *, actor: Actor | None = None) -> Is
     if taken is not None:
         raise ValidationError({"name": [_("A station of this event already has this name.")]})
     token = new_station_token()
-    station = Station(event_id=event.id, name=name, token_hash=hash_token(token), created_by_id=actor.user_id if actor else None)
+    station = Station(event_id=event.id, name=name, token_hash=hash_token(token),
+                      created_by_id=actor.user_id if actor else None)
     db.session.add(station)
     db.session.flush()
     record(actor, "station.create", station, event_id=event.id, name=name)
@@ -71,7 +72,7 @@ def get_station(event: Event, station_id: int) -> Station:
 def revoke_station(station: Station, *, actor: Actor | None = None) -> Station:
     """Revoke a station: its token is refused from the next request on."""
     if station.revoked_at is None:
-        station.revoked_at = datetime.now(timezone.utc)
+        station.revoked_at = datetime.now(UTC)
         record(actor, "station.revoke", station, event_id=station.event_id, name=station.name)
         db.session.commit()
     return station
@@ -101,25 +102,24 @@ class EventFacts:
     start_date: date
     end_date: date
 
-    @property
-    def days(self) -> list[date]:
-        """Every calendar day of the event, in order."""
-        return [self.start_date + timedelta(days=i) for i in range((self.end_date - self.start_date).days + 1)]
+    #: Every calendar day of the event, in order: the model's own rule, read on these facts.
+    days = Event.days
 
 
 #: What a check-in needs of its station and the station's event, to be selected (joined on the
 #: station's event) wherever a statement authenticates a station; read with ``station_from_row``.
-STATION_COLUMNS = (Station.id.label("station_id"), Station.event_id.label("station_event_id"),
-                   Station.name.label("station_name"), Station.revoked_at.label("station_revoked_at"),
-                   Station.last_seen_at.label("station_last_seen_at"), Event.slug.label("event_slug"),
-                   Event.timezone.label("event_timezone"), Event.language.label("event_language"),
-                   Event.start_date.label("event_start_date"), Event.end_date.label("event_end_date"))
+_stations, _events = Station.__table__, Event.__table__
+STATION_COLUMNS = (_stations.c.id.label("station_id"), _stations.c.event_id.label("station_event_id"),
+                   _stations.c.name.label("station_name"), _stations.c.revoked_at.label("station_revoked_at"),
+                   _stations.c.last_seen_at.label("station_last_seen_at"), _events.c.slug.label("event_slug"),
+                   _events.c.timezone.label("event_timezone"), _events.c.language.label("event_language"),
+                   _events.c.start_date.label("event_start_date"), _events.c.end_date.label("event_end_date"))
 
-_WITH_EVENT = (select(*STATION_COLUMNS).join(Event, Event.id == Station.event_id)
-               .where(Station.token_hash == bindparam("h")))
+_WITH_EVENT = (select(*STATION_COLUMNS).select_from(_stations.join(_events, _events.c.id == _stations.c.event_id))
+               .where(_stations.c.token_hash == bindparam("h")))
 
 #: Marks a station seen (run by whoever authenticated it, at most every ``_SEEN_EVERY``).
-TOUCH = update(Station).where(Station.id == bindparam("station_id")).values(last_seen_at=bindparam("now"))
+TOUCH = update(_stations).where(_stations.c.id == bindparam("station_id")).values(last_seen_at=bindparam("now"))
 
 
 def token_hash_or_none(token: str | None) -> str | None:
@@ -141,12 +141,12 @@ def station_from_row(row) -> tuple[StationRef, EventFacts] | None:
 def needs_touch(last_seen_at: datetime | None, now: datetime) -> bool:
     """True when the station's last_seen_at is older than ``_SEEN_EVERY`` (or unset)."""
     if last_seen_at is not None and last_seen_at.tzinfo is None:
-        last_seen_at = last_seen_at.replace(tzinfo=timezone.utc)
+        last_seen_at = last_seen_at.replace(tzinfo=UTC)
     return last_seen_at is None or now - last_seen_at > _SEEN_EVERY
 
 
 def _touch(station_id: int, last_seen_at: datetime | None) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if needs_touch(last_seen_at, now):
         db.session.execute(TOUCH, {"station_id": station_id, "now": now})
         db.session.commit()
@@ -160,7 +160,7 @@ def authenticate(token: str | None) -> StationRef | None:
     token_hash = token_hash_or_none(token)
     if token_hash is None:
         return None
-    row = db.session.connection().execute(_WITH_EVENT, {"h": token_hash}).first()
+    row = db.session.execute(_WITH_EVENT, {"h": token_hash}).first()
     found = station_from_row(row)
     if found is None:
         return None
@@ -216,7 +216,7 @@ def pair(code: str, secret_key: str, *, ip: str = "") -> IssuedToken:
     token = new_station_token()
     # Conditional on the old hash, so two phones opening the same link at once can't both pair.
     done = db.session.execute(update(Station).where(Station.id == station.id, Station.token_hash == station.token_hash)
-                              .values(token_hash=hash_token(token), last_seen_at=datetime.now(timezone.utc)))
+                              .values(token_hash=hash_token(token), last_seen_at=datetime.now(UTC)))
     if done.rowcount != 1:
         db.session.rollback()
         raise ValidationError(_("This pairing link was already used. Ask the organizer for a new one."))
