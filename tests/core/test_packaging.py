@@ -48,7 +48,7 @@ def test_the_wheel_carries_compiled_catalogues_templates_and_static_files(wheel)
     path, log = wheel
     names = set(zipfile.ZipFile(path).namelist())
     assert "eventapp/translations/fr/LC_MESSAGES/messages.mo" in names
-    assert "eventapp/templates/base.html" in names and "eventapp/static/js/door.js" in names
+    assert "eventapp/templates/base.html" in names and "eventapp/static/js/door/main.js" in names
     assert "eventapp/migrations/versions/" in "".join(sorted(names))
     # The table-free license and a recent setuptools: the build says nothing is deprecated.
     assert "Deprecat" not in log, [line for line in log.splitlines() if "Deprecat" in line]
