@@ -124,6 +124,15 @@ def client(app):
 
 
 @pytest.fixture
+def live_server(app):
+    """The test app served by cheroot (eventapp's production server) in a thread; its base URL."""
+    from tests.netutil import served
+
+    with served(app) as base:
+        yield base
+
+
+@pytest.fixture
 def runner(app):
     """A CLI runner of the app."""
     return app.test_cli_runner()

@@ -18,7 +18,7 @@ from eventapp.accounts.login_failures import LoginFailure
 from eventapp.audit.models import AuditEntry
 from eventapp.extensions import db
 from tests import factories
-from tests.netutil import free_port
+from tests.netutil import served
 
 
 def _post(client, email, password, addr):
@@ -73,18 +73,9 @@ def test_cli_unlock_lifts_the_locks(app, client, runner):
 
 @pytest.fixture
 def live_server(app):
-    """The app served by cheroot (eventapp's production server) in a thread, with many threads."""
-    from cheroot import wsgi
-
-    port = free_port()
-    server = wsgi.Server(("127.0.0.1", port), app, numthreads=32, server_name="eventapp-test",
-                         request_queue_size=256, accepted_queue_size=-1)
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    thread.join(timeout=10)
+    """The app served with many threads and a deep queue: a burst of sign-ins arrives at once."""
+    with served(app, threads=32, request_queue_size=256, accepted_queue_size=-1) as base:
+        yield base
 
 
 def _burst(base: str, attempts: list[tuple[str, str]]) -> list[int]:

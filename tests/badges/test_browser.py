@@ -2,11 +2,9 @@
 the PDF, whose codes scan back."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from eventapp.core.tokens import qr_payload
 from tests import factories
@@ -15,19 +13,6 @@ from tests.pdfutil import decode_qr_codes
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app served on a free loopback port, in a thread, for the test's length."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def test_background_print_progress_and_download(app, live_server):

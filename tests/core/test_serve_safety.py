@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.netutil import free_port
+from tests.netutil import free_port, stop_process
 
 BIN = Path(sys.executable).parent / "eventapp"
 
@@ -64,10 +64,4 @@ def test_serve_https_secure_cookies_and_retention_check(tmp_path):
             time.sleep(0.05)
         assert purged is not None
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
-        server.stdout.close()
+        stop_process(server)

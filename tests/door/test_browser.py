@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import io
-import socket
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -17,27 +15,6 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served by cheroot (the production server of eventapp.server) in a thread."""
-    from cheroot import wsgi
-
-    port = _free_port()
-    server = wsgi.Server(("127.0.0.1", port), app, numthreads=8, server_name="eventapp-test")
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -2,29 +2,16 @@
 sideways scrolling on a phone, and removing asks first."""
 from __future__ import annotations
 
-import threading
 from datetime import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from eventapp.events.models import AgendaItem
 from eventapp.extensions import db
 from tests import factories
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from eventapp.registration import invitations
 from eventapp.registration import services as registrations
 from eventapp.registration.models import Registration
 from tests import factories
-from tests.netutil import free_port
+from tests.netutil import free_port, stop_process
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 T0 = "2023-06-21T09:14:00Z"
@@ -377,13 +377,7 @@ def running_server(database_url: str, instance: Path):
         assert server.poll() is None, server.stdout.read().decode()
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
-        server.stdout.close()
+        stop_process(server)
 
 
 def _together(n: int, work) -> list:

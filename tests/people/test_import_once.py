@@ -29,7 +29,6 @@ from eventapp.people import imports
 from eventapp.people.models import Person
 from eventapp.registration.models import Registration
 from tests import factories
-from tests.netutil import free_port
 
 BIN = Path(sys.executable).parent / "eventapp"
 FIRST = ["Awa", "Moussa", "Kadiatou", "Oumou", "Ousmane", "Fatoumata", "Boubacar", "Aïssata", "Hamadoun", "Mariam"]
@@ -95,21 +94,6 @@ def _waiting_on_locks() -> int | None:
     with db.engine.connect() as conn:
         return conn.scalar(text("SELECT count(*) FROM pg_stat_activity "
                                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served by cheroot (the production server of eventapp.server) in a thread."""
-    from cheroot import wsgi
-
-    port = free_port()
-    server = wsgi.Server(("127.0.0.1", port), app, numthreads=8, server_name="eventapp-test")
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    thread.join(timeout=5)
 
 
 def _multipart(field: str, filename: str, content: bytes) -> tuple[bytes, str]:

@@ -1,29 +1,12 @@
 """The report page in a real headless Chromium: charts drawn, no CSP violation, phone width."""
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests import reports_fixtures as kf
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def test_report_page_on_a_phone(app, live_server):
