@@ -150,7 +150,7 @@ def test_times_are_in_the_event_time_zone(app):
     assert arrivals.rows[0][0] == "08:00–08:59"
 
 
-def test_logos_of_organiser_and_partner_are_printed(small, app):
+def test_logos_of_organizer_and_partner_are_printed(small, app):
     import io
     from pathlib import Path
 
