@@ -127,7 +127,7 @@ def _event(on_date: date) -> Event:
     event.project = get_or_create_project(PROJECT)
     if event.project.funder == "":
         event.project.funder = "Coopération suisse – DPDH"
-    event.organiser = "Institut Malien de Recherche Action pour la Paix (IMRAP)"
+    event.organizer = "Institut Malien de Recherche Action pour la Paix (IMRAP)"
     event.partner = ("Coopération suisse – Division Paix et Droits de l'Homme (DPDH) du Département "
                      "fédéral des affaires étrangères")
     event.venue_name = "Salle de conférence de la Maison de la Femme"

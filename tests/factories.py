@@ -31,7 +31,7 @@ def make_user(role: str = "organizer", email: str | None = None, **kw) -> User:
 def make_event(**kw) -> Event:
     """A one-day open event in Bamako (21 June 2023 unless told)."""
     n = next(_counter)
-    defaults = dict(slug=f"event-{n}", title=f"Atelier de restitution {n}", organiser="IMRAP",
+    defaults = dict(slug=f"event-{n}", title=f"Atelier de restitution {n}", organizer="IMRAP",
                     partner="Coopération suisse", venue_name="Maison de la Femme", city="Bamako",
                     start_date=date(2023, 6, 21), end_date=date(2023, 6, 21), status="open", language="fr")
     defaults.update(kw)

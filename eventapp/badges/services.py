@@ -253,7 +253,7 @@ def badge_event(event: Event, upload_dir: Path | None, discreet: bool | None = N
     """What every badge of the event shows (logos read once here)."""
     return BadgeEvent(
         title=event.title, start_date=event.start_date, end_date=event.end_date, language=event.language,
-        place=event.city, organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+        place=event.city, organizer_logo=logo_bytes(event, "organizer_logo", upload_dir),
         partner_logo=logo_bytes(event, "partner_logo", upload_dir),
         discreet=event.discreet_badges if discreet is None else discreet,
     )

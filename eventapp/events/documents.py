@@ -55,12 +55,12 @@ class Programme:
     title: str
     language: str = "fr"
     project: str = ""
-    organiser: str = ""
+    organizer: str = ""
     partner: str = ""
     venue: str = ""  # name, address and city on one line
     start_date: date | None = None
     end_date: date | None = None
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
     officials: list[ProgrammeOfficial] = field(default_factory=list)  # protocol order
     days: list[ProgrammeDay] = field(default_factory=list)
@@ -136,7 +136,7 @@ def programme_pdf(data: Programme) -> bytes:
     facts = [x for x in (_dates(data), data.venue) if x]
     for fact in facts:
         story.append(_p(fact, st["body"]))
-    partners = [x for x in (data.organiser, data.partner) if x]
+    partners = [x for x in (data.organizer, data.partner) if x]
     if partners:
         story.append(_p(" · ".join(partners), st["muted"]))
     story.append(Spacer(1, 4 * mm))
@@ -150,8 +150,8 @@ def programme_pdf(data: Programme) -> bytes:
     for day in data.days:
         story += [_day_table(day, data.language, st, _), Spacer(1, 3 * mm)]
 
-    letterhead = Letterhead(title=data.title, subtitle=_dates(data), organiser=data.organiser,
-                            language=data.language, organiser_logo=data.organiser_logo,
+    letterhead = Letterhead(title=data.title, subtitle=_dates(data), organizer=data.organizer,
+                            language=data.language, organizer_logo=data.organizer_logo,
                             partner_logo=data.partner_logo,
-                            footer_note=" · ".join(x for x in (data.organiser, data.venue) if x))
+                            footer_note=" · ".join(x for x in (data.organizer, data.venue) if x))
     return render_pdf(letterhead, story)

@@ -56,7 +56,7 @@ class EventForm(Form):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     slug = StringField(_l("Identifier in addresses"), validators=[Length(max=80)])
     project = StringField(_l("Project or programme"), validators=[Length(max=300)])
-    organiser = StringField(_l("Organiser"), validators=[Length(max=300)])
+    organizer = StringField(_l("Organiser"), validators=[Length(max=300)])
     partner = StringField(_l("Partner or funder"), validators=[Length(max=300)])
     venue_name = StringField(_l("Venue"), validators=[Length(max=300)])
     venue_address = StringField(_l("Address"), validators=[Length(max=300)])
@@ -68,7 +68,7 @@ class EventForm(Form):
                            choices=select_choices([("fr", "Français"), ("en", "English")]))
     status = SelectField(_l("Status"), default="draft", validate_choice=False)
     description = TextAreaField(_l("Description"))
-    organiser_logo = FileField(_l("Organiser's logo (PNG or JPEG)"))
+    organizer_logo = FileField(_l("Organiser's logo (PNG or JPEG)"))
     partner_logo = FileField(_l("Partner's logo (PNG or JPEG)"))
     badge_layout = SelectField(_l("Badge layout"), default=badge_service.DEFAULT_LAYOUT, validate_choice=False)
     discreet_badges = BooleanField(_l("Discreet badges (first name only)"))
@@ -86,20 +86,20 @@ class EventForm(Form):
 
     def data_for_service(self) -> dict:
         """The fields as ``services.events.save_event`` takes them."""
-        names = ("title", "slug", "project", "organiser", "partner", "venue_name", "venue_address", "city",
+        names = ("title", "slug", "project", "organizer", "partner", "venue_name", "venue_address", "city",
                  "start_date", "end_date", "timezone", "language", "status", "description", "badge_layout",
                  "discreet_badges", "sheet_show_phone", "retention_until", "move_agenda")
         data = {name: getattr(self, name).data for name in names}
         data["slug"] = (data["slug"] or "").strip().lower()
         data["project"] = data["project"] or ""
-        for text in ("organiser", "partner", "venue_name", "venue_address", "city", "description"):
+        for text in ("organizer", "partner", "venue_name", "venue_address", "city", "description"):
             data[text] = data[text] or ""
         return data
 
     def logos(self) -> dict[str, bytes]:
         """The uploaded logos' bytes, by kind (only the fields with a file)."""
         found = {}
-        for kind in ("organiser_logo", "partner_logo"):
+        for kind in ("organizer_logo", "partner_logo"):
             upload = getattr(self, kind).data
             if upload and getattr(upload, "filename", ""):
                 found[kind] = upload.read()

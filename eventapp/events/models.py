@@ -40,7 +40,7 @@ class Event(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)  # in URLs and the CLI
     title: Mapped[str] = mapped_column(String(300))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
-    organiser: Mapped[str] = mapped_column(String(300), default="")  # e.g. IMRAP
+    organizer: Mapped[str] = mapped_column(String(300), default="")  # e.g. IMRAP
     partner: Mapped[str] = mapped_column(String(300), default="")  # partner or funder
     venue_name: Mapped[str] = mapped_column(String(300), default="")
     venue_address: Mapped[str] = mapped_column(String(300), default="")
@@ -49,7 +49,7 @@ class Event(TimestampMixin, Base):
     end_date: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
     language: Mapped[str] = mapped_column(String(2), default="fr")  # of its documents
-    organiser_logo: Mapped[str | None] = mapped_column(String(200))  # file name in instance/uploads
+    organizer_logo: Mapped[str | None] = mapped_column(String(200))  # file name in instance/uploads
     partner_logo: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="draft")  # one of EVENT_STATUSES
     description: Mapped[str] = mapped_column(Text, default="")

@@ -33,9 +33,9 @@ def programme_data(event: Event, upload_dir: Path) -> Programme:
     ]
     return Programme(
         title=event.title, language=language, project=event.project.name if event.project else "",
-        organiser=event.organiser, partner=event.partner, venue=venue,
+        organizer=event.organizer, partner=event.partner, venue=venue,
         start_date=event.start_date, end_date=event.end_date,
-        organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+        organizer_logo=logo_bytes(event, "organizer_logo", upload_dir),
         partner_logo=logo_bytes(event, "partner_logo", upload_dir),
         officials=[ProgrammeOfficial(name=o.display_name, function=o.function, institution=o.institution,
                                      role=label_in(language, "official_role", o.role)) for o in officials],

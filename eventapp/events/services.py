@@ -20,10 +20,10 @@ from eventapp.events.models import EVENT_STATUSES, AgendaItem, Event, Official, 
 from eventapp.extensions import db
 from eventapp.registration.models import Registration
 
-EVENT_FIELDS = ("title", "slug", "organiser", "partner", "venue_name", "venue_address", "city",
+EVENT_FIELDS = ("title", "slug", "organizer", "partner", "venue_name", "venue_address", "city",
                 "start_date", "end_date", "timezone", "language", "status", "description",
                 "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
-LOGO_KINDS = ("organiser_logo", "partner_logo")
+LOGO_KINDS = ("organizer_logo", "partner_logo")
 #: Slugs that name pages, not events (``/events/new``).
 RESERVED_SLUGS = frozenset({"new"})
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
@@ -191,7 +191,7 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
 
     ``data`` holds the fields of EVENT_FIELDS plus ``project`` (a name) and, when updating,
     ``move_agenda`` (move every agenda item by as many days as the first day moves). ``logos`` maps
-    ``organiser_logo``/``partner_logo`` to uploaded bytes, kept in ``upload_dir``; they are
+    ``organizer_logo``/``partner_logo`` to uploaded bytes, kept in ``upload_dir``; they are
     checked with the fields, so a bad logo saves nothing either.
     """
     errors = _validate(data, event)

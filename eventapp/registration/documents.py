@@ -27,14 +27,14 @@ class LetterEvent:
     """What every letter of an event says."""
 
     title: str
-    organiser: str
+    organizer: str
     dates: str  # already in words, in the event's language
     venue: str
     language: str = "fr"
     presiding: str = ""  # the official who presides, with function
     programme: list[tuple[str, str]] = field(default_factory=list)  # (time, title)
     partner: str = ""
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
 
 
@@ -66,8 +66,8 @@ def _letter(event: LetterEvent, person: LetterRecipient, st, _) -> list:
         Spacer(1, 4 * mm),
         _p(_("Dear %(name)s,") % {"name": addressee}, st["body"]),
         Spacer(1, 2 * mm),
-        _p(_("%(organiser)s has the honour of inviting you to take part in %(title)s, held on %(dates)s at %(venue)s.")
-           % {"organiser": event.organiser or _("The organiser"), "title": event.title, "dates": event.dates,
+        _p(_("%(organizer)s has the honour of inviting you to take part in %(title)s, held on %(dates)s at %(venue)s.")
+           % {"organizer": event.organizer or _("The organiser"), "title": event.title, "dates": event.dates,
               "venue": event.venue}, st["body"]),
     ]
     if event.presiding:
@@ -93,7 +93,7 @@ def _letter(event: LetterEvent, person: LetterRecipient, st, _) -> list:
     qr_row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     story += [Spacer(1, 6 * mm), qr_row, Spacer(1, 6 * mm),
               _p(_("With our respectful greetings."), st["body"]),
-              _p(event.organiser, st["h3"])]
+              _p(event.organizer, st["h3"])]
     return story
 
 
@@ -109,9 +109,9 @@ def invitation_letters(event: LetterEvent, recipients: list[LetterRecipient]) ->
     """The letters of ``recipients`` as one PDF, one page each (the body is shrunk to fit if needed)."""
     _ = translator(event.language)
     st = styles()
-    letterhead = Letterhead(title=event.organiser or event.title, subtitle=event.title, organiser=event.organiser,
-                            language=event.language, organiser_logo=event.organiser_logo,
-                            partner_logo=event.partner_logo, footer_note=event.partner or event.organiser)
+    letterhead = Letterhead(title=event.organizer or event.title, subtitle=event.title, organizer=event.organizer,
+                            language=event.language, organizer_logo=event.organizer_logo,
+                            partner_logo=event.partner_logo, footer_note=event.partner or event.organizer)
     story: list = []
     frame_w, frame_h = 180 * mm, 230 * mm
     for i, person in enumerate(recipients):

@@ -176,11 +176,11 @@ def send_reminders(event: Event, *, base_url: str, actor: Actor | None = None,
 
 def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
     """The plain data of an event's letters."""
-    return LetterEvent(title=event.title, organiser=event.organiser, dates=event_dates(event),
+    return LetterEvent(title=event.title, organizer=event.organizer, dates=event_dates(event),
                        venue=venue_text(event, with_address=True),
                        language=event.language, presiding=_presiding_text(event),
                        programme=programme_summary(event), partner=event.partner,
-                       organiser_logo=logo_bytes(event, "organiser_logo", upload_dir),
+                       organizer_logo=logo_bytes(event, "organizer_logo", upload_dir),
                        partner_logo=logo_bytes(event, "partner_logo", upload_dir))
 
 

@@ -144,4 +144,4 @@ def period_text(event: Event, language: str | None = None) -> str:
 def logo_bytes(event: Event, upload_dir: Path | None = None) -> tuple[bytes | None, bytes | None]:
     """The organiser's and partner's logos as bytes (None when missing or unreadable)."""
     upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
-    return (event_logo(event, "organiser_logo", upload_dir), event_logo(event, "partner_logo", upload_dir))
+    return (event_logo(event, "organizer_logo", upload_dir), event_logo(event, "partner_logo", upload_dir))

@@ -45,7 +45,7 @@ class CertificateBatch:
     """Plain data for documents.certificates: the event, the signatory and the certificates."""
 
     event_title: str
-    organiser: str
+    organizer: str
     partner: str
     venue: str
     period: str
@@ -54,7 +54,7 @@ class CertificateBatch:
     signatory_function: str
     certificates: list[CertificateData] = field(default_factory=list)
     issued: str = ""  # "Done at Bamako, on 22 June 2023"
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
 
 
@@ -136,12 +136,12 @@ def certificate_batch(event: Event, *, official_id, base_url: str, registration_
             db.session.rollback()
             if attempt:
                 raise
-    organiser_logo, partner_logo = logo_bytes(event, upload_dir)
+    organizer_logo, partner_logo = logo_bytes(event, upload_dir)
     batch = CertificateBatch(
-        event_title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
+        event_title=event.title, organizer=event.organizer, partner=event.partner, venue=venue_text(event),
         period=period_text(event), language=event.language, signatory_name=official.display_name,
         signatory_function=", ".join(x for x in (official.function, official.institution) if x),
-        organiser_logo=organiser_logo, partner_logo=partner_logo,
+        organizer_logo=organizer_logo, partner_logo=partner_logo,
         issued=_("Done at %(place)s, on %(date)s") % {
             "place": event.city or venue_text(event) or "—",
             "date": babel_dates.format_date(local_time(utcnow(), event.timezone).date(), format="long",
@@ -229,7 +229,7 @@ def email_certificates(event: Event, *, official_id, base_url: str, settings: Ma
                  _("Please find attached your certificate of attendance of “%(event)s” (%(period)s).") % {
                      "event": event.title, "period": batch.period},
                  _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}, "",
-                 event.organiser]
+                 event.organizer]
         html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
         pending.append((cert, Mail(to=cert.email, subject=subject, text="\n".join(lines), html=html,
                                    attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)],

@@ -49,7 +49,7 @@ class PaymentView:
     """The sheet as shown, exported and printed."""
 
     event_title: str
-    organiser: str
+    organizer: str
     venue: str
     period: str
     language: str
@@ -62,7 +62,7 @@ class PaymentView:
     categories: list[tuple[str, str]]
     rows: list[PaymentRow] = field(default_factory=list)
     total: int = 0
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
 
     @property
@@ -226,13 +226,13 @@ def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bo
     cats = db.session.scalars(select(Category).order_by(Category.sort_order, Category.code)).all()
     logos = logo_bytes(event, upload_dir) if with_logos else (None, None)
     return PaymentView(
-        event_title=event.title, organiser=event.organiser, venue=venue_text(event),
+        event_title=event.title, organizer=event.organizer, venue=venue_text(event),
         period=period_text(event, language), language=language, currency=sheet.currency, status=sheet.status,
         paid_at=babel_dates.format_datetime(local_time(sheet.paid_at, event.timezone), format="medium", locale=language)
         if sheet.paid_at else "",
         paid_by=sheet.paid_by, default_rate=sheet.default_rate, rates=json.loads(sheet.rates or "{}"),
         categories=[(c.code, c.label(language)) for c in cats if c.active or c.code in json.loads(sheet.rates or "{}")],
-        rows=rows, total=sum(r.amount for r in rows), organiser_logo=logos[0], partner_logo=logos[1])
+        rows=rows, total=sum(r.amount for r in rows), organizer_logo=logos[0], partner_logo=logos[1])
 
 
 def mark_paid(event: Event, *, actor: Actor | None = None) -> PaymentSheet:

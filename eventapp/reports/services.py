@@ -57,13 +57,13 @@ class EventHeader:
     """What documents print about the event."""
 
     title: str
-    organiser: str
+    organizer: str
     partner: str
     venue: str
     period: str
     language: str
     timezone: str
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
 
 
@@ -345,10 +345,10 @@ def _summary(show, funnel: _Funnel, days: list[date], language: str, _) -> list[
 
 
 def _event_header(event: Event, language: str, upload_dir: Path | None, with_logos: bool) -> EventHeader:
-    organiser_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
-    return EventHeader(title=event.title, organiser=event.organiser, partner=event.partner, venue=venue_text(event),
+    organizer_logo, partner_logo = logo_bytes(event, upload_dir) if with_logos else (None, None)
+    return EventHeader(title=event.title, organizer=event.organizer, partner=event.partner, venue=venue_text(event),
                        period=period_text(event, language), language=language, timezone=event.timezone,
-                       organiser_logo=organiser_logo, partner_logo=partner_logo)
+                       organizer_logo=organizer_logo, partner_logo=partner_logo)
 
 
 def _programme_lines(event: Event, language: str) -> tuple[list[AgendaLine], list[OfficialLine]]:

@@ -45,7 +45,7 @@ class SignInSheet:
     """Plain data for documents.sheets: the header, the lines, and what to leave blank."""
 
     event_title: str
-    organiser: str
+    organizer: str
     venue: str
     day_text: str
     session_text: str
@@ -54,7 +54,7 @@ class SignInSheet:
     show_phone: bool
     rows: list[SheetRow] = field(default_factory=list)
     blank_rows: int = DEFAULT_BLANK_ROWS
-    organiser_logo: bytes | None = None
+    organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
 
 
@@ -142,12 +142,12 @@ def sign_in_sheet(event: Event, day, *, kind: str = "expected", part: str = "day
             category=a.category_label, phone=(a.phone or "") if event.sheet_show_phone else "",
             arrival=f"{local_time(arrival, event.timezone):%H:%M}" if arrival else "",
         ))
-    organiser_logo, partner_logo = logo_bytes(event, upload_dir)
+    organizer_logo, partner_logo = logo_bytes(event, upload_dir)
     return SignInSheet(
-        event_title=event.title, organiser=event.organiser, venue=venue_text(event),
+        event_title=event.title, organizer=event.organizer, venue=venue_text(event),
         day_text=babel_dates.format_date(day, format="full", locale=event.language),
         session_text=session_text, kind=kind, language=event.language, show_phone=event.sheet_show_phone,
-        rows=rows, blank_rows=blank_rows, organiser_logo=organiser_logo, partner_logo=partner_logo,
+        rows=rows, blank_rows=blank_rows, organizer_logo=organizer_logo, partner_logo=partner_logo,
     )
 
 

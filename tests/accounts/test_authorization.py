@@ -351,7 +351,7 @@ def make_world() -> World:
     uploads.mkdir(parents=True, exist_ok=True)
     logo = f"logo-{event.slug}.png"
     (uploads / logo).write_bytes(_png())
-    event.organiser_logo = logo
+    event.organizer_logo = logo
     db.session.commit()
     upload_id = store_upload("prénom;nom;sexe\nMariam;Maïga;F\n".encode(), "participants.csv",
                              Path(current_app.instance_path) / "imports")
@@ -361,7 +361,7 @@ def make_world() -> World:
                  station_token=token, station=own_station, agenda_item=factories.make_agenda_item(event),
                  official=factories.make_official(event), checkin=checkin,
                  spare_user=factories.make_user(role="door", name="Kadiatou Sidibé"), duplicates=duplicates,
-                 project=project, certificate=certificate, logo_kind="organiser_logo", upload_id=upload_id,
+                 project=project, certificate=certificate, logo_kind="organizer_logo", upload_id=upload_id,
                  job_id=_finished_print(event, registration))
 
 

@@ -16,7 +16,7 @@ from eventapp.door import stations as station_service
 from eventapp.door.models import CheckIn, Station
 from eventapp.extensions import db
 from tests import factories
-from tests.door.test_browser import _count, _launch, _sign_in, live_server, today_event  # noqa: F401
+from tests.door.test_browser import _count, _launch, _sign_in, today_event  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -58,7 +58,7 @@ def png_logo() -> bytes:
 def test_every_layout_scans_back_to_each_participants_payload(name):
     layout = LAYOUTS[name]
     crowd = people(layout.per_page + 1)  # a full sheet and one more
-    pdf = render_badges(make_event(organiser_logo=png_logo(), partner_logo=png_logo()), crowd, name)
+    pdf = render_badges(make_event(organizer_logo=png_logo(), partner_logo=png_logo()), crowd, name)
     assert page_count(pdf) == 2
     pages = decode_qr_codes(pdf, dpi=150)
     expected = [p.payload for p in crowd]
@@ -169,7 +169,7 @@ def test_discreet_badges_show_the_first_name_only():
 
 def test_unreadable_logo_is_left_out_and_the_badge_still_made():
     crowd = people(2)
-    pdf = render_badges(make_event(organiser_logo=b"\x89PNG\r\n\x1a\nbroken", partner_logo=b"GIF89a..."), crowd)
+    pdf = render_badges(make_event(organizer_logo=b"\x89PNG\r\n\x1a\nbroken", partner_logo=b"GIF89a..."), crowd)
     assert b"/Subtype /Image" not in pdf
     assert sorted(decode_qr_codes(pdf, dpi=150)[0]) == sorted(p.payload for p in crowd)
 
@@ -228,7 +228,7 @@ def test_drawn_text_stays_inside_the_badges_in_the_pdf(name):
     crowd = [BadgePerson(qr_payload(new_checkin_token()), LONG_NAME, "A" * 40, "Ministère " * 12,
                          "Secrétaire général " * 5, "Autorités traditionnelles et religieuses " * 2, "#6a3d9a"),
              BadgePerson(qr_payload(new_checkin_token()), *ARABIC, "", "", "Presse", "#333333")]
-    pdf = render_badges(make_event(title="Atelier national de restitution " * 4, organiser_logo=png_logo()),
+    pdf = render_badges(make_event(title="Atelier national de restitution " * 4, organizer_logo=png_logo()),
                         crowd, name)
     boxes = [layout.badge_box(i) for i in range(layout.per_page)]
     qx, qy, qs = design_for(layout).qr

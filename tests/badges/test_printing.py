@@ -100,7 +100,7 @@ def test_bad_requests_are_clear(crowd):
 def test_unreadable_logo_file_is_left_out(crowd, tmp_path):
     event, regs = crowd
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
-    event.organiser_logo, event.partner_logo = "broken.png", "missing.png"
+    event.organizer_logo, event.partner_logo = "broken.png", "missing.png"
     db.session.commit()
     result = badge_service.print_badges(event, request_for(), upload_dir=tmp_path)
     assert result.count == 3 and page_count(result.pdf) == 1

@@ -199,7 +199,7 @@ def test_event_title_with_line_breaks_makes_no_mail_header(app, client, login, s
 
     port, collector = smtp
     login("organizer")
-    form = dict(title="Atelier\r\nBcc: victim@example.org", project="", organiser="IMRAP", partner="",
+    form = dict(title="Atelier\r\nBcc: victim@example.org", project="", organizer="IMRAP", partner="",
                 venue_name="Hôtel", venue_address="", city="Mopti", start_date="2033-07-10", end_date="2033-07-10",
                 timezone="Africa/Bamako", language="fr", status="open", description="", slug="", badge_layout="a4-8",
                 retention_until="")

@@ -13,7 +13,7 @@ def test_letterhead_pages_number_and_accents():
     s = styles()
     story = [Paragraph("Awa Traoré, Fatoumata Maïga, Mamadou N'Diaye", s["body"]), PageBreak(),
              Paragraph("Deuxième page", s["body"])]
-    pdf = render_pdf(Letterhead(title="Atelier de restitution", language="fr", organiser="IMRAP"), story)
+    pdf = render_pdf(Letterhead(title="Atelier de restitution", language="fr", organizer="IMRAP"), story)
     text = pdf_text(pdf)
     assert page_count(pdf) == 2
     assert "Awa Traoré, Fatoumata Maïga, Mamadou N'Diaye" in text

@@ -51,3 +51,32 @@ def test_upgrade_from_empty_to_head_matches_models(empty_database_url, tmp_path)
     assert runner.invoke(args=["init"]).exit_code == 0
     with app.app_context():
         db.engine.dispose()
+
+
+def test_organizer_columns_renamed_with_their_values(empty_database_url, tmp_path):
+    """0010_names renames events.organiser(_logo) to organizer(_logo): the values stay."""
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0009_sessions")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO events (slug, title, organiser, partner, venue_name, venue_address, city, start_date,"
+                " end_date, timezone, language, organiser_logo, status, description, badge_layout,"
+                " discreet_badges, sheet_show_phone, registration_open, created_at, updated_at)"
+                " VALUES ('mopti', 'Atelier de Mopti', 'Association Maïga & N''Diaye', '', '', '', 'Mopti',"
+                " '2023-06-21', '2023-06-21', 'Africa/Bamako', 'fr', 'mopti-logo.png', 'draft', '', 'a6',"
+                " FALSE, FALSE, FALSE, '2023-06-01 10:00:00+00', '2023-06-01 10:00:00+00')"))
+        upgrade(directory=directory, revision="0010_names")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("events")}
+        assert {"organizer", "organizer_logo"} <= columns and not {"organiser", "organiser_logo"} & columns
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT organizer, organizer_logo FROM events WHERE slug = 'mopti'")).one()
+        assert tuple(row) == ("Association Maïga & N'Diaye", "mopti-logo.png")
+        downgrade(directory=directory, revision="0009_sessions")
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT organiser, organiser_logo FROM events WHERE slug = 'mopti'")).one()
+        assert tuple(row) == ("Association Maïga & N'Diaye", "mopti-logo.png")
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.door.test_browser import _launch, _sign_in, live_server, today_event  # noqa: F401
+from tests.door.test_browser import _launch, _sign_in, today_event  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

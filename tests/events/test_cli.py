@@ -37,7 +37,7 @@ def test_demo_default_with_attendance_and_twice_same_counts(runner):
     event, first = counts()
     assert event.start_date == event.end_date == date(2023, 6, 21)
     assert event.venue_name == "Salle de conférence de la Maison de la Femme" and event.city == "Bamako"
-    assert "IMRAP" in event.organiser and "DPDH" in event.partner
+    assert "IMRAP" in event.organizer and "DPDH" in event.partner
     assert first["registrations"] == 40 and first["persons"] == 40
     assert first["checkins"] == 28  # 70 %
     assert first["agenda_items"] >= 7 and first["officials"] >= 4

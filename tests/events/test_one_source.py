@@ -41,8 +41,8 @@ def test_one_logo_path_check_refuses_anything_but_a_file_of_the_folder(app, tmp_
     for file in ("sub/logo.png", ".hidden.png", "ok.png"):
         (uploads / file).write_bytes(b"PNG")
     (tmp_path / "secret.png").write_bytes(b"SECRET")
-    event = factories.make_event(organiser_logo=name, partner_logo="ok.png")
-    assert events.logo_bytes(event, "organiser_logo", uploads) is None
+    event = factories.make_event(organizer_logo=name, partner_logo="ok.png")
+    assert events.logo_bytes(event, "organizer_logo", uploads) is None
     assert events.logo_bytes(event, "partner_logo", uploads) == b"PNG"
     assert events.logo_bytes(event, "partner_logo", None) is None
 

@@ -15,8 +15,8 @@ from tests.pdfutil import page_count, pdf_text
 def test_document_from_plain_data_in_french():
     data = Programme(
         title="Atelier de restitution", language="fr", project="Confiance FDS–population",
-        organiser="IMRAP", partner="Coopération suisse", venue="Maison de la Femme, Sabalibougou, Bamako",
-        start_date=date(2023, 6, 21), end_date=date(2023, 6, 22), organiser_logo=png_bytes(),
+        organizer="IMRAP", partner="Coopération suisse", venue="Maison de la Femme, Sabalibougou, Bamako",
+        start_date=date(2023, 6, 21), end_date=date(2023, 6, 22), organizer_logo=png_bytes(),
         officials=[ProgrammeOfficial("M. Oumar SOGOBA", "Secrétaire général", "Ministère de la Sécurité", "Préside"),
                    ProgrammeOfficial("Dr Fatoumata MAÏGA", "Directrice", "IMRAP", "Intervenante"),
                    ProgrammeOfficial("M. Ibrahim N'DIAYE", "Modérateur", "", "Modérateur")],
@@ -57,7 +57,7 @@ def test_programme_of_an_event(app, tmp_path):
     agenda.create_item(event, dict(day=event.start_date, start_time=time(9), end_time=time(9, 30),
                                    title="Ouverture", kind="opening", official_ids=[sogoba.id]))
     data = programme_data(event, uploads)
-    assert data.partner_logo == png_bytes() and data.organiser_logo is None
+    assert data.partner_logo == png_bytes() and data.organizer_logo is None
     assert [o.name for o in data.officials] == ["M. Oumar SOGOBA", "Mme Kadiatou KEÏTA"]
     assert [i.title for i in data.days[0].items] == ["Ouverture", "Recommandations"]
     assert data.days[0].items[1].held_by == ["M. Oumar SOGOBA (Préside)", "Mme Kadiatou KEÏTA (Rapporteur)"]

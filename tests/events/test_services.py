@@ -17,7 +17,7 @@ from tests.events_fixtures import jpeg_bytes, png_bytes
 
 
 def _data(**kw):
-    data = dict(title="Atelier de restitution", project="Confiance FDS–population", organiser="IMRAP",
+    data = dict(title="Atelier de restitution", project="Confiance FDS–population", organizer="IMRAP",
                 partner="Coopération suisse", venue_name="Maison de la Femme", venue_address="Sabalibougou",
                 city="Bamako", start_date=date(2023, 6, 21), end_date=date(2023, 6, 22), timezone="Africa/Bamako",
                 language="fr", status="draft", description="")
@@ -83,17 +83,17 @@ def test_update_keeps_agenda_inside_days(app):
 
 def test_logos_checked_then_kept(app, tmp_path):
     uploads = tmp_path / "uploads"
-    event = events.save_event(_data(), logos={"organiser_logo": png_bytes(), "partner_logo": jpeg_bytes()},
+    event = events.save_event(_data(), logos={"organizer_logo": png_bytes(), "partner_logo": jpeg_bytes()},
                               upload_dir=uploads, max_logo_bytes=100_000)
-    assert event.organiser_logo.endswith(".png") and event.partner_logo.endswith(".jpg")
-    assert events.logo_bytes(event, "organiser_logo", uploads) == png_bytes()
+    assert event.organizer_logo.endswith(".png") and event.partner_logo.endswith(".jpg")
+    assert events.logo_bytes(event, "organizer_logo", uploads) == png_bytes()
     # Replacing a logo deletes the old file.
-    old = event.organiser_logo
-    events.save_event(_data(), event, logos={"organiser_logo": png_bytes(10, 10)}, upload_dir=uploads,
+    old = event.organizer_logo
+    events.save_event(_data(), event, logos={"organizer_logo": png_bytes(10, 10)}, upload_dir=uploads,
                       max_logo_bytes=100_000)
-    assert not (uploads / old).exists() and (uploads / event.organiser_logo).exists()
-    events.remove_logo(event, "organiser_logo", uploads)
-    assert event.organiser_logo is None and events.logo_path(event, "organiser_logo", uploads) is None
+    assert not (uploads / old).exists() and (uploads / event.organizer_logo).exists()
+    events.remove_logo(event, "organizer_logo", uploads)
+    assert event.organizer_logo is None and events.logo_path(event, "organizer_logo", uploads) is None
 
 
 @pytest.mark.parametrize("content, message", [
@@ -114,10 +114,10 @@ def test_bad_logo_saves_nothing(app, tmp_path, content, message):
 def test_oversized_logo_refused(app, tmp_path):
     event = factories.make_event()
     with pytest.raises(ValidationError) as exc:
-        events.save_event(_data(), event, logos={"organiser_logo": png_bytes(400, 400) + b"\0" * 5000},
+        events.save_event(_data(), event, logos={"organizer_logo": png_bytes(400, 400) + b"\0" * 5000},
                           upload_dir=tmp_path, max_logo_bytes=2000)
-    assert "too large" in exc.value.errors["organiser_logo"][0]
-    assert event.organiser_logo is None
+    assert "too large" in exc.value.errors["organizer_logo"][0]
+    assert event.organizer_logo is None
 
 
 def test_unknown_event_not_found(app):

@@ -15,7 +15,7 @@ from tests.pdfutil import pdf_text
 
 
 def _form(**kw):
-    data = dict(title="Table ronde de Mopti", project="Dialogue civilo-militaire", organiser="IMRAP",
+    data = dict(title="Table ronde de Mopti", project="Dialogue civilo-militaire", organizer="IMRAP",
                 partner="Coopération suisse", venue_name="Hôtel Ya Pas de Problème", venue_address="",
                 city="Mopti", start_date="2023-07-10", end_date="2023-07-11", timezone="Africa/Bamako",
                 language="fr", status="draft", description="", slug="", badge_layout="a4-8",
@@ -30,18 +30,18 @@ def count(model) -> int:
 
 def test_create_event_then_show_in_french(client, login):
     login("organizer")
-    response = client.post("/events/new", data=_form(organiser_logo=(io.BytesIO(png_bytes()), "logo.png")),
+    response = client.post("/events/new", data=_form(organizer_logo=(io.BytesIO(png_bytes()), "logo.png")),
                            content_type="multipart/form-data")
     assert response.status_code == 302
     event = db.session.scalar(select(Event))
     assert response.headers["Location"].endswith(f"/events/{event.slug}")
-    assert event.project.name == "Dialogue civilo-militaire" and event.organiser_logo
+    assert event.project.name == "Dialogue civilo-militaire" and event.organizer_logo
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert '<html lang="fr">' in page
     assert "Table ronde de Mopti" in page and "lundi 10 juillet 2023" in page
     assert "Programme à imprimer (PDF)" in page and "Ajouter une séquence" in page
     # The logo is served to signed-in users only.
-    logo_url = f"/events/{event.slug}/logo/organiser_logo"
+    logo_url = f"/events/{event.slug}/logo/organizer_logo"
     assert logo_url in page
     logo = client.get(logo_url)
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == png_bytes()
@@ -85,11 +85,11 @@ def test_oversized_logo_message(client, login, app):
     login("organizer")
     event = factories.make_event()
     data = _form(title=event.title, slug=event.slug, start_date="2023-06-21", end_date="2023-06-21",
-                 organiser_logo=(io.BytesIO(png_bytes(300, 300) + b"\0" * 2000), "big.png"))
+                 organizer_logo=(io.BytesIO(png_bytes(300, 300) + b"\0" * 2000), "big.png"))
     response = client.post(f"/events/{event.slug}/edit", data=data, content_type="multipart/form-data")
     assert "Le logo est trop lourd" in response.get_data(as_text=True)
     db.session.refresh(event)
-    assert event.organiser_logo is None and event.city == "Bamako"
+    assert event.organizer_logo is None and event.city == "Bamako"
 
 
 def test_edit_and_status(client, login):

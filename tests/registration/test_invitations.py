@@ -60,6 +60,7 @@ def test_emails_through_a_real_smtp_server(app, smtp):
     html = message.get_body(preferencelist=("html",)).get_content()
     assert link in text and f'href="{link}"' in html
     assert "Mme Awa Traoré" in text and "Hôtel Ya Pas de Problème" in text
+    assert "Organisé par : IMRAP" in text.replace("\xa0", " ") and "IMRAP" in html  # the event's organizer
     assert "Général Hamadoun DICKO" in text and "SOGOBA" not in text.split("Programme")[0]
     assert "Cérémonie d'ouverture" in text and "Cérémonie d&#39;ouverture" in html
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]

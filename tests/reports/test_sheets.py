@@ -150,7 +150,7 @@ def test_times_are_in_the_event_time_zone(app):
     assert arrivals.rows[0][0] == "08:00–08:59"
 
 
-def test_logos_of_organiser_and_partner_are_printed(small, app):
+def test_logos_of_organizer_and_partner_are_printed(small, app):
     import io
     from pathlib import Path
 
@@ -163,7 +163,7 @@ def test_logos_of_organiser_and_partner_are_printed(small, app):
         buffer = io.BytesIO()
         Image.new("RGB", (120, 60), colour).save(buffer, "PNG")
         (uploads / name).write_bytes(buffer.getvalue())
-    event.organiser_logo, event.partner_logo = "org.png", "partner.png"
+    event.organizer_logo, event.partner_logo = "org.png", "partner.png"
     db.session.commit()
     data, _ = print_sheet(event, "2023-06-21")
     assert data.count(b"/Subtype /Image") >= 2

@@ -168,7 +168,7 @@ class BadgeEvent:
     end_date: date
     language: str = "fr"
     place: str = ""  # e.g. the city
-    organiser_logo: bytes | None = None  # PNG or JPEG bytes; unreadable ones are left out
+    organizer_logo: bytes | None = None  # PNG or JPEG bytes; unreadable ones are left out
     partner_logo: bytes | None = None
     discreet: bool = False  # first name only, no category, no organisation
 
@@ -356,11 +356,11 @@ def render_badges(event: BadgeEvent, people: list[BadgePerson], layout: Layout |
     canvas.setCreator("eventapp")
 
     # Logos are read once for the document (an unreadable one is left out).
-    images = (logo(event.organiser_logo), logo(event.partner_logo))
+    images = (logo(event.organizer_logo), logo(event.partner_logo))
     canvas.beginForm("header", 0, 0, d.width, d.height)
     lw, lh = d.logo_box
     logo_y = d.header_bottom + (d.header_top - d.header_bottom - lh) / 2
-    draw_logo(canvas, event.organiser_logo, d.pad, logo_y, lw, lh, "left")
+    draw_logo(canvas, event.organizer_logo, d.pad, logo_y, lw, lh, "left")
     draw_logo(canvas, event.partner_logo, d.width - d.pad - lw, logo_y, lw, lh, "right")
     _draw_text(canvas, header_items(event, d, (images[0] is not None, images[1] is not None)))
     canvas.endForm()

@@ -30,9 +30,9 @@ class Letterhead:
 
     title: str
     subtitle: str = ""
-    organiser: str = ""
+    organizer: str = ""
     language: str = "fr"
-    organiser_logo: bytes | None = None  # PNG or JPEG bytes
+    organizer_logo: bytes | None = None  # PNG or JPEG bytes
     partner_logo: bytes | None = None
     footer_note: str = ""
     extra: dict = field(default_factory=dict)
@@ -101,7 +101,7 @@ class LetterheadDocument(BaseDocTemplate):
         pagesize = landscape(A4) if orientation == "landscape" else A4
         super().__init__(buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
                          topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=MARGIN + FOOTER_HEIGHT,
-                         title=letterhead.title, author=letterhead.organiser, creator="eventapp", **kwargs)
+                         title=letterhead.title, author=letterhead.organizer, creator="eventapp", **kwargs)
         self.letterhead = letterhead
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="letterhead", frames=[frame], onPage=self._decorate)])
@@ -112,7 +112,7 @@ class LetterheadDocument(BaseDocTemplate):
         top = height - MARGIN
         canvas.saveState()
         logo_h = HEADER_HEIGHT - 4 * mm
-        draw_logo(canvas, lh.organiser_logo, MARGIN, top - logo_h, 35 * mm, logo_h, "left")
+        draw_logo(canvas, lh.organizer_logo, MARGIN, top - logo_h, 35 * mm, logo_h, "left")
         draw_logo(canvas, lh.partner_logo, width - MARGIN - 35 * mm, top - logo_h, 35 * mm, logo_h, "right")
         canvas.setFillColor(colors.black)
         canvas.setFont(BOLD, 10)
@@ -127,7 +127,7 @@ class LetterheadDocument(BaseDocTemplate):
         canvas.line(MARGIN, top - HEADER_HEIGHT + 1 * mm, width - MARGIN, top - HEADER_HEIGHT + 1 * mm)
         canvas.setFont(REGULAR, 8)
         canvas.setFillColor(GREY)
-        canvas.drawString(MARGIN, MARGIN / 2, _shorten(lh.footer_note or lh.organiser, REGULAR, 8, width / 2))
+        canvas.drawString(MARGIN, MARGIN / 2, _shorten(lh.footer_note or lh.organizer, REGULAR, 8, width / 2))
         canvas.restoreState()
 
     def render(self, story) -> bytes:

@@ -31,8 +31,8 @@ def _story(batch, cert, st) -> list:
     story = [Spacer(1, 12 * mm), Paragraph(escape(_("Certificate of attendance")).upper(), title),
              Paragraph(_("I, the undersigned, %(signatory)s, certify that") % {"signatory": signatory}, body),
              Paragraph(escape(holder), name),
-             Paragraph(_("took part in “%(event)s”, organised by %(organiser)s, held at %(venue)s %(period)s.") % {
-                 "event": escape(batch.event_title), "organiser": escape(batch.organiser or "—"),
+             Paragraph(_("took part in “%(event)s”, organised by %(organizer)s, held at %(venue)s %(period)s.") % {
+                 "event": escape(batch.event_title), "organizer": escape(batch.organizer or "—"),
                  "venue": escape(batch.venue or "—"), "period": escape(batch.period)}, body),
              Spacer(1, 3 * mm),
              Paragraph(escape(_("Days attended: %(days)s.") % {"days": days}), body),
@@ -54,9 +54,9 @@ def _story(batch, cert, st) -> list:
 
 def _letterhead(batch) -> Letterhead:
     _ = translator(batch.language)
-    return Letterhead(title=batch.event_title, subtitle=f"{batch.period} · {batch.venue}", organiser=batch.organiser,
-                      language=batch.language, organiser_logo=batch.organiser_logo, partner_logo=batch.partner_logo,
-                      footer_note=" · ".join(x for x in (batch.organiser, batch.partner) if x))
+    return Letterhead(title=batch.event_title, subtitle=f"{batch.period} · {batch.venue}", organizer=batch.organizer,
+                      language=batch.language, organizer_logo=batch.organizer_logo, partner_logo=batch.partner_logo,
+                      footer_note=" · ".join(x for x in (batch.organizer, batch.partner) if x))
 
 
 def certificates_pdf(batch) -> bytes:

@@ -67,7 +67,7 @@ def payment_pdf(view) -> bytes:
     st = styles()
     title = _("Transport and per diem")
     letterhead = Letterhead(title=view.event_title, subtitle=f"{title} · {view.period} · {view.venue}",
-                            organiser=view.organiser, language=view.language, organiser_logo=view.organiser_logo,
+                            organizer=view.organizer, language=view.language, organizer_logo=view.organizer_logo,
                             partner_logo=view.partner_logo)
     buffer = io.BytesIO()
     doc = LetterheadDocument(buffer, letterhead, orientation="landscape")

@@ -45,9 +45,9 @@ def _opening(report, st, _) -> list:
     story = [Paragraph(escape(_("Attendance report")), st["h1"]),
              Paragraph(escape(ev.title), st["h3"]),
              Paragraph(escape(f"{ev.period} · {ev.venue}"), st["body"])]
-    if ev.organiser or ev.partner:
+    if ev.organizer or ev.partner:
         story.append(Paragraph(escape(" · ".join(x for x in (
-            _("Organiser: %(name)s") % {"name": ev.organiser} if ev.organiser else "",
+            _("Organiser: %(name)s") % {"name": ev.organizer} if ev.organizer else "",
             _("Partner: %(name)s") % {"name": ev.partner} if ev.partner else "") if x)), st["body"]))
     story.append(Paragraph(escape(_("Generated: %(when)s") % {"when": report.generated_at}), st["muted"]))
     if report.external:
@@ -108,7 +108,7 @@ def report_pdf(report) -> bytes:
     st = styles()
     width = 180 * mm
     letterhead = Letterhead(title=ev.title, subtitle=f"{_('Attendance report')} · {ev.period} · {ev.venue}",
-                            organiser=ev.organiser, language=ev.language, organiser_logo=ev.organiser_logo,
+                            organizer=ev.organizer, language=ev.language, organizer_logo=ev.organizer_logo,
                             partner_logo=ev.partner_logo)
     story = _opening(report, st, _)
     story.append(Spacer(1, 4 * mm))

@@ -111,7 +111,7 @@ def report_xlsx(report) -> bytes:
     """The attendance report as a workbook for the funder (``report``: services.reports.AttendanceReport)."""
     _ = translator(report.event.language)
     info = [(_("Event"), report.event.title), (_("Dates"), report.event.period), (_("Venue"), report.event.venue),
-            (_("Organiser"), report.event.organiser), (_("Partner"), report.event.partner),
+            (_("Organiser"), report.event.organizer), (_("Partner"), report.event.partner),
             (_("Generated"), report.generated_at)]
     if report.external:
         info.append((_("Small counts hidden"), _("Counts under %(n)d are shown as “<%(n)d”.") % {"n": report.threshold}

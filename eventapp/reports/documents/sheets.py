@@ -50,8 +50,8 @@ def sign_in_sheet_pdf(sheet) -> bytes:
     st = styles()
     title = _("Sign-in sheet") if sheet.kind == "expected" else _("Attendance record")
     subtitle = " · ".join(x for x in (sheet.day_text, sheet.session_text, sheet.venue) if x)
-    letterhead = Letterhead(title=sheet.event_title, subtitle=f"{title} · {subtitle}", organiser=sheet.organiser,
-                            language=sheet.language, organiser_logo=sheet.organiser_logo,
+    letterhead = Letterhead(title=sheet.event_title, subtitle=f"{title} · {subtitle}", organizer=sheet.organizer,
+                            language=sheet.language, organizer_logo=sheet.organizer_logo,
                             partner_logo=sheet.partner_logo)
     buffer = io.BytesIO()
     doc = LetterheadDocument(buffer, letterhead, orientation="landscape")
