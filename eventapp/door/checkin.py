@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from eventapp.accounts.models import User
 from eventapp.audit import services as audit
 from eventapp.audit.services import Actor, record
-from eventapp.core.database import door_write_lock, write_transaction
+from eventapp.core.database import door_transaction, write_transaction
 from eventapp.core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.core.i18n import format_time
 from eventapp.core.i18n import gettext as _
@@ -379,10 +379,6 @@ def _insert_scanlog_statement(dialect: str):
     return insert(_scan_logs).on_conflict_do_nothing().returning(_scan_logs.c.id)
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -633,10 +629,8 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     name = _station_name(station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
     token = parse_payload(scan.payload)
-    session = db.session()
-    with door_write_lock(session), write_transaction(session):
-        conn = door.conn = session.connection()
-        door.dialect = conn.dialect.name
+    with door_transaction(db.session) as conn:
+        door.conn, door.dialect = conn, conn.dialect.name
         row, checkins = _badge_rows(conn.execute(_LOOKUP, {"token": token}).all()) if token else (None, [])
         answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(conn, door.event_id, item_id))
     return _with_station_name(answer, name)
@@ -660,15 +654,8 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     badge = parse_payload(scan.payload)
     # One transaction from the lookup on: on SQLite it waits for the write lock first, so that
     # the scan's write cannot fail on a writer that committed after its read.
-    session = db.session()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and not session.in_transaction():
-        # Each statement commits by itself: a scan then writes with one statement (the check-in
-        # with its audit row, or its line in the scan log), without BEGIN and COMMIT round trips.
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    with door_write_lock(session), write_transaction(session):
-        # The session's connection, once: its statements then skip the Session's work per call.
-        conn = session.connection()
+    with door_transaction(db.session) as conn:
+        dialect = conn.dialect.name
         rows = conn.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
         found = station_service.station_from_row(rows[0] if rows else None)
         if found is None:
