@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from eventapp.audit.models import AuditEntry
 from eventapp.extensions import db
@@ -62,13 +62,15 @@ def record(actor: Actor | None, action: str, obj=None, *, event_id: int | None =
     return entry
 
 
-def record_now(actor: Actor | None, action: str, obj: Ref, *, event_id: int | None = None, **details) -> None:
+def record_now(actor: Actor | None, action: str, obj: Ref, *, event_id: int | None = None,
+               connection: Connection | None = None, **details) -> None:
     """Write the same entry as :func:`record` at once, in one INSERT of the current transaction.
 
     For the door's hot path, where the unit of work's flush of one new object costs more than
     the scan's own statements; the entry commits with the change it records all the same.
+    ``connection`` is the session's connection when the caller holds it (one call less).
     """
-    db.session.execute(_INSERT, entry_values(actor, action, obj, event_id=event_id, **details))
+    (connection or db.session).execute(_INSERT, entry_values(actor, action, obj, event_id=event_id, **details))
 
 
 _INSERT = insert(AuditEntry.__table__)

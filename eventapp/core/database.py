@@ -1,13 +1,14 @@
 """Database set-up that both SQLite and PostgreSQL need."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from eventapp.extensions import db
 
@@ -54,3 +55,56 @@ def write_transaction(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()
+
+
+#: Door scans of this process write one at a time on SQLite (see :func:`door_write_lock`).
+_SQLITE_DOOR_WRITES = threading.Lock()
+
+
+def door_write_lock(bind: Session | Engine):
+    """A context for a door scan's short read-and-write transaction: on SQLite, a lock of this
+    process that its scans take in turn; elsewhere, nothing.
+
+    SQLite lets one writer in at a time. Without the lock, the threads of a server that wait
+    for the write lock sleep in SQLite's busy handler (1, 2, 5, 10… ms at a time, not woken when
+    the lock frees), which is the slow tail of a busy door; with it they queue on a Python lock,
+    woken the moment the scan before commits. Other processes are still waited for by
+    ``busy_timeout``. Only for a session that has not written yet (it must not hold SQLite's
+    lock while it waits for this one).
+    """
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _SQLITE_DOOR_WRITES
+
+
+@contextmanager
+def door_transaction(sessions: scoped_session) -> Iterator[Connection]:
+    """A door scan's short transaction, as a Connection: committed when the body ends, rolled
+    back when it raises; on SQLite under :func:`door_write_lock`.
+
+    ``sessions`` is ``db.session``. When the current session has no transaction (a request's
+    scan; it is then not even created), a connection of the engine's pool of
+    its own, without the Session's bookkeeping (a scan needs no identity map and no flush, and
+    the Session's begin and commit cost more than its statements); on PostgreSQL in autocommit,
+    each statement committed by itself (a scan writes with one statement), without BEGIN and
+    COMMIT round trips. Inside a transaction of the caller's (a test, a command), that
+    transaction's connection, committed with the session.
+    """
+    session = sessions() if sessions.registry.has() else None
+    if session is not None and session.in_transaction():
+        with door_write_lock(session), write_transaction(session):
+            yield session.connection()
+        return
+    engine = db.engine
+    with door_write_lock(engine):
+        options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+        with engine.connect() as conn:
+            if options:
+                conn = conn.execution_options(**options)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()

@@ -62,6 +62,9 @@ def ids(values) -> list[int]:
 def json_depth_exceeds(data: bytes, limit: int) -> bool:
     """True when the JSON text ``data`` nests arrays and objects deeper than ``limit``
     (brackets inside strings do not count); read without parsing, so without recursion."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        # Too few brackets to nest that deep (a door scan's body): no need to read it through.
+        return False
     depth = 0
     for match in _BRACKETS.finditer(_JSON_STRING.sub(b"", data)):
         if match.group() in (b"[", b"{"):
@@ -88,18 +91,21 @@ def refusal() -> tuple[str, str] | None:
     None when its values are clean enough for the views."""
     from eventapp.core.i18n import gettext as _
 
-    nul = _("The request contains a NUL character, which no text may hold.")
+    # The messages are translated only for a request refused: every door scan comes through here.
+    def nul():
+        return "nul_character", _("The request contains a NUL character, which no text may hold.")
+
     if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-        return "nul_character", nul
+        return nul()
     if request.method in ("POST", "PUT", "PATCH"):
         if request.is_json:
             if json_depth_exceeds(request.get_data(cache=True), JSON_MAX_DEPTH):
                 return "too_deep", _("The JSON body is nested too deeply.")
             if _has_nul(request.get_json(silent=True)):
-                return "nul_character", nul
+                return nul()
         elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
                 "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
-            return "nul_character", nul
+            return nul()
     return None
 
 

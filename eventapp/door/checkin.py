@@ -37,13 +37,13 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, cast, func, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventapp.accounts.models import User
 from eventapp.audit import services as audit
 from eventapp.audit.services import Actor, record
-from eventapp.core.database import write_transaction
+from eventapp.core.database import door_transaction, write_transaction
 from eventapp.core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.core.i18n import format_time
 from eventapp.core.i18n import gettext as _
@@ -379,10 +379,6 @@ def _insert_scanlog_statement(dialect: str):
     return insert(_scan_logs).on_conflict_do_nothing().returning(_scan_logs.c.id)
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -410,32 +406,33 @@ def _badge_rows(rows) -> tuple[object | None, list[CheckInInfo]]:
     return rows[0], [_info(r, "k_") for r in rows if r.k_id is not None]
 
 
-def _agenda_item_day(event_id: int, item_id: int | None) -> date | None:
+def _agenda_item_day(conn: Connection, event_id: int, item_id: int | None) -> date | None:
     if item_id is None:
         return None
-    row = db.session.execute(_AGENDA_DAY, {"event_id": event_id, "item": item_id}).first()
+    row = conn.execute(_AGENDA_DAY, {"event_id": event_id, "item": item_id}).first()
     return row.day if row is not None else None
 
 
-def _first_checkin(registration_id: int, day: date, agenda_item_id: int | None) -> CheckInInfo | None:
+def _first_checkin(conn: Connection, registration_id: int, day: date,
+                   agenda_item_id: int | None) -> CheckInInfo | None:
     """The first admitted check-in of that day (or agenda item), as the database has it."""
     if agenda_item_id is not None:
-        row = db.session.execute(_FIRST_OF_ITEM, {"registration_id": registration_id,
-                                                  "agenda_item_id": agenda_item_id}).first()
+        row = conn.execute(_FIRST_OF_ITEM, {"registration_id": registration_id,
+                                            "agenda_item_id": agenda_item_id}).first()
     else:
-        row = db.session.execute(_FIRST_OF_DAY, {"registration_id": registration_id, "day": day}).first()
+        row = conn.execute(_FIRST_OF_DAY, {"registration_id": registration_id, "day": day}).first()
     return _info(row) if row is not None else None
 
 
-def _checkin_info(checkin_id: int) -> CheckInInfo | None:
-    row = db.session.execute(_CHECKIN_BY_ID, {"checkin_id": checkin_id}).first()
+def _checkin_info(conn: Connection, checkin_id: int) -> CheckInInfo | None:
+    row = conn.execute(_CHECKIN_BY_ID, {"checkin_id": checkin_id}).first()
     return _info(row) if row is not None else None
 
 
-def _person_by_registration(registration_id: int | None, language: str) -> PersonInfo | None:
+def _person_by_registration(conn: Connection, registration_id: int | None, language: str) -> PersonInfo | None:
     if registration_id is None:
         return None
-    row = db.session.execute(_PERSON_OF_REGISTRATION, {"registration_id": registration_id}).first()
+    row = conn.execute(_PERSON_OF_REGISTRATION, {"registration_id": registration_id}).first()
     return _person_info(row, language) if row is not None else None
 
 
@@ -461,6 +458,10 @@ class _Door:
     made: dict = field(default_factory=dict)
     #: A batch's client_ids already in the database (read per chunk); None live (always look).
     known_client_ids: set | None = None
+    #: The connection of the current transaction (the session's), set when it begins: the hot
+    #: statements run on it directly, without the Session's work per execution.
+    conn: Connection | None = None
+    dialect: str = ""
 
 
 def _door(event, station, operator: Actor | None) -> _Door:
@@ -520,14 +521,14 @@ def _admit(door: _Door, scan: Scan, badge: Badge, person: PersonInfo, when: Scan
         source=scan.source, client_id=scan.client_id, void_reason="", voided_at=None, voided_by_id=None)
     entry = (door.actor, "checkin.create")
     details = dict(event_id=door.event_id, registration_id=badge.registration_id, source=scan.source)
-    if _dialect() == "postgresql":
+    if door.dialect == "postgresql":
         row = audit.entry_values(*entry, audit.Ref("CheckIn", ""), **details)
-        checkin_id = db.session.scalar(_insert_checkin_audited_statement(),
+        checkin_id = door.conn.scalar(_insert_checkin_audited_statement(),
                                        {**values, **{"audit_" + k: row[k] for k in _AUDIT_KEYS}, "audit_at": door.now})
     else:
-        checkin_id = db.session.scalar(_insert_checkin_statement(_dialect()), values)
+        checkin_id = door.conn.scalar(_insert_checkin_statement(door.dialect), values)
         if checkin_id is not None:
-            audit.record_now(*entry, audit.Ref("CheckIn", checkin_id), **details)
+            audit.record_now(*entry, audit.Ref("CheckIn", checkin_id), connection=door.conn, **details)
     if checkin_id is None:
         return None
     info = CheckInInfo(id=checkin_id, scanned_at=when.scanned_at, recorded_at=door.now, day=when.day, station="",
@@ -545,7 +546,7 @@ def _already_in(door: _Door, scan: Scan, badge: Badge, person: PersonInfo | None
     if first is None or not first.station:
         # Refused by the database (the winner of a race, or a client_id used before), or made
         # earlier in this batch: the first check-in as the database has it, with who made it.
-        first = _first_checkin(badge.registration_id, when.day, scan.agenda_item_id)
+        first = _first_checkin(door.conn, badge.registration_id, when.day, scan.agenda_item_id)
         door.made.setdefault(badge.registration_id, {})[when.day, scan.agenda_item_id] = first
     live = door.known_client_ids is None
     # A retry when no check-in explains the refusal, or, live, when the first check-in is this
@@ -567,7 +568,7 @@ def _logged(door: _Door, scan: Scan, answer: CheckInResult, scanned_at: datetime
     payload = scan.payload[:200] if isinstance(scan.payload, str) else ""
     if not payload.isprintable():
         payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload)
-    logged = db.session.scalar(_insert_scanlog_statement(_dialect()), dict(
+    logged = door.conn.scalar(_insert_scanlog_statement(door.dialect), dict(
         event_id=door.event_id, registration_id=answer.registration.registration_id if answer.registration else None,
         checkin_id=answer.checkin.id if answer.checkin else None, result=answer.result, reason=answer.reason,
         payload=payload, scanned_at=scanned_at, recorded_at=door.now, station_id=door.station_id,
@@ -581,18 +582,18 @@ def _replay(door: _Door, client_id: str) -> CheckInResult | None:
     """The answer already given to this client_id at this event, or None (a key is unique per
     event: one used at another event is not a retry here and never tells that event's answer)."""
     keys = {"event_id": door.event_id, "client_id": client_id}
-    row = db.session.execute(_CHECKIN_OF_CLIENT_ID, keys).first()
+    row = door.conn.execute(_CHECKIN_OF_CLIENT_ID, keys).first()
     if row is not None:
-        info = _checkin_info(row.id)
-        person = _person_by_registration(row.registration_id, door.language)
+        info = _checkin_info(door.conn, row.id)
+        person = _person_by_registration(door.conn, row.registration_id, door.language)
         return CheckInResult("checked_in", _message("checked_in", person, info, "", door.tz, None), registration=person,
                              checkin=info, client_id=client_id, clock_skew_seconds=row.clock_skew_seconds,
                              replayed=True)
-    log = db.session.execute(_SCANLOG_OF_CLIENT_ID, keys).first()
+    log = door.conn.execute(_SCANLOG_OF_CLIENT_ID, keys).first()
     if log is None:
         return None
-    person = _person_by_registration(log.registration_id, door.language)
-    info = _checkin_info(log.checkin_id) if log.checkin_id else None
+    person = _person_by_registration(door.conn, log.registration_id, door.language)
+    info = _checkin_info(door.conn, log.checkin_id) if log.checkin_id else None
     message = _message(log.result, person, info, log.reason, door.tz, None)
     if log.result in ("not_admitted", "unknown_token"):
         scanned_at = _aware(log.scanned_at)
@@ -628,9 +629,10 @@ def check_in(event: Event, payload_or_token: str | None, *, scanned_at: datetime
     name = _station_name(station, operator)
     scan = Scan(payload_or_token, client_id or None, scanned_at, source, item_id)
     token = parse_payload(scan.payload)
-    with write_transaction(db.session()):
-        row, checkins = _badge_rows(db.session.execute(_LOOKUP, {"token": token}).all()) if token else (None, [])
-        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(door.event_id, item_id))
+    with door_transaction(db.session) as conn:
+        door.conn, door.dialect = conn, conn.dialect.name
+        row, checkins = _badge_rows(conn.execute(_LOOKUP, {"token": token}).all()) if token else (None, [])
+        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(conn, door.event_id, item_id))
     return _with_station_name(answer, name)
 
 
@@ -652,13 +654,9 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     badge = parse_payload(scan.payload)
     # One transaction from the lookup on: on SQLite it waits for the write lock first, so that
     # the scan's write cannot fail on a writer that committed after its read.
-    session = db.session()
-    if _dialect() == "postgresql" and not session.in_transaction():
-        # Each statement commits by itself: a scan then writes with one statement (the check-in
-        # with its audit row, or its line in the scan log), without BEGIN and COMMIT round trips.
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    with write_transaction(session):
-        rows = db.session.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
+    with door_transaction(db.session) as conn:
+        dialect = conn.dialect.name
+        rows = conn.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
         found = station_service.station_from_row(rows[0] if rows else None)
         if found is None:
             raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
@@ -666,10 +664,11 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
         if event.slug != event_slug:
             raise Forbidden(_("This station belongs to another event."))
         door = _door(event, station, Actor(label=station.name, ip=ip, station_id=station.id))
+        door.conn, door.dialect = conn, dialect
         if station_service.needs_touch(rows[0].station_last_seen_at, door.now):
-            db.session.execute(station_service.TOUCH, {"station_id": station.id, "now": door.now})
+            conn.execute(station_service.TOUCH, {"station_id": station.id, "now": door.now})
         row, checkins = _badge_rows(rows) if badge else (None, [])
-        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(event.id, scan.agenda_item_id))
+        answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(conn, event.id, scan.agenda_item_id))
     return _with_station_name(answer, station.name), event
 
 
@@ -730,6 +729,8 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
     for start in range(0, len(ordered), BATCH_CHUNK):
         chunk = ordered[start:start + BATCH_CHUNK]
         with write_transaction(db.session()):
+            door.conn = db.session.connection()
+            door.dialect = door.conn.dialect.name
             people = _lookup_many({t for t in (parse_payload(s.payload) for s in chunk) if t})
             door.known_client_ids = _known_client_ids(door.event_id, {s.client_id for s in chunk if s.client_id})
             for scan in chunk:
