@@ -270,9 +270,10 @@ def _with_person(query):
 
 def station_label(station, user):
     """Who made a check-in, as the door and the board show it: the station's name, else the
-    operator's name, else their email (``station`` and ``user`` joined on the check-in: mapped
-    classes, or the ``.c`` of tables)."""
-    return func.coalesce(station.name, func.nullif(user.name, ""), user.email, "")
+    operator's name, else nothing (``station`` and ``user`` joined on the check-in: mapped
+    classes, or the ``.c`` of tables). Never an email: the door's screens and roster travel to
+    phones that need no one's address."""
+    return func.coalesce(station.name, func.nullif(user.name, ""), "")
 
 
 def _checkin_columns(checkin, station, user, prefix: str = ""):
@@ -673,8 +674,9 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
 
 
 def _station_name(station: Station | None, operator: Actor | None) -> str:
-    # Read before the commit, which expires the station object (a reload is a query).
-    return station.name if station is not None else (operator.label if operator else "")
+    # Read before the commit, which expires the station object (a reload is a query). A signed-in
+    # operator is named by the lookups of later scans (station_label: their name, never an email).
+    return station.name if station is not None else ""
 
 
 def _with_station_name(answer: CheckInResult, name: str) -> CheckInResult:
@@ -709,37 +711,48 @@ def check_in_batch(event: Event, scans: list[Scan], *, station: Station | None =
         raise ValidationError({"scans": [_("At most %(n)d scans per batch.", n=BATCH_MAX)]})
     # A scan that cannot be processed gets an error of its own; the others are answered (a
     # batch refused whole for one bad scan would be sent again, and refused, forever).
-    errors = {i: error for i, error in ((i, _scan_error(scan)) for i, scan in enumerate(scans)) if error}
+    errors = {i: error for i, scan in enumerate(scans) if (error := _scan_error(scan))}
     if errors:
-        good = [(i, scan) for i, scan in enumerate(scans) if i not in errors]
-        answered = iter(check_in_batch(event, [scan for _i, scan in good], station=station, operator=operator,
-                                       sent_at=sent_at) if good else [])
+        good = [scan for i, scan in enumerate(scans) if i not in errors]
+        answered = iter(check_in_batch(event, good, station=station, operator=operator, sent_at=sent_at)
+                        if good else [])
         return [errors[i] if i in errors else next(answered) for i in range(len(scans))]
     door = _door(event, station, operator)
     name = _station_name(station, operator)
     offset = _clock_offset(sent_at, door.now)
-    for i, scan in enumerate(scans):
-        scan.index = i
-        scan.client_id = scan.client_id or None
-    far_future = datetime.max.replace(tzinfo=UTC)
-    ordered = sorted(scans, key=lambda s: (_aware(s.scanned_at) or far_future, s.index))
+    ordered = _earliest_first(scans)
     if any(s.agenda_item_id is not None for s in scans):
         door.agenda_days = {r.id: r.day for r in db.session.execute(_AGENDA_DAYS, {"event_id": door.event_id})}
     answers: dict[int, CheckInResult] = {}
     for start in range(0, len(ordered), BATCH_CHUNK):
-        chunk = ordered[start:start + BATCH_CHUNK]
-        with write_transaction(db.session()):
-            door.conn = db.session.connection()
-            door.dialect = door.conn.dialect.name
-            people = _lookup_many({t for t in (parse_payload(s.payload) for s in chunk) if t})
-            door.known_client_ids = _known_client_ids(door.event_id, {s.client_id for s in chunk if s.client_id})
-            for scan in chunk:
-                row = people.get(parse_payload(scan.payload))
-                checkins = list(door.made.get(row.id, {}).values()) if row is not None else []
-                answer = _answer_scan(door, scan, row, [c for c in checkins if c is not None],
-                                      door.agenda_days.get(scan.agenda_item_id), offset)
-                answers[scan.index] = _with_station_name(answer, name)
+        answers.update(_answer_chunk(door, ordered[start:start + BATCH_CHUNK], offset, name))
     return [answers[i] for i in range(len(scans))]
+
+
+def _earliest_first(scans: list[Scan]) -> list[Scan]:
+    """The scans numbered in the order sent, then sorted by scanned_at (undated ones last)."""
+    for i, scan in enumerate(scans):
+        scan.index = i
+        scan.client_id = scan.client_id or None
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return sorted(scans, key=lambda s: (_aware(s.scanned_at) or far_future, s.index))
+
+
+def _answer_chunk(door, chunk: list[Scan], offset: timedelta | None, name: str) -> dict[int, CheckInResult]:
+    """Answer one chunk of a batch in one write transaction: scan index -> answer."""
+    answers = {}
+    with write_transaction(db.session()):
+        door.conn = db.session.connection()
+        door.dialect = door.conn.dialect.name
+        people = _lookup_many({t for t in (parse_payload(s.payload) for s in chunk) if t})
+        door.known_client_ids = _known_client_ids(door.event_id, {s.client_id for s in chunk if s.client_id})
+        for scan in chunk:
+            row = people.get(parse_payload(scan.payload))
+            checkins = list(door.made.get(row.id, {}).values()) if row is not None else []
+            answer = _answer_scan(door, scan, row, [c for c in checkins if c is not None],
+                                  door.agenda_days.get(scan.agenda_item_id), offset)
+            answers[scan.index] = _with_station_name(answer, name)
+    return answers
 
 
 def _clock_offset(sent_at: datetime | None, now: datetime) -> timedelta | None:

@@ -54,6 +54,22 @@ def test_checked_in_then_already_with_time_and_station(event):
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "checkin.create")) == 1
 
 
+def test_a_door_user_is_named_never_by_their_email(event):
+    reg = factories.make_registration(event, factories.make_person("Mariam", "Maïga"))
+    other = factories.make_registration(event, factories.make_person("Ibrahim", "N'Diaye"))
+    unnamed = factories.make_user("door", email="porte.sans.nom@example.org", name="")
+    named = factories.make_user("door", email="awa.porte@example.org", name="Awa Diarra")
+    for registration, user in ((reg, unnamed), (other, named)):
+        actor = Actor(user_id=user.id, label=user.email)
+        first = scan(event, registration, operator=actor)
+        again = scan(event, registration, operator=actor, scanned_at=T0 + timedelta(minutes=1))
+        assert user.email not in (first.checkin.station, again.checkin.station)
+        assert user.email not in again.message
+    assert scan(event, other, scanned_at=T0 + timedelta(minutes=2)).checkin.station == "Awa Diarra"
+    roster = door_service.roster(event, day=T0.date())
+    assert not any("@" in (entry["checked_in_station"] or "") for entry in roster["entries"])
+
+
 def test_client_id_retry_same_answer_nothing_new(event):
     reg = factories.make_registration(event)
     a = scan(event, reg, client_id="same")
