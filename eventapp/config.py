@@ -170,7 +170,7 @@ def _is_loopback(host: str) -> bool:
 
 def public_base_url(external_url: str | None, request_url: str | None = None,
                     lan_addresses: list[str] | tuple[str, ...] = ()) -> PublicAddress:
-    """The one rule for the public address (DESIGN.md, ``EVENTAPP_EXTERNAL_URL``).
+    """The one rule for the public address (README, Configuration: ``EVENTAPP_EXTERNAL_URL``).
 
     ``EXTERNAL_URL`` when set; else the address the server was reached at (``request_url``,
     e.g. ``http://192.168.1.10:5000/``) unless it is this machine's loopback; else the same

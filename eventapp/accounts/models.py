@@ -25,7 +25,7 @@ user_events = Table(
 
 
 class User(UserMixin, TimestampMixin, Base):
-    """A staff account with one role (see DESIGN.md, Roles)."""
+    """A staff account with one role (see the README's roles table)."""
 
     __tablename__ = "users"
 

@@ -26,7 +26,7 @@ def station_api_request() -> bool:
     return request.blueprint == "api" and request.headers.get("Authorization", "")[:7].lower() == "bearer "
 
 
-#: The reason a JSON error carries when nothing more precise was said (DESIGN: every API
+#: The reason a JSON error carries when nothing more precise was said (README, Door API: every API
 #: error is ``{"error", "reason"}``).
 STATUS_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                   405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}

@@ -1,4 +1,4 @@
-"""Check-in at the door: the semantics of DESIGN.md ("Check-in semantics").
+"""Check-in at the door: the rules of the README's "What a scan decides".
 
 The admission rule, in plain words. A scan lets its badge's holder in when
 
@@ -182,7 +182,7 @@ class ScanTime:
 
 def scan_time(device_time: datetime | None, now: datetime, tz: ZoneInfo, *, offset: timedelta | None = None,
               live: bool = True) -> ScanTime:
-    """The time and day of a scan (DESIGN.md: the event-local date of scanned_at).
+    """The time and day of a scan (the README's check-in rules: the event-local date of scanned_at).
 
     ``offset`` is a batch's measured device clock offset: every scan's day is corrected by it,
     and flagged when it is over ``CLOCK_SKEW_TOLERANCE``. Without it, a device clock that is

@@ -51,7 +51,7 @@ class CheckIn(Base):
         ),
         Index("ix_checkins_event_day", "event_id", "day"),
         # An idempotency key belongs to its event: the same key sent at another event is a
-        # new scan there, never a replay of this one (DESIGN.md, Door API).
+        # new scan there, never a replay of this one (README, Door API).
         UniqueConstraint("event_id", "client_id", name="uq_checkins_event_client_id"),
     )
 

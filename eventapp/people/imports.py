@@ -1,7 +1,7 @@
 """Importing participants from CSV or XLSX files, as French offices make them.
 
 Reading (:func:`read_table`) turns a file into rows of text with their row numbers in the
-file; :func:`guess_mapping` matches the headers to fields (DESIGN.md, contract);
+file; :func:`guess_mapping` matches the headers to fields (README, Import columns);
 :func:`prepare_import` checks every row; :func:`run_import` writes all rows or none.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_pe
 from eventapp.registration.models import Registration
 from eventapp.registration.services import Channel, directory_matches
 
-#: The contract's headers for each field (DESIGN.md), English then French; matched folded.
+#: The contract's headers for each field (README, Import columns), English then French; matched folded.
 #: All derived from the person-field table (``people.PERSON_FIELD_TABLE``).
 HEADERS: dict[str, tuple[str, ...]] = {f.key: f.headers for f in PERSON_FIELD_TABLE if f.headers}
 FIELD_LABELS = {f.key: _l(f.label) for f in PERSON_FIELD_TABLE}

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 SEXES = ("F", "M", "X")  # female, male, not stated
 CONSENT_KINDS = ("photos", "recordings", "share_funder")
 #: Who typed a person into the directory. Only an organizer's channels (organizer, import) are
-#: trusted to say who someone is; the others make an unchecked person (DESIGN.md, Identity).
+#: trusted to say who someone is; the others make an unchecked person (README: who may say it).
 PERSON_ORIGINS = ("organizer", "import", "public_form", "walk_in")
 UNCHECKED_ORIGINS = ("public_form", "walk_in")
 

@@ -45,7 +45,7 @@ class PersonField:
     label: str  # English message id; the catalogue gives the other language
     kind: str = "text"  # text, sex, age_band, category, phone, email, notes: how it is cleaned and shown
     limit: int | None = None  # length limit of a text (the model column's length)
-    headers: tuple[str, ...] = ()  # import header names, English then French (DESIGN.md); () not imported
+    headers: tuple[str, ...] = ()  # import header names, English then French (README, Import columns); () not imported
     export_header: str | None = None  # the header of the participants export; None not exported
     personal: bool = False  # identifies the person: erased on request and by the purge
     public: bool = False  # asked on the public registration form
@@ -62,7 +62,7 @@ class PersonField:
         return None if self.kind in ("phone", "email") else ""
 
 
-#: Every field of a person, in the order of forms and files (DESIGN.md, import and export columns).
+#: Every field of a person, in the order of forms and files (README, Import columns).
 PERSON_FIELD_TABLE: tuple[PersonField, ...] = (
     PersonField("honorific", N_("Honorific"), limit=40, headers=("title", "honorific", "civilité", "titre"),
                 export_header="title", personal=True, public=True, correctable=True),

@@ -62,7 +62,7 @@ def register(event: Event, person: Person, *, status: str = "registered", source
     return registration
 
 
-# --- who may say "this is the same person" (DESIGN.md, Identity and matching) ----------------
+# --- who may say "this is the same person" (README: who may say it) ----------------
 
 
 class Channel(enum.Enum):

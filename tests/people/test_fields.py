@@ -20,7 +20,7 @@ from eventapp.privacy import services as privacy
 from eventapp.registration import invitations
 from tests import factories
 
-#: DESIGN.md's import table (the contract): each of these headers must be read as its field.
+#: The import table of the contract (README, Import columns): each of these headers must be read as its field.
 DESIGN_HEADERS = {
     "honorific": ("title", "civilité", "titre"), "first_name": ("first name", "prénom"),
     "last_name": ("last name", "surname", "nom"), "sex": ("sex", "gender", "sexe", "genre"),
