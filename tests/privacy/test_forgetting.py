@@ -28,6 +28,7 @@ from sqlalchemy import String, Text, func, or_, select
 
 from eventapp.audit.services import Actor
 from eventapp.badges import services as badge_service
+from eventapp.core import web
 from eventapp.core.mail import MailSettings
 from eventapp.door.checkin import void_checkin
 from eventapp.door.models import CheckIn, ScanLog
@@ -216,7 +217,7 @@ def _plant(app) -> dict:
     # Mails kept in the outbox: invitations and certificates (with a PDF attached).
     settings = MailSettings.from_config(app.config, app.instance_path)
     invitations.send_emails(event, [rt, ro], base_url="http://192.168.1.10:5000/", settings=settings)
-    certificate_service.email_certificates(event, official_id=official.id, base_url="http://192.168.1.10:5000/",
+    certificate_service.email_certificates(event, official_id=official.id, links=web.links("http://192.168.1.10:5000/"),
                                            settings=settings)
     # A badge print made in the background, and an import upload waiting for its second step.
     job = badge_service.start_print_job(app, event, badge_service.PrintRequest(), actor=None, upload_dir=None,

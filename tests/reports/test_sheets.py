@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from eventapp.audit.models import AuditEntry
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
 from eventapp.reports.sheets import print_sheet, sign_in_sheet
@@ -146,7 +147,7 @@ def test_times_are_in_the_event_time_zone(app):
     assert sign_in_sheet(event, event.start_date, kind="attended").rows[0].arrival == "08:30"
     from eventapp.reports.services import build_report
 
-    arrivals = build_report(event).arrivals
+    arrivals = build_report(event, settings=web.settings()).arrivals
     assert arrivals.rows[0][0] == "08:00–08:59"
 
 
@@ -169,4 +170,4 @@ def test_logos_of_organiser_and_partner_are_printed(small, app):
     assert data.count(b"/Subtype /Image") >= 2
     from eventapp.reports.services import export_report
 
-    assert export_report(event, "pdf", actor=None)[0].count(b"/Subtype /Image") >= 2
+    assert export_report(event, "pdf", settings=web.settings(), actor=None)[0].count(b"/Subtype /Image") >= 2
