@@ -11,8 +11,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import render_template
 from sqlalchemy import func, select
 
+from eventapp.core import web
 from eventapp.core.input import json_depth_exceeds
 from eventapp.core.text import clean_text
 from eventapp.core.tokens import qr_payload
@@ -212,7 +214,8 @@ def test_event_title_with_line_breaks_makes_no_mail_header(app, client, login, s
     reg = factories.make_registration(created, factories.make_person("Awa", "Traoré", email="awa@example.org"),
                                       status="invited")
     settings = MailSettings(server="127.0.0.1", port=port, sender="imrap@example.org")
-    report = invitations.send_emails(created, [reg], base_url="http://192.168.1.10:5000", settings=settings)
+    report = invitations.send_emails(created, [reg], links=web.links("http://192.168.1.10:5000"),
+                                     render=render_template, settings=settings)
     assert report.sent == 1
     message = collector.messages[0]
     assert "\n" not in message["Subject"] and message["Bcc"] is None

@@ -24,6 +24,7 @@ from email import policy as email_policy
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from sqlalchemy import String, Text, func, or_, select
 
 from eventapp.audit.services import Actor
@@ -216,7 +217,8 @@ def _plant(app) -> dict:
     payments.mark_paid(event, actor=Actor(label="comptable@example.org"))
     # Mails kept in the outbox: invitations and certificates (with a PDF attached).
     settings = MailSettings.from_config(app.config, app.instance_path)
-    invitations.send_emails(event, [rt, ro], base_url="http://192.168.1.10:5000/", settings=settings)
+    invitations.send_emails(event, [rt, ro], links=web.links("http://192.168.1.10:5000/"), render=render_template,
+                            settings=settings)
     certificate_service.email_certificates(event, official_id=official.id, links=web.links("http://192.168.1.10:5000/"),
                                            settings=settings)
     # A badge print made in the background, and an import upload waiting for its second step.
