@@ -221,8 +221,8 @@ def participants_import(event, file, dry_run, status):
 
     target = event_arg(event)
     try:
-        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run,
-                                      status=status)
+        summary = imports.import_file(target, file.read_bytes(), file.name, settings=web.settings(),
+                                      actor=Actor.cli(), dry_run=dry_run, status=status)
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
     if summary.ignored_columns:

@@ -247,7 +247,7 @@ def import_upload(slug: str):
         content = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1) if upload else b""
         filename = upload.filename if upload else ""
         try:
-            imports.read_table(content, filename)  # refuse a bad file at once
+            imports.read_table(content, filename, settings=settings())  # refuse a bad file at once
         except ValidationError as exc:
             errors = exc.messages()
         else:
@@ -265,7 +265,7 @@ def import_preview(slug: str, upload_id: str):
     form = UploadForm()
     try:
         content, filename = imports.load_upload(upload_id, _uploads())
-        table = imports.read_table(content, filename)
+        table = imports.read_table(content, filename, settings=settings())
     except imports.AlreadyConfirmed as exc:
         flash(str(exc), "warning")
         return redirect(url_for("people.participants", slug=event.slug))
@@ -280,7 +280,7 @@ def import_preview(slug: str, upload_id: str):
     if request.method == "POST" and form.validate_on_submit():
         mapping = {i: request.form.get(f"col_{i}", "") for i in range(len(table.headers))}
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
-    plan = imports.prepare_import(event, table, mapping)
+    plan = imports.prepare_import(event, table, mapping, settings=settings())
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
         status = request.form.get("status", "registered")
         # A double click, or the same page confirmed in several tabs, imports once: only the

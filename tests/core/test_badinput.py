@@ -190,7 +190,7 @@ def test_import_strips_control_characters(app, event):
     from eventapp.people import imports
 
     content = "prénom;nom;sexe\r\nAwa\x07;Traoré\x1b;F\r\n".encode()
-    imports.import_file(event, content, "liste.csv")
+    imports.import_file(event, content, "liste.csv", settings=web.settings())
     person = db.session.scalar(select(Person))
     assert (person.first_name, person.last_name) == ("Awa", "Traoré")
 
@@ -339,7 +339,7 @@ def test_a_million_empty_xlsx_rows_and_megabytes_of_newlines_are_refused(app, ev
 
     for content, name in ((xlsx_with_empty_rows(), "vide.xlsx"), (csv_of_newlines(), "vide.csv")):
         with pytest.raises(ValidationError) as refused:
-            imports.read_table(content, name)
+            imports.read_table(content, name, settings=web.settings())
         assert "empty rows count too" in str(refused.value.errors), name
     assert count(Person) == 0
 
@@ -350,9 +350,9 @@ def test_too_many_columns_or_too_long_a_cell_is_refused(app):
 
     wide = ("prénom;nom" + ";x" * 100 + "\nAwa;Traoré" + ";1" * 100 + "\n").encode()
     with pytest.raises(ValidationError, match="columns"):
-        imports.read_table(wide, "large.csv")
+        imports.read_table(wide, "large.csv", settings=web.settings())
     long_cell = ("prénom;nom\nAwa;" + "é" * 3000 + "\n").encode()
     with pytest.raises(ValidationError, match="longer than"):
-        imports.read_table(long_cell, "long.csv")
-    fine = imports.read_table("prénom;nom\n\n\nAwa;Traoré\n".encode(), "ok.csv")
+        imports.read_table(long_cell, "long.csv", settings=web.settings())
+    fine = imports.read_table("prénom;nom\n\n\nAwa;Traoré\n".encode(), "ok.csv", settings=web.settings())
     assert fine.rows == [(4, ["Awa", "Traoré"])]

@@ -309,7 +309,7 @@ def _by_organizer_form(event):
 
 def _by_import(event):
     content = "Prénom;Nom;Téléphone;Structure\nOumou;Diarra;76 12 34 56;Autre\n".encode("cp1252")
-    imports.import_file(event, content, "liste.csv")
+    imports.import_file(event, content, "liste.csv", settings=web.settings())
     return db.session.scalar(select(Registration).where(Registration.event_id == event.id))
 
 
