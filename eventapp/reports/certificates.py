@@ -106,7 +106,7 @@ def _certificates_for(event: Event, attendees: list[Attendee], actor: Actor | No
 
 
 def certificate_batch(event: Event, *, official_id, links: Links, registration_ids: list[int] | None = None,
-                      actor: Actor | None = None, upload_dir: Path | None = None) -> CertificateBatch:
+                      actor: Actor | None = None, upload_dir: Path) -> CertificateBatch:
     """Certificates for those who came (all of them, or those of ``registration_ids``).
 
     Asking for someone who did not come is refused with a clear message: a certificate says
@@ -152,7 +152,7 @@ def certificate_batch(event: Event, *, official_id, links: Links, registration_i
 
 def print_certificates(event: Event, *, official_id, links: Links, registration_ids: list[int] | None = None,
                        separate: bool = False, actor: Actor | None = None,
-                       upload_dir: Path | None = None) -> tuple[bytes, str, str]:
+                       upload_dir: Path) -> tuple[bytes, str, str]:
     """One PDF of every certificate (a page each), or a ZIP of one PDF per person.
 
     Returns (bytes, file name, MIME type); the print is recorded in the audit log.
@@ -190,7 +190,7 @@ class MailResult:
 
 def email_certificates(event: Event, *, official_id, links: Links, settings: MailSettings,
                        registration_ids: list[int] | None = None, actor: Actor | None = None,
-                       upload_dir: Path | None = None, batch_size: int = 200) -> MailResult:
+                       upload_dir: Path, batch_size: int = 200) -> MailResult:
     """Email each attendee who has an email address their certificate as a PDF.
 
     Sent in batches (one SMTP connection each), so a large event never holds every PDF in memory.

@@ -61,7 +61,7 @@ def test_payment_and_report_spreadsheets(app):
     factories.make_official(event, last_name="=1+2", function="=2+3")
     db.session.commit()
     update_sheet(event, currency="xof", default_rate="1000", actor=Actor.cli())
-    payments, _name = export_payments(event, "xlsx", actor=Actor.cli())
+    payments, _name = export_payments(event, "xlsx", actor=Actor.cli(), upload_dir=web.settings().upload_dir)
     # Cells that start like a formula are there, as text.
     assert any(isinstance(v, str) and v.startswith("=HYPERLINK") for v in _no_formula(payments))
     report, _name = export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli())

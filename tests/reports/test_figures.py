@@ -261,7 +261,8 @@ def test_event_with_nobody_registered_gives_an_empty_report(app):
     from eventapp.reports.sheets import print_sheet
 
     for kind in ("expected", "attended"):
-        text = pdf_text(print_sheet(event, event.start_date, kind=kind, blank_rows=5)[0])
+        text = pdf_text(print_sheet(event, event.start_date, kind=kind, blank_rows=5,
+                                    upload_dir=web.settings().upload_dir)[0])
         assert "Le facilitateur" in text
 
 
@@ -308,5 +309,6 @@ def test_an_agenda_item_check_in_counts_as_presence_that_day(app):
     assert report.attended == 1
     from eventapp.reports.sheets import sign_in_sheet
 
-    rows = sign_in_sheet(event, event.start_date, kind="attended", part=f"item:{item.id}").rows
+    rows = sign_in_sheet(event, event.start_date, kind="attended", part=f"item:{item.id}",
+                         upload_dir=web.settings().upload_dir).rows
     assert [(r.name, r.arrival) for r in rows] == [("Sidibé Hawa", "10:15")]
