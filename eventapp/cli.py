@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from eventapp.config import public_base_url
+from eventapp.core import web
 from eventapp.core.errors import ServiceError, ValidationError
 from eventapp.extensions import db
 from eventapp.server import local_addresses
@@ -220,8 +221,8 @@ def participants_import(event, file, dry_run, status):
 
     target = event_arg(event)
     try:
-        summary = imports.import_file(target, file.read_bytes(), file.name, actor=Actor.cli(), dry_run=dry_run,
-                                      status=status)
+        summary = imports.import_file(target, file.read_bytes(), file.name, settings=web.settings(),
+                                      actor=Actor.cli(), dry_run=dry_run, status=status)
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
     if summary.ignored_columns:
@@ -406,7 +407,7 @@ def report_command(event, out, external):
     if fmt not in ("pdf", "xlsx"):
         fail("The report is written as .pdf or .xlsx: give --out FILE.pdf or FILE.xlsx.")
     try:
-        data, _name = export_report(ev, fmt, actor=Actor.cli(), external=external, upload_dir=_upload_dir())
+        data, _name = export_report(ev, fmt, settings=web.settings(), actor=Actor.cli(), external=external)
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     out.write_bytes(data)
@@ -451,7 +452,7 @@ def certificates_command(event, official_id, out):
         click.echo(f"No EXTERNAL_URL is set: the certificates' links point to {address.url}", err=True)
     base_url = address.url
     try:
-        data, _name, _mimetype = print_certificates(ev, official_id=official_id, base_url=base_url,
+        data, _name, _mimetype = print_certificates(ev, official_id=official_id, links=web.links(base_url),
                                                     separate=out.suffix.lower() == ".zip", actor=Actor.cli(),
                                                     upload_dir=_upload_dir())
     except ValidationError as exc:

@@ -1,7 +1,6 @@
 """Staff accounts: creation, passwords, sign-in checks."""
 from __future__ import annotations
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,17 +12,14 @@ from eventapp.core.errors import ValidationError
 from eventapp.core.models import utcnow
 from eventapp.extensions import db
 
-MIN_PASSWORD_LENGTH = 10
 
-
-def validate_password(password: str, min_length: int = MIN_PASSWORD_LENGTH) -> None:
+def validate_password(password: str, min_length: int) -> None:
     """Refuse passwords that are too short (length matters more than character classes).
 
-    The installation's ``PASSWORD_MIN_LENGTH`` is a floor no caller can lower, so a form that
-    forgets to pass it (an admin setting a password) still follows the configuration.
+    ``min_length`` is the installation's ``PASSWORD_MIN_LENGTH`` (``Settings.password_min_length``),
+    and no caller may leave it out: every function that sets a password requires it, so a form
+    that forgets it fails loudly instead of falling back to a weaker minimum.
     """
-    if has_app_context():
-        min_length = max(min_length, int(current_app.config.get("PASSWORD_MIN_LENGTH") or 0))
     if len(password or "") < min_length:
         raise ValidationError({"password": [_("The password must have at least %(n)d characters.", n=min_length)]})
 
@@ -44,7 +40,7 @@ def get_user(user_id: int) -> User | None:
 
 
 def create_user(email: str, role: str, password: str, name: str = "", *, actor: Actor | None = None,
-                min_length: int = MIN_PASSWORD_LENGTH, event_ids: list[int] | None = None,
+                min_length: int, event_ids: list[int] | None = None,
                 active: bool = True) -> User:
     """Create an account; raises ValidationError for a bad role, email taken or short password.
 
@@ -79,13 +75,18 @@ def create_user(email: str, role: str, password: str, name: str = "", *, actor: 
 
 def update_user(user: User, *, role: str | None = None, name: str | None = None, active: bool | None = None,
                 password: str | None = None, event_ids: list[int] | None = None, actor: Actor | None = None,
-                min_length: int = MIN_PASSWORD_LENGTH, acting_user_id: int | None = None) -> User:
+                min_length: int | None = None, acting_user_id: int | None = None) -> User:
     """Change an account's role, name, activity, password or (door users) events.
+
+    A new ``password`` needs ``min_length`` (the installation's ``PASSWORD_MIN_LENGTH``): without
+    it the call is a programming error (TypeError), never a weaker minimum.
 
     Checked first, then applied, so a refused change saves nothing. ``acting_user_id`` is the
     admin making the change: they may not take their own admin role or activity away (the last
     way in could be lost).
     """
+    if password and min_length is None:
+        raise TypeError("update_user() sets a password only with min_length (Settings.password_min_length)")
     errors = _update_errors(user, role, active, password, min_length, acting_user_id)
     if errors:
         raise ValidationError(errors)
@@ -100,12 +101,12 @@ def update_user(user: User, *, role: str | None = None, name: str | None = None,
     return user
 
 
-def _update_errors(user: User, role: str | None, active: bool | None, password: str | None, min_length: int,
+def _update_errors(user: User, role: str | None, active: bool | None, password: str | None, min_length: int | None,
                    acting_user_id: int | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if role is not None and role not in ROLES_:
         errors["role"] = [_("Unknown role: %(role)s.", role=role)]
-    if password:
+    if password and min_length is not None:
         try:
             validate_password(password, min_length)
         except ValidationError as exc:
@@ -153,8 +154,7 @@ def end_sessions(user: User, *, actor: Actor | None = None, action: str = "user.
     return user
 
 
-def set_password(user: User, password: str, *, actor: Actor | None = None,
-                 min_length: int = MIN_PASSWORD_LENGTH) -> User:
+def set_password(user: User, password: str, *, min_length: int, actor: Actor | None = None) -> User:
     """Give ``user`` a new password (ValidationError when too short); ends their sessions; commits."""
     validate_password(password, min_length)
     user.password_hash = generate_password_hash(password)

@@ -4,11 +4,29 @@ The blueprints themselves live in their capabilities; :func:`eventapp.create_app
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from eventapp.core.errors import NotFound
+from eventapp.core.settings import Links, Settings
+
+
+def settings() -> Settings:
+    """The current application's settings, for a view or a command to hand to a service."""
+    return Settings.from_config(current_app.config, current_app.instance_path)
+
+
+def links(base_url: str) -> Links:
+    """The public links under ``base_url``, their paths built from the application's routes.
+
+    Built from the URL map rather than ``url_for`` so that a command, outside any request,
+    makes the same links as a page.
+    """
+    adapter = current_app.url_map.bind("localhost")
+    return Links(base_url=base_url,
+                 answer_path=lambda token: adapter.build("public.answer", {"token": token}),
+                 certificate_path=lambda code: adapter.build("reports.certificate_check", {"code": code}))
 
 
 def wants_json() -> bool:

@@ -61,7 +61,7 @@ def age_band_choices() -> list[tuple[str, str]]:
 def public_address() -> PublicAddress:
     """This request's public address: ``EXTERNAL_URL``, else where the server was reached, else its LAN address.
 
-    Services receive ``public_address().url`` as their ``base_url``; nothing else builds one.
+    Services receive links built on ``public_address().url`` (``core.web.links``); nothing else builds one.
     """
     return _public_base_url(current_app.config.get("EXTERNAL_URL"), request.host_url, local_addresses())
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
+from eventapp.core.settings import Settings
 from eventapp.core.text import clean_text, fold, name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
@@ -264,19 +264,19 @@ def _header_score(cells: list[str]) -> int:
     return sum(1 for c in cells if _squash(c) in _HEADER_INDEX)
 
 
-def read_table(content: bytes, filename: str, *, max_bytes: int | None = None,
+def read_table(content: bytes, filename: str, *, settings: Settings, max_bytes: int | None = None,
                max_rows: int | None = None) -> Table:
     """The header row and data rows of a CSV or XLSX file; raises ValidationError for a bad file.
 
     Blank rows are skipped; a title row above the headers is found and left out. Reading stops
-    at the first limit passed (see ``ReadLimits``): every row counts, empty or not.
+    at the first limit passed (see ``ReadLimits``; the ``import_max_*`` of ``settings``, the
+    size and rows overridden by ``max_bytes`` and ``max_rows``): every row counts, empty or not.
     """
-    max_bytes = max_bytes or current_app.config["IMPORT_MAX_BYTES"]
-    max_rows = max_rows or current_app.config["IMPORT_MAX_ROWS"]
-    config = current_app.config
-    limits = ReadLimits(rows=max_rows, columns=config.get("IMPORT_MAX_COLUMNS", 60),
-                        cell_chars=config.get("IMPORT_MAX_CELL_CHARS", 2_000),
-                        seconds=config.get("IMPORT_MAX_SECONDS", 15), unzipped_bytes=20 * max_bytes)
+    max_bytes = max_bytes or settings.import_max_bytes
+    max_rows = max_rows or settings.import_max_rows
+    limits = ReadLimits(rows=max_rows, columns=settings.import_max_columns,
+                        cell_chars=settings.import_max_cell_chars,
+                        seconds=settings.import_max_seconds, unzipped_bytes=20 * max_bytes)
     name = (filename or "").lower()
     if not content:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -334,8 +334,11 @@ def _strip_quote(text: str) -> str:
     return text
 
 
-def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = None) -> ImportPlan:
+def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = None, *,
+                   settings: Settings) -> ImportPlan:
     """Check every row of ``table`` for ``event``: nothing is written.
+
+    Ages and phones are read with the age bands and phone region of ``settings``.
 
     Rows are checked for required and valid values, duplicates inside the file (same phone,
     email, or same names with nothing telling them apart) and people already registered.
@@ -347,8 +350,8 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
         return plan
     column_of = _column_of(plan)
     categories = CategoryIndex()
-    bands = current_app.config["AGE_BANDS"]
-    region = current_app.config["PHONE_DEFAULT_REGION"]
+    bands = settings.age_bands
+    region = settings.phone_region
     seen = _SeenInFile(column_of)
     items = list(mapping.items())
     for number, cells in table.rows:
@@ -552,10 +555,11 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
 
 
 def import_file(event: Event, content: bytes, filename: str, *, mapping: dict[int, str] | None = None,
-                actor: Actor | None = None, dry_run: bool = False, status: str = "registered") -> ImportSummary:
+                settings: Settings, actor: Actor | None = None, dry_run: bool = False,
+                status: str = "registered") -> ImportSummary:
     """Read, check and import a file in one go (the CLI); raises ValidationError listing every problem."""
-    table = read_table(content, filename)
-    plan = prepare_import(event, table, mapping)
+    table = read_table(content, filename, settings=settings)
+    plan = prepare_import(event, table, mapping, settings=settings)
     if not plan.ok:
         raise ValidationError({"file": plan.messages()})
     return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename, status=status)

@@ -17,6 +17,7 @@ from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import current_language
 from eventapp.core.input import Form, db_int
 from eventapp.core.labels import choices
+from eventapp.core.web import links, settings
 from eventapp.events import services as event_service
 from eventapp.events.view_helpers import (
     actor,
@@ -246,7 +247,7 @@ def import_upload(slug: str):
         content = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1) if upload else b""
         filename = upload.filename if upload else ""
         try:
-            imports.read_table(content, filename)  # refuse a bad file at once
+            imports.read_table(content, filename, settings=settings())  # refuse a bad file at once
         except ValidationError as exc:
             errors = exc.messages()
         else:
@@ -264,7 +265,7 @@ def import_preview(slug: str, upload_id: str):
     form = UploadForm()
     try:
         content, filename = imports.load_upload(upload_id, _uploads())
-        table = imports.read_table(content, filename)
+        table = imports.read_table(content, filename, settings=settings())
     except imports.AlreadyConfirmed as exc:
         flash(str(exc), "warning")
         return redirect(url_for("people.participants", slug=event.slug))
@@ -279,7 +280,7 @@ def import_preview(slug: str, upload_id: str):
     if request.method == "POST" and form.validate_on_submit():
         mapping = {i: request.form.get(f"col_{i}", "") for i in range(len(table.headers))}
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
-    plan = imports.prepare_import(event, table, mapping)
+    plan = imports.prepare_import(event, table, mapping, settings=settings())
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
         status = request.form.get("status", "registered")
         # A double click, or the same page confirmed in several tabs, imports once: only the
@@ -360,8 +361,8 @@ def invite(slug: str):
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
     try:
-        report = invitations.send_emails(event, targets, kind=kind, base_url=public_base_url(printing=True),
-                                         actor=actor())
+        report = invitations.send_emails(event, targets, kind=kind, links=links(public_base_url(printing=True)),
+                                         settings=settings().mail, render=render_template, actor=actor())
     except ValidationError as exc:
         abort(400, str(exc))
     flash(_("Emails: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
@@ -375,7 +376,8 @@ def invite(slug: str):
 def remind(slug: str):
     """Remind by email those who have not answered."""
     event = event_or_404(slug)
-    report = invitations.send_reminders(event, base_url=public_base_url(printing=True), actor=actor())
+    report = invitations.send_reminders(event, links=links(public_base_url(printing=True)), settings=settings().mail,
+                                        render=render_template, actor=actor())
     flash(_("Reminders: %(sent)d sent, %(outbox)d written to the outbox, %(failed)d failed, %(none)d without an "
             "address.", sent=report.sent, outbox=report.outbox, failed=report.failed, none=report.no_email),
           "error" if report.failed else "success")
@@ -394,7 +396,8 @@ def letters(slug: str):
     if not targets:
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
-    pdf = invitations.print_letters(event, targets, base_url=public_base_url(printing=True), actor=actor())
+    pdf = invitations.print_letters(event, targets, links=links(public_base_url(printing=True)),
+                                    upload_dir=settings().upload_dir, actor=actor())
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{event.slug}-invitations.pdf"'})
 

@@ -1,17 +1,18 @@
 """Invitations, reminders and confirmations (email or printed letters); answers; the public form.
 
-Emails and letters are in the EVENT's language. Links point to ``base_url`` (the
-``EXTERNAL_URL`` setting, or the address the organiser uses, passed in by the view), so a
-service never reads the request.
+Emails and letters are in the EVENT's language. Links come from ``links`` (``core.settings.Links``:
+the ``EXTERNAL_URL`` setting, or the address the organiser uses, and the routes), mail goes by
+``settings`` and email bodies are made by ``render`` (the view's ``flask.render_template``), all
+passed in by the view or the command, so a service never reads the request or the application.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import format_day
 from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
 from eventapp.core.models import utcnow
+from eventapp.core.settings import Links
 from eventapp.core.tokens import qr_payload
 from eventapp.events.models import Event
 from eventapp.events.services import logo_bytes, venue_text
@@ -52,14 +54,13 @@ class SendReport:
         return self.sent + self.outbox + self.failed
 
 
-def answer_url(base_url: str, registration: Registration) -> str:
+#: Makes a text from a template name and its context (the view's ``flask.render_template``).
+Render = Callable[..., str]
+
+
+def answer_url(links: Links, registration: Registration) -> str:
     """The personal answer link of a registration."""
-    return f"{base_url.rstrip('/')}/r/{registration.answer_token}"
-
-
-def mail_settings() -> MailSettings:
-    """The application's mail settings."""
-    return MailSettings.from_config(current_app.config, current_app.instance_path)
+    return links.answer(registration.answer_token)
 
 
 # --- practical details -------------------------------------------------------------------
@@ -101,7 +102,7 @@ def _presiding_text(event: Event) -> str:
 # --- emails ------------------------------------------------------------------------------
 
 
-def _build_mail(event: Event, registration: Registration, kind: str, base_url: str) -> Mail:
+def _build_mail(event: Event, registration: Registration, kind: str, links: Links, render: Render) -> Mail:
     person = registration.person
     payload = qr_payload(registration.checkin_token)
     with force_locale(event.language):
@@ -109,23 +110,22 @@ def _build_mail(event: Event, registration: Registration, kind: str, base_url: s
                     "reminder": _("Reminder: %(title)s", title=event.title),
                     "confirmation": _("Registration confirmed: %(title)s", title=event.title)}
         context = dict(event=event, person=person, registration=registration, kind=kind,
-                       link=answer_url(base_url, registration), dates=event_dates(event),
+                       link=answer_url(links, registration), dates=event_dates(event),
                        venue=venue_text(event, with_address=True),
                        presiding=_presiding_text(event), programme=programme_summary(event), qr_cid=QR_CID,
                        payload=payload)
-        text = render_template("emails/invitation.txt", **context)
-        html = render_template("emails/invitation.html", **context)
+        text = render("emails/invitation.txt", **context)
+        html = render("emails/invitation.html", **context)
         subject = subjects[kind]
     return Mail(to=person.email, subject=subject, text=text, html=html,
                 images=[InlineImage(QR_CID, qr_png(payload))], event_id=event.id, registration_id=registration.id)
 
 
-def send_emails(event: Event, registrations: list[Registration], *, kind: str = "invitation", base_url: str,
-                actor: Actor | None = None, settings: MailSettings | None = None) -> SendReport:
+def send_emails(event: Event, registrations: list[Registration], *, kind: str = "invitation", links: Links,
+                settings: MailSettings, render: Render, actor: Actor | None = None) -> SendReport:
     """Email each registration (those without an address are counted and skipped) and record it."""
     if kind not in KINDS:
         raise ValidationError({"kind": [_("Unknown kind of message.")]})
-    settings = settings or mail_settings()
     report = SendReport()
     targets = []
     for registration in registrations:
@@ -135,7 +135,7 @@ def send_emails(event: Event, registrations: list[Registration], *, kind: str = 
             report.no_email += 1
             continue
         targets.append(registration)
-    mails = [_build_mail(event, r, kind, base_url) for r in targets]
+    mails = [_build_mail(event, r, kind, links, render) for r in targets]
     results = send_messages(mails, settings)
     for registration, (status, error) in zip(targets, results, strict=True):
         setattr(report, status, getattr(report, status) + 1)
@@ -164,11 +164,11 @@ def not_answered(event: Event) -> list[Registration]:
         .order_by(Person.last_name, Person.first_name)))
 
 
-def send_reminders(event: Event, *, base_url: str, actor: Actor | None = None,
-                   settings: MailSettings | None = None) -> SendReport:
+def send_reminders(event: Event, *, links: Links, settings: MailSettings, render: Render,
+                   actor: Actor | None = None) -> SendReport:
     """Remind by email everyone invited who has not answered."""
-    return send_emails(event, not_answered(event), kind="reminder", base_url=base_url, actor=actor,
-                       settings=settings)
+    return send_emails(event, not_answered(event), kind="reminder", links=links, settings=settings, render=render,
+                       actor=actor)
 
 
 # --- letters -----------------------------------------------------------------------------
@@ -184,14 +184,16 @@ def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
                        partner_logo=logo_bytes(event, "partner_logo", upload_dir))
 
 
-def print_letters(event: Event, registrations: list[Registration], *, base_url: str, actor: Actor | None = None,
-                  kind: str = "invitation", upload_dir: Path | None = None) -> bytes:
-    """The invitation letters of ``registrations`` as one PDF (one page each), recorded as sent."""
-    upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
+def print_letters(event: Event, registrations: list[Registration], *, links: Links, upload_dir: Path,
+                  actor: Actor | None = None, kind: str = "invitation") -> bytes:
+    """The invitation letters of ``registrations`` as one PDF (one page each), recorded as sent.
+
+    ``upload_dir`` is the instance's uploads folder (``Settings.upload_dir``), where the logos are.
+    """
     chosen = [r for r in registrations if r.status != "cancelled"]
     recipients = [LetterRecipient(name=r.person.full_name, honorific=r.person.honorific,
                                   function=r.person.function, organisation=r.person.organisation,
-                                  qr_payload=qr_payload(r.checkin_token), answer_url=answer_url(base_url, r))
+                                  qr_payload=qr_payload(r.checkin_token), answer_url=answer_url(links, r))
                   for r in chosen]
     pdf = invitation_letters(letter_event(event, upload_dir), recipients)
     for registration in chosen:
@@ -285,8 +287,8 @@ def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_a
     return event
 
 
-def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | None = None,
-                    now: datetime | None = None, settings: MailSettings | None = None,
+def public_register(event: Event, data: dict, *, links: Links, settings: MailSettings, render: Render,
+                    actor: Actor | None = None, now: datetime | None = None,
                     client_id: str | None = None) -> Registration:
     """Register someone from the public form (:attr:`Channel.PUBLIC_FORM`): checks the form is
     open, records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
@@ -321,5 +323,6 @@ def public_register(event: Event, data: dict, *, base_url: str, actor: Actor | N
                        commit=False)
     db.session.commit()
     if registration.person.email:
-        send_emails(event, [registration], kind="confirmation", base_url=base_url, actor=actor, settings=settings)
+        send_emails(event, [registration], kind="confirmation", links=links, settings=settings, render=render,
+                    actor=actor)
     return registration

@@ -15,6 +15,7 @@ from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import current_language
 from eventapp.core.input import Form
 from eventapp.core.tokens import qr_payload
+from eventapp.core.web import links, settings
 from eventapp.events.services import get_event, venue_text
 from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
 from eventapp.extensions import limiter
@@ -134,8 +135,9 @@ def register(slug: str):
         data = {name: getattr(form, name).data or "" for name in PUBLIC_FIELDS}
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
-            registration = invitations.public_register(event, data, base_url=public_base_url(), actor=actor(),
-                                                       client_id=key)
+            registration = invitations.public_register(event, data, links=links(public_base_url()),
+                                                       settings=settings().mail, render=render_template,
+                                                       actor=actor(), client_id=key)
         except ValidationError as exc:
             form_errors_from(exc, form)
             status = 422
@@ -144,7 +146,7 @@ def register(slug: str):
                                    qr=qr_data_uri(registration),
                                    dates=invitations.event_dates(event, current_language()),
                                    venue=venue_text(event, with_address=True),
-                                   link=invitations.answer_url(public_base_url(), registration))
+                                   link=invitations.answer_url(links(public_base_url()), registration))
     return render_template("public/register.html", event=event, form=form,
                            dates=invitations.event_dates(event, current_language()),
                            venue=venue_text(event, with_address=True)), status

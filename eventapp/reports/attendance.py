@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -141,7 +140,9 @@ def period_text(event: Event, language: str | None = None) -> str:
         "end": babel_dates.format_date(event.end_date, format="long", locale=language)}
 
 
-def logo_bytes(event: Event, upload_dir: Path | None = None) -> tuple[bytes | None, bytes | None]:
-    """The organiser's and partner's logos as bytes (None when missing or unreadable)."""
-    upload_dir = upload_dir or Path(current_app.instance_path) / "uploads"
+def logo_bytes(event: Event, upload_dir: Path) -> tuple[bytes | None, bytes | None]:
+    """The organiser's and partner's logos as bytes (None when missing or unreadable).
+
+    ``upload_dir`` is the instance's uploads folder (``Settings.upload_dir``).
+    """
     return (event_logo(event, "organizer_logo", upload_dir), event_logo(event, "partner_logo", upload_dir))

@@ -19,6 +19,7 @@ from eventapp.core.documents.words import translator
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import Attachment, Mail, MailSettings, send_messages
 from eventapp.core.models import utcnow
+from eventapp.core.settings import Links
 from eventapp.events.models import Event, Official
 from eventapp.events.services import venue_text
 from eventapp.extensions import db
@@ -77,11 +78,6 @@ def new_code() -> str:
     return secrets.token_urlsafe(20)
 
 
-def verify_url(base_url: str, code: str) -> str:
-    """The address of the public check page of a certificate."""
-    return f"{base_url.rstrip('/')}/certificates/{code}"
-
-
 def _signatory(event: Event, official_id) -> Official:
     _ = translator(event.language)
     try:
@@ -109,8 +105,8 @@ def _certificates_for(event: Event, attendees: list[Attendee], actor: Actor | No
     return out
 
 
-def certificate_batch(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
-                      actor: Actor | None = None, upload_dir: Path | None = None) -> CertificateBatch:
+def certificate_batch(event: Event, *, official_id, links: Links, registration_ids: list[int] | None = None,
+                      actor: Actor | None = None, upload_dir: Path) -> CertificateBatch:
     """Certificates for those who came (all of them, or those of ``registration_ids``).
 
     Asking for someone who did not come is refused with a clear message: a certificate says
@@ -149,21 +145,21 @@ def certificate_batch(event: Event, *, official_id, base_url: str, registration_
         certificates=[CertificateData(
             name=a.full_name, honorific=a.honorific,
             days=[babel_dates.format_date(d, format="full", locale=event.language) for d in sorted(a.arrivals)],
-            verify_url=verify_url(base_url, cert.code), code=cert.code, email=a.email,
+            verify_url=links.certificate(cert.code), code=cert.code, email=a.email,
             registration_id=a.registration_id) for a, cert in items])
     return batch
 
 
-def print_certificates(event: Event, *, official_id, base_url: str, registration_ids: list[int] | None = None,
+def print_certificates(event: Event, *, official_id, links: Links, registration_ids: list[int] | None = None,
                        separate: bool = False, actor: Actor | None = None,
-                       upload_dir: Path | None = None) -> tuple[bytes, str, str]:
+                       upload_dir: Path) -> tuple[bytes, str, str]:
     """One PDF of every certificate (a page each), or a ZIP of one PDF per person.
 
     Returns (bytes, file name, MIME type); the print is recorded in the audit log.
     """
     from eventapp.reports.documents.certificates import certificate_pdfs, certificates_pdf
 
-    batch = certificate_batch(event, official_id=official_id, base_url=base_url, registration_ids=registration_ids,
+    batch = certificate_batch(event, official_id=official_id, links=links, registration_ids=registration_ids,
                               actor=actor, upload_dir=upload_dir)
     record(actor, "certificates.print", None, event_id=event.id, count=len(batch.certificates), separate=separate)
     db.session.commit()
@@ -192,9 +188,9 @@ class MailResult:
     failed: list[str] = field(default_factory=list)
 
 
-def email_certificates(event: Event, *, official_id, base_url: str, settings: MailSettings,
+def email_certificates(event: Event, *, official_id, links: Links, settings: MailSettings,
                        registration_ids: list[int] | None = None, actor: Actor | None = None,
-                       upload_dir: Path | None = None, batch_size: int = 200) -> MailResult:
+                       upload_dir: Path, batch_size: int = 200) -> MailResult:
     """Email each attendee who has an email address their certificate as a PDF.
 
     Sent in batches (one SMTP connection each), so a large event never holds every PDF in memory.
@@ -202,7 +198,7 @@ def email_certificates(event: Event, *, official_id, base_url: str, settings: Ma
     from eventapp.reports.documents.certificates import certificate_pdfs
 
     _ = translator(event.language)
-    batch = certificate_batch(event, official_id=official_id, base_url=base_url, registration_ids=registration_ids,
+    batch = certificate_batch(event, official_id=official_id, links=links, registration_ids=registration_ids,
                               actor=actor, upload_dir=upload_dir)
     result = MailResult(without_email=sum(1 for c in batch.certificates if not c.email))
     subject = _("Your certificate of attendance: %(event)s") % {"event": event.title}

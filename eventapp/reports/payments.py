@@ -224,7 +224,7 @@ def payment_view(event: Event, *, upload_dir: Path | None = None, with_logos: bo
     else:
         rows = _computed_rows(event, sheet, language)
     cats = db.session.scalars(select(Category).order_by(Category.sort_order, Category.code)).all()
-    logos = logo_bytes(event, upload_dir) if with_logos else (None, None)
+    logos = logo_bytes(event, upload_dir) if with_logos and upload_dir else (None, None)
     return PaymentView(
         event_title=event.title, organizer=event.organizer, venue=venue_text(event),
         period=period_text(event, language), language=language, currency=sheet.currency, status=sheet.status,
@@ -269,8 +269,7 @@ def mark_paid(event: Event, *, actor: Actor | None = None) -> PaymentSheet:
     return sheet
 
 
-def export_payments(event: Event, fmt: str, *, actor: Actor | None = None,
-                    upload_dir: Path | None = None) -> tuple[bytes, str]:
+def export_payments(event: Event, fmt: str, *, upload_dir: Path, actor: Actor | None = None) -> tuple[bytes, str]:
     """The sheet as XLSX (for the accountant) or PDF (to sign); recorded in the audit log."""
     if fmt not in ("pdf", "xlsx"):
         raise ValidationError({"format": [translator(event.language)("The payment sheet is made as PDF or XLSX.")]})

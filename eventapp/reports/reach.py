@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from babel import dates as babel_dates
-from flask import current_app
 from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.documents.words import translator
 from eventapp.core.errors import NotFound
+from eventapp.core.settings import Settings
 from eventapp.events.models import Project
 from eventapp.extensions import db
 from eventapp.people.models import Person
@@ -97,12 +97,16 @@ def _per_event_cells(cells: _Cells, events: list, language: str):
     return per_event_keys, totals, list(reached.values()), all_attendees
 
 
-def project_reach(project: Project, *, language: str = "fr", external: bool = False,
+def project_reach(project: Project, *, settings: Settings, language: str = "fr", external: bool = False,
                   threshold: int | None = None, age_bands=None) -> ProjectReach:
-    """Unique persons reached by the project's events, by sex, age band and category."""
+    """Unique persons reached by the project's events, by sex, age band and category.
+
+    ``settings`` give the small-count threshold and the age bands (``threshold`` and
+    ``age_bands`` override them).
+    """
     _ = translator(language)
-    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
-    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
+    threshold = threshold if threshold is not None else settings.small_count_threshold
+    age_bands = age_bands if age_bands is not None else settings.age_bands
     events = sorted(project.events, key=lambda e: (e.start_date, e.id))
     cells = _Cells()
     per_event_keys, totals, people, all_attendees = _per_event_cells(cells, events, language)
@@ -132,12 +136,12 @@ def project_reach(project: Project, *, language: str = "fr", external: bool = Fa
                         tables=[per_event, by_cat, by_age])
 
 
-def export_reach(project: Project, *, language: str = "fr", external: bool = False,
+def export_reach(project: Project, *, settings: Settings, language: str = "fr", external: bool = False,
                  actor: Actor | None = None) -> tuple[bytes, str]:
     """The project's reach as XLSX; recorded in the audit log."""
     from eventapp.reports.documents.report_xlsx import tables_xlsx
 
-    reach = project_reach(project, language=language, external=external)
+    reach = project_reach(project, settings=settings, language=language, external=external)
     data = tables_xlsx(reach.name, reach.summary, reach.tables, language)
     record(actor, "reach.export", project, format="xlsx", external=external)
     db.session.commit()

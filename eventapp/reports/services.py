@@ -13,13 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel import dates as babel_dates
-from flask import current_app
 from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.documents.words import translator
 from eventapp.core.labels import label_in
 from eventapp.core.models import utcnow
+from eventapp.core.settings import Settings
 from eventapp.events.models import Event
 from eventapp.events.services import venue_text
 from eventapp.extensions import db
@@ -361,20 +361,22 @@ def _programme_lines(event: Event, language: str) -> tuple[list[AgendaLine], lis
     return agenda, officials
 
 
-def build_report(event: Event, *, external: bool = False, threshold: int | None = None,
-                 age_bands=None, upload_dir: Path | None = None, with_logos: bool = True,
+def build_report(event: Event, *, settings: Settings, external: bool = False, threshold: int | None = None,
+                 age_bands=None, with_logos: bool = True,
                  language: str | None = None) -> AttendanceReport:
     """Compute the attendance report of an event (a correct empty report when nobody came).
 
-    Words are in ``language``: the event's (documents) unless told (the page, in the reader's).
+    ``settings`` give the small-count threshold, the age bands and the uploads folder (logos);
+    ``threshold`` and ``age_bands`` override the first two. Words are in ``language``: the
+    event's (documents) unless told (the page, in the reader's).
     ``external``: every table is protected by complementary suppression (services.suppression):
     small counts show "<5", and the counts hidden with them so that no small count can be
     worked out from the totals show :func:`hidden_mark`.
     """
     language = language or event.language
     _ = translator(language)
-    threshold = threshold if threshold is not None else current_app.config["SMALL_COUNT_THRESHOLD"]
-    age_bands = age_bands if age_bands is not None else current_app.config["AGE_BANDS"]
+    threshold = threshold if threshold is not None else settings.small_count_threshold
+    age_bands = age_bands if age_bands is not None else settings.age_bands
     attendees = load_attendees(event, language)
     came = [a for a in attendees if a.attended]
     registered = [a for a in attendees if a.status in ("accepted", "registered")]
@@ -421,7 +423,8 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     agenda, officials = _programme_lines(event, language)
     generated = babel_dates.format_datetime(local_time(utcnow(), event.timezone), format="medium", locale=language)
     return AttendanceReport(
-        event=_event_header(event, language, upload_dir, with_logos), generated_at=generated, external=external,
+        event=_event_header(event, language, settings.upload_dir, with_logos), generated_at=generated,
+        external=external,
         threshold=threshold, summary=_summary(show, funnel, days, language, _),
         funnel=funnel_table, by_sex_category=by_cat, by_day_category=by_day, by_sex_age=by_age, by_locality=by_loc,
         arrivals=arrivals, consents=consent_table, agenda=agenda, officials=officials, arrivals_chart=chart,
@@ -430,14 +433,14 @@ def build_report(event: Event, *, external: bool = False, threshold: int | None 
     )
 
 
-def export_report(event: Event, fmt: str, *, actor: Actor | None, external: bool = False,
-                  upload_dir: Path | None = None) -> tuple[bytes, str]:
+def export_report(event: Event, fmt: str, *, settings: Settings, actor: Actor | None,
+                  external: bool = False) -> tuple[bytes, str]:
     """The report as PDF or XLSX bytes and a file name; the export is recorded in the audit log."""
     from eventapp.core.errors import ValidationError
 
     if fmt not in ("pdf", "xlsx"):
         raise ValidationError({"format": [translator(event.language)("The report is made as PDF or XLSX.")]})
-    report = build_report(event, external=external, upload_dir=upload_dir, with_logos=(fmt == "pdf"))
+    report = build_report(event, settings=settings, external=external, with_logos=(fmt == "pdf"))
     if fmt == "pdf":
         from eventapp.reports.documents.report_pdf import report_pdf
 

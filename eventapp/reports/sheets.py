@@ -101,7 +101,7 @@ def _item(event: Event, day: date, part: str) -> AgendaItem:
 
 
 def sign_in_sheet(event: Event, day, *, kind: str = "expected", part: str = "day",
-                  blank_rows: int = DEFAULT_BLANK_ROWS, upload_dir: Path | None = None) -> SignInSheet:
+                  blank_rows: int = DEFAULT_BLANK_ROWS, upload_dir: Path) -> SignInSheet:
     """The data of a sign-in sheet; raises ValidationError for a day, kind or session that is wrong."""
     _ = translator(event.language)
     errors: dict[str, list[str]] = {}
@@ -177,7 +177,7 @@ def _arrival(a: Attendee, event: Event, day: date, part: str, item: AgendaItem |
 
 
 def print_sheet(event: Event, day, *, kind: str = "expected", part: str = "day", blank_rows: int = DEFAULT_BLANK_ROWS,
-                actor: Actor | None = None, upload_dir: Path | None = None) -> tuple[bytes, str]:
+                actor: Actor | None = None, upload_dir: Path) -> tuple[bytes, str]:
     """The sign-in sheet as PDF bytes and a file name; the print is recorded in the audit log."""
     from eventapp.reports.documents.sheets import sign_in_sheet_pdf
 

@@ -16,6 +16,7 @@ from eventapp.accounts.security import roles_required
 from eventapp.core.documents.charts import bar_svg
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import MailSettings
+from eventapp.core.web import links, settings
 from eventapp.events.view_helpers import actor, event_or_404, public_base_url
 from eventapp.extensions import limiter
 from eventapp.reports import certificates as certificate_service
@@ -52,7 +53,8 @@ def _external() -> bool:
 def index(slug: str):
     """The figures of the event, with charts and buttons for every export."""
     event = event_or_404(slug)
-    report = report_service.build_report(event, external=_external(), with_logos=False, language=_language())
+    report = report_service.build_report(event, settings=settings(), external=_external(), with_logos=False,
+                                         language=_language())
     charts = []  # (caption, SVG markup made here from numbers only)
     if report.arrivals_chart:
         charts.append((_("Arrivals per hour"), bar_svg([h for h, _n in report.arrivals_chart],
@@ -73,8 +75,8 @@ def report_file(slug: str, fmt: str):
     event = event_or_404(slug)
     if fmt not in MIMETYPES:
         abort(404)
-    data, filename = report_service.export_report(event, fmt, actor=actor(), external=_external(),
-                                                  upload_dir=_uploads())
+    data, filename = report_service.export_report(event, fmt, settings=settings(), actor=actor(),
+                                                  external=_external())
     return _download(data, filename, MIMETYPES[fmt])
 
 
@@ -191,7 +193,7 @@ def certificates(slug: str):
         form = request.form
         try:
             data, filename, mimetype = certificate_service.print_certificates(
-                event, official_id=form.get("official_id"), base_url=public_base_url(printing=True),
+                event, official_id=form.get("official_id"), links=links(public_base_url(printing=True)),
                 registration_ids=_certificate_ids(form), separate=form.get("mode") == "separate", actor=actor(),
                 upload_dir=_uploads())
             return _download(data, filename, mimetype)
@@ -208,7 +210,7 @@ def certificates_email(slug: str):
     form = request.form
     try:
         result = certificate_service.email_certificates(
-            event, official_id=form.get("official_id"), base_url=public_base_url(printing=True),
+            event, official_id=form.get("official_id"), links=links(public_base_url(printing=True)),
             registration_ids=_certificate_ids(form),
             settings=MailSettings.from_config(current_app.config, current_app.instance_path),
             actor=actor(), upload_dir=_uploads())
@@ -238,7 +240,7 @@ def certificate_check(code: str):
 def project(project_id: int):
     """Unique persons reached across the events of a project."""
     project = reach_service.get_project(project_id)
-    reach = reach_service.project_reach(project, language=_language(), external=_external())
+    reach = reach_service.project_reach(project, settings=settings(), language=_language(), external=_external())
     return render_template("reports/project.html", project=project, reach=reach, external=_external())
 
 
@@ -247,7 +249,8 @@ def project(project_id: int):
 def project_file(project_id: int):
     """The project's reach as XLSX."""
     project = reach_service.get_project(project_id)
-    data, filename = reach_service.export_reach(project, language=_language(), external=_external(), actor=actor())
+    data, filename = reach_service.export_reach(project, settings=settings(), language=_language(),
+                                                  external=_external(), actor=actor())
     return _download(data, filename, MIMETYPES["xlsx"])
 
 

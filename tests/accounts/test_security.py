@@ -11,6 +11,7 @@ from eventapp.accounts.login_failures import LoginFailure
 from eventapp.accounts.models import User
 from eventapp.accounts.security import SESSION_SEEN_AT, SESSION_SIGNED_IN_AT, require_secure_cookies
 from eventapp.audit.models import AuditEntry
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
 from tests import factories
@@ -216,14 +217,19 @@ def test_failures_are_shared_between_processes(_schema, tmp_path):
 
 def test_password_minimum_when_creating_and_when_an_admin_sets_one(app):
     app.config["PASSWORD_MIN_LENGTH"] = 14
+    minimum = web.settings().password_min_length
     with pytest.raises(ValidationError) as exc:
-        user_service.create_user("new@example.org", "door", "thirteen-char")
+        user_service.create_user("new@example.org", "door", "thirteen-char", min_length=minimum)
     assert "14" in str(exc.value)
     user = factories.make_user(email="door@example.org", role="door")
-    # An admin form that forgets the setting still gets the installation's minimum.
     with pytest.raises(ValidationError):
-        user_service.update_user(user, password="short-pass-12")
-    user_service.update_user(user, password="a-long-enough-password")
+        user_service.update_user(user, password="short-pass-12", min_length=minimum)
+    # A form that forgets the setting fails loudly rather than getting a weaker minimum.
+    with pytest.raises(TypeError):
+        user_service.create_user("new@example.org", "door", "a-long-enough-password")
+    with pytest.raises(TypeError):
+        user_service.update_user(user, password="a-long-enough-password")
+    user_service.update_user(user, password="a-long-enough-password", min_length=minimum)
     assert db.session.get(User, user.id).password_hash != factories._HASH
 
 

@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import func, select
 
+from eventapp.core import web
 from eventapp.core.text import name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.extensions import db
@@ -37,7 +38,7 @@ def test_import_10000_rows(app):
     event = factories.make_event(slug="bench-import")
 
     start = time.perf_counter()
-    summary = imports.import_file(event, content, "bench.csv")
+    summary = imports.import_file(event, content, "bench.csv", settings=web.settings())
     full = time.perf_counter() - start
     assert summary.rows == ROWS
 

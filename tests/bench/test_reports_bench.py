@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, select
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.text import name_key
 from eventapp.door.models import CheckIn
 from eventapp.extensions import db
@@ -64,25 +65,30 @@ def _populate():
 def test_reports_bench(app):
     print(f"\nReports benchmark: {N} participants over two days")
     event = _timed("populate the database", _populate)
-    report = _timed("compute the report (service)", lambda: build_report(event))
+    report = _timed("compute the report (service)", lambda: build_report(event, settings=web.settings()))
     print(f"  attended: {report.attended}")
-    pdf, _ = _timed("report PDF", lambda: export_report(event, "pdf", actor=Actor.cli()))
-    xlsx, _ = _timed("report XLSX", lambda: export_report(event, "xlsx", actor=Actor.cli()))
-    sheet, _ = _timed("sign-in sheet, expected (day 1)", lambda: print_sheet(event, "2023-06-21", actor=Actor.cli()))
+    pdf, _ = _timed("report PDF", lambda: export_report(event, "pdf", settings=web.settings(), actor=Actor.cli()))
+    xlsx, _ = _timed("report XLSX", lambda: export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli()))
+    sheet, _ = _timed("sign-in sheet, expected (day 1)", lambda: print_sheet(event, "2023-06-21", actor=Actor.cli(),
+                                                                             upload_dir=web.settings().upload_dir))
     record, _ = _timed("sign-in sheet, attended (day 1)",
-                       lambda: print_sheet(event, "2023-06-21", kind="attended", actor=Actor.cli()))
+                       lambda: print_sheet(event, "2023-06-21", kind="attended", actor=Actor.cli(),
+                                           upload_dir=web.settings().upload_dir))
     from eventapp.reports.certificates import attendees_who_came, print_certificates
     from tests.factories import make_official
 
     official = make_official(event, "SOGOBA", function="Secrétaire général")
     ids = [a.registration_id for a in attendees_who_came(event)[:500]]
     certs = _timed("certificates, 500 people (one PDF)",
-                   lambda: print_certificates(event, official_id=official.id, base_url="http://localhost:5000/",
-                                              registration_ids=ids, actor=Actor.cli())[0])
+                   lambda: print_certificates(event, official_id=official.id, links=web.links("http://localhost:5000/"),
+                                              registration_ids=ids, actor=Actor.cli(),
+                                              upload_dir=web.settings().upload_dir)[0])
     from eventapp.reports.payments import export_payments
 
-    _timed("payment sheet XLSX (all)", lambda: export_payments(event, "xlsx", actor=Actor.cli()))
-    _timed("payment sheet PDF (all)", lambda: export_payments(event, "pdf", actor=Actor.cli()))
+    _timed("payment sheet XLSX (all)", lambda: export_payments(event, "xlsx", actor=Actor.cli(),
+                                                               upload_dir=web.settings().upload_dir))
+    _timed("payment sheet PDF (all)", lambda: export_payments(event, "pdf", actor=Actor.cli(),
+                                                              upload_dir=web.settings().upload_dir))
     print(f"  certificates PDF {len(certs) // 1024} KiB")
     print(f"  sheet pages: {page_count(sheet)} ({len(sheet) // 1024} KiB), record pages: {page_count(record)}, "
           f"report PDF {len(pdf) // 1024} KiB, XLSX {len(xlsx) // 1024} KiB")

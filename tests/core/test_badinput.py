@@ -11,8 +11,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import render_template
 from sqlalchemy import func, select
 
+from eventapp.core import web
 from eventapp.core.input import json_depth_exceeds
 from eventapp.core.text import clean_text
 from eventapp.core.tokens import qr_payload
@@ -188,7 +190,7 @@ def test_import_strips_control_characters(app, event):
     from eventapp.people import imports
 
     content = "prénom;nom;sexe\r\nAwa\x07;Traoré\x1b;F\r\n".encode()
-    imports.import_file(event, content, "liste.csv")
+    imports.import_file(event, content, "liste.csv", settings=web.settings())
     person = db.session.scalar(select(Person))
     assert (person.first_name, person.last_name) == ("Awa", "Traoré")
 
@@ -212,7 +214,8 @@ def test_event_title_with_line_breaks_makes_no_mail_header(app, client, login, s
     reg = factories.make_registration(created, factories.make_person("Awa", "Traoré", email="awa@example.org"),
                                       status="invited")
     settings = MailSettings(server="127.0.0.1", port=port, sender="imrap@example.org")
-    report = invitations.send_emails(created, [reg], base_url="http://192.168.1.10:5000", settings=settings)
+    report = invitations.send_emails(created, [reg], links=web.links("http://192.168.1.10:5000"),
+                                     render=render_template, settings=settings)
     assert report.sent == 1
     message = collector.messages[0]
     assert "\n" not in message["Subject"] and message["Bcc"] is None
@@ -336,7 +339,7 @@ def test_a_million_empty_xlsx_rows_and_megabytes_of_newlines_are_refused(app, ev
 
     for content, name in ((xlsx_with_empty_rows(), "vide.xlsx"), (csv_of_newlines(), "vide.csv")):
         with pytest.raises(ValidationError) as refused:
-            imports.read_table(content, name)
+            imports.read_table(content, name, settings=web.settings())
         assert "empty rows count too" in str(refused.value.errors), name
     assert count(Person) == 0
 
@@ -347,9 +350,9 @@ def test_too_many_columns_or_too_long_a_cell_is_refused(app):
 
     wide = ("prénom;nom" + ";x" * 100 + "\nAwa;Traoré" + ";1" * 100 + "\n").encode()
     with pytest.raises(ValidationError, match="columns"):
-        imports.read_table(wide, "large.csv")
+        imports.read_table(wide, "large.csv", settings=web.settings())
     long_cell = ("prénom;nom\nAwa;" + "é" * 3000 + "\n").encode()
     with pytest.raises(ValidationError, match="longer than"):
-        imports.read_table(long_cell, "long.csv")
-    fine = imports.read_table("prénom;nom\n\n\nAwa;Traoré\n".encode(), "ok.csv")
+        imports.read_table(long_cell, "long.csv", settings=web.settings())
+    fine = imports.read_table("prénom;nom\n\n\nAwa;Traoré\n".encode(), "ok.csv", settings=web.settings())
     assert fine.rows == [(4, ["Awa", "Traoré"])]

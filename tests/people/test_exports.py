@@ -11,6 +11,7 @@ import io
 from openpyxl import load_workbook
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.documents.spreadsheet import safe_text
 from eventapp.door import checkin as checkin_service
 from eventapp.door import stations as station_service
@@ -60,10 +61,10 @@ def test_payment_and_report_spreadsheets(app):
     factories.make_official(event, last_name="=1+2", function="=2+3")
     db.session.commit()
     update_sheet(event, currency="xof", default_rate="1000", actor=Actor.cli())
-    payments, _name = export_payments(event, "xlsx", actor=Actor.cli())
+    payments, _name = export_payments(event, "xlsx", actor=Actor.cli(), upload_dir=web.settings().upload_dir)
     # Cells that start like a formula are there, as text.
     assert any(isinstance(v, str) and v.startswith("=HYPERLINK") for v in _no_formula(payments))
-    report, _name = export_report(event, "xlsx", actor=Actor.cli())
+    report, _name = export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli())
     values = _no_formula(report)
     assert "=2+3" in values
     assert any(isinstance(v, (int, float)) for v in values)  # figures stay numbers

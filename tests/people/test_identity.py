@@ -24,10 +24,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.tokens import qr_payload
 from eventapp.door import services as door_service
 from eventapp.door import stations as station_service
@@ -307,13 +309,14 @@ def _by_organizer_form(event):
 
 def _by_import(event):
     content = "Prénom;Nom;Téléphone;Structure\nOumou;Diarra;76 12 34 56;Autre\n".encode("cp1252")
-    imports.import_file(event, content, "liste.csv")
+    imports.import_file(event, content, "liste.csv", settings=web.settings())
     return db.session.scalar(select(Registration).where(Registration.event_id == event.id))
 
 
 def _by_public_form(event):
     return invitations.public_register(event, {"first_name": "Oumou", "last_name": "Diarra", "phone": "76 12 34 56",
-                                               "organisation": "Autre"}, base_url="http://x")
+                                               "organisation": "Autre"}, links=web.links("http://x"),
+                                       render=render_template, settings=web.settings().mail)
 
 
 def _by_walk_in(event):

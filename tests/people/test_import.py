@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventapp.audit.models import AuditEntry
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
 from eventapp.people import imports
@@ -25,7 +26,7 @@ def count(model) -> int:
 
 
 def do_import(event, content, name, **kw):
-    return imports.import_file(event, content, name, **kw)
+    return imports.import_file(event, content, name, **kw, settings=web.settings())
 
 
 def errors_of(event, content, name) -> list[str]:
@@ -90,14 +91,15 @@ def test_xlsx_with_a_title_row_and_numeric_phones(app):
 
 def test_reading_finds_the_header_row_below_a_title(app):
     table = imports.read_table(cp1252_csv([["Atelier de restitution ; 21 juin 2023"], [], ["Nom", "Prénom"],
-                                           ["Traoré", "Awa"]]), "x.csv")
+                                           ["Traoré", "Awa"]]), "x.csv", settings=web.settings())
     assert table.header_row == 3 and table.rows == [(4, ["Traoré", "Awa"])]
     assert imports.guess_mapping(["  PRÉNOM ", "nom", "E-Mail", "Tél.", "tranche d’âge", "xyz"]) == \
         {0: "first_name", 1: "last_name", 2: "email", 3: "phone", 4: "age_band"}
 
 
 def test_excel_separator_line_and_whole_name_column(app):
-    table = imports.read_table(b"sep=,\r\nNom et pr\xe9noms,T\xe9l\r\nAwa Traor\xe9,76123456\r\n", "x.csv")
+    table = imports.read_table(b"sep=,\r\nNom et pr\xe9noms,T\xe9l\r\nAwa Traor\xe9,76123456\r\n", "x.csv",
+                               settings=web.settings())
     assert table.headers == ["Nom et prénoms", "Tél"] and table.rows == [(3, ["Awa Traoré", "76123456"])]
     assert imports.guess_mapping(table.headers) == {0: "last_name", 1: "phone"}
 
@@ -183,10 +185,10 @@ def test_size_and_row_limits(app):
 
 def test_a_column_mapped_twice_is_refused(app):
     event = factories.make_event()
-    table = imports.read_table(b"Nom;Autre\r\nTraore;Diarra\r\n", "x.csv")
-    plan = imports.prepare_import(event, table, {0: "last_name", 1: "last_name"})
+    table = imports.read_table(b"Nom;Autre\r\nTraore;Diarra\r\n", "x.csv", settings=web.settings())
+    plan = imports.prepare_import(event, table, {0: "last_name", 1: "last_name"}, settings=web.settings())
     assert not plan.ok and "more than one column" in plan.messages()[0]
-    plan = imports.prepare_import(event, table, {1: "last_name"})
+    plan = imports.prepare_import(event, table, {1: "last_name"}, settings=web.settings())
     assert plan.ok and plan.rows[0].clean["last_name"] == "Diarra"
 
 
@@ -249,7 +251,7 @@ def test_cli_export_csv_for_french_excel_neutralises_formulas(app, runner, tmp_p
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "registration.export")) is not None
     # The export reads back in (phones and accents intact) into another event.
     other = factories.make_event(slug="autre")
-    summary = imports.import_file(other, raw, "participants.csv")
+    summary = imports.import_file(other, raw, "participants.csv", settings=web.settings())
     assert (summary.reused, summary.created) == (1, 1)  # matched by phone; the other has neither phone nor email
     names = {p.first_name for p in db.session.scalars(select(Person))}
     assert '=HYPERLINK("http://evil")' in names and event.id != other.id

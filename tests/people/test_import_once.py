@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
 from eventapp.people import imports
@@ -198,9 +199,9 @@ def test_two_uploads_of_one_file_confirmed_at_once_import_once(app, live_server)
 
 def test_a_plan_made_before_another_import_is_checked_again_when_written(app):
     event = factories.make_event()
-    table = imports.read_table(_csv(9), "liste.csv")
-    first = imports.prepare_import(event, table)
-    second = imports.prepare_import(event, table)
+    table = imports.read_table(_csv(9), "liste.csv", settings=web.settings())
+    first = imports.prepare_import(event, table, settings=web.settings())
+    second = imports.prepare_import(event, table, settings=web.settings())
     assert first.ok and second.ok
     imports.run_import(event, first)
     with pytest.raises(ValidationError) as info:

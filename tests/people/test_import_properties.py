@@ -1,6 +1,6 @@
 """Property-based tests of the participants import parser: whatever the file, a clear error or a result.
 
-The parser is ``eventapp.people.imports.read_table(content, filename)``: it reads any file
+The parser is ``eventapp.people.imports.read_table(content, filename, settings=...)``: it reads any file
 into a header row and numbered rows, or raises a ValidationError naming what is wrong.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import fields, is_dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eventapp.core import web
 from eventapp.core.errors import ServiceError
 from eventapp.people.imports import read_table as parse_file
 
@@ -56,7 +57,7 @@ def _parse(app, data: bytes, filename: str):
     """Call the parser; a ServiceError (a clear message) is an allowed answer."""
     with app.test_request_context():
         try:
-            return parse_file(data, filename)
+            return parse_file(data, filename, settings=web.settings())
         except ServiceError as exc:
             assert str(exc).strip(), "an error must say what is wrong"
             return exc

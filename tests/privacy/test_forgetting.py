@@ -24,10 +24,12 @@ from email import policy as email_policy
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from sqlalchemy import String, Text, func, or_, select
 
 from eventapp.audit.services import Actor
 from eventapp.badges import services as badge_service
+from eventapp.core import web
 from eventapp.core.mail import MailSettings
 from eventapp.door.checkin import void_checkin
 from eventapp.door.models import CheckIn, ScanLog
@@ -215,9 +217,10 @@ def _plant(app) -> dict:
     payments.mark_paid(event, actor=Actor(label="comptable@example.org"))
     # Mails kept in the outbox: invitations and certificates (with a PDF attached).
     settings = MailSettings.from_config(app.config, app.instance_path)
-    invitations.send_emails(event, [rt, ro], base_url="http://192.168.1.10:5000/", settings=settings)
-    certificate_service.email_certificates(event, official_id=official.id, base_url="http://192.168.1.10:5000/",
-                                           settings=settings)
+    invitations.send_emails(event, [rt, ro], links=web.links("http://192.168.1.10:5000/"), render=render_template,
+                            settings=settings)
+    certificate_service.email_certificates(event, official_id=official.id, links=web.links("http://192.168.1.10:5000/"),
+                                           settings=settings, upload_dir=web.settings().upload_dir)
     # A badge print made in the background, and an import upload waiting for its second step.
     job = badge_service.start_print_job(app, event, badge_service.PrintRequest(), actor=None, upload_dir=None,
                                         prints_dir=files.prints)
@@ -234,8 +237,10 @@ def _plant(app) -> dict:
 
 def _exports_after(client, event) -> list[bytes]:
     """What an organiser downloads after the purge: the payments sheet, the check-in log."""
-    sheet, _name = payments.export_payments(event, "xlsx", actor=Actor(label="test"))
-    downloads = [sheet, payments.export_payments(event, "pdf", actor=Actor(label="test"))[0]]
+    sheet, _name = payments.export_payments(event, "xlsx", actor=Actor(label="test"),
+                                            upload_dir=web.settings().upload_dir)
+    downloads = [sheet, payments.export_payments(event, "pdf", actor=Actor(label="test"),
+                                                 upload_dir=web.settings().upload_dir)[0]]
     for fmt in ("csv", "xlsx"):
         response = client.get(f"/events/{event.slug}/checkins?format={fmt}")
         assert response.status_code == 200

@@ -7,9 +7,11 @@ import io
 from datetime import UTC, time
 
 import pytest
+from flask import render_template
 from sqlalchemy import select
 
 from eventapp.audit.models import AuditEntry
+from eventapp.core import web
 from eventapp.core.mail import MailSettings
 from eventapp.core.tokens import qr_payload
 from eventapp.extensions import db
@@ -48,7 +50,8 @@ def test_emails_through_a_real_smtp_server(app, smtp):
                                                                    honorific="Mme"), status="invited")
     no_mail = factories.make_registration(event, factories.make_person("Moussa", "Maïga"), status="invited")
     settings = MailSettings(server="127.0.0.1", port=port, sender="imrap@example.org")
-    report = invitations.send_emails(event, [awa, no_mail], base_url=BASE, settings=settings)
+    report = invitations.send_emails(event, [awa, no_mail], links=web.links(BASE), render=render_template,
+                                     settings=settings)
     assert (report.sent, report.outbox, report.failed, report.no_email) == (1, 0, 0, 1)
 
     assert len(collector.messages) == 1
@@ -78,7 +81,8 @@ def test_english_event_emails_are_in_english(app, smtp):
     port, collector = smtp
     event = workshop(language="en")
     reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
-    invitations.send_emails(event, [reg], base_url=BASE, settings=MailSettings(server="127.0.0.1", port=port))
+    invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
+                            settings=MailSettings(server="127.0.0.1", port=port))
     message = collector.messages[0]
     assert message["Subject"] == "Invitation: Atelier de restitution à Mopti"
     assert "Wednesday, June 21, 2023" in message.get_body(preferencelist=("plain",)).get_content()
@@ -87,7 +91,8 @@ def test_english_event_emails_are_in_english(app, smtp):
 def test_without_smtp_messages_go_to_the_outbox(app):
     event = workshop()
     reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
-    report = invitations.send_emails(event, [reg], base_url=BASE)
+    report = invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
+                                     settings=web.settings().mail)
     assert report.outbox == 1
     files = list((app.instance_path and __import__("pathlib").Path(app.instance_path) / "outbox").glob("*.eml"))
     assert len(files) == 1
@@ -102,7 +107,7 @@ def test_an_unreachable_server_is_recorded_as_failed(app):
 
     event = workshop()
     reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
-    report = invitations.send_emails(event, [reg], base_url=BASE,
+    report = invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
                                      settings=MailSettings(server="127.0.0.1", port=free_port(), timeout=2))
     assert report.failed == 1
     invitation = db.session.scalar(select(Invitation))
@@ -120,9 +125,11 @@ def test_reminders_go_only_to_those_who_have_not_answered(app, smtp):
     never_sent = factories.make_registration(event, factories.make_person("Kadia", "Sidibé", email="k@example.org"),
                                              status="invited")
     imported = factories.make_registration(event, factories.make_person("Ali", "Diarra"), status="registered")
-    invitations.print_letters(event, [waiting, answered, imported], base_url=BASE)
+    invitations.print_letters(event, [waiting, answered, imported], links=web.links(BASE),
+                              upload_dir=web.settings().upload_dir)
     assert [r.id for r in invitations.not_answered(event)] == [imported.id, waiting.id]  # by name
-    report = invitations.send_reminders(event, base_url=BASE, settings=MailSettings(server="127.0.0.1", port=port))
+    report = invitations.send_reminders(event, links=web.links(BASE), render=render_template,
+                                        settings=MailSettings(server="127.0.0.1", port=port))
     assert (report.sent, report.no_email) == (1, 1)  # Ali Diarra has no address: a letter again
     assert [m["To"] for m in collector.messages] == ["awa@example.org"] and never_sent.id
     assert collector.messages[0]["Subject"].startswith("Rappel")
@@ -140,7 +147,7 @@ def test_invitation_letters_carry_a_readable_qr_code(app):
     awa = factories.make_registration(event, factories.make_person("Awa", "Traoré", honorific="Mme",
                                                                    function="Présidente", organisation="APDF"))
     ousmane = factories.make_registration(event, factories.make_person("Ousmane", "N'Diaye"))
-    pdf = invitations.print_letters(event, [awa, ousmane], base_url=BASE)
+    pdf = invitations.print_letters(event, [awa, ousmane], links=web.links(BASE), upload_dir=web.settings().upload_dir)
     assert page_count(pdf) == 2 and "sur 2" not in pdf_text(pdf)  # each page is a letter of its own
     assert decode_qr_codes(pdf) == [[qr_payload(awa.checkin_token)], [qr_payload(ousmane.checkin_token)]]
     text = pdf_text(pdf)
@@ -167,14 +174,14 @@ def test_html_in_names_stays_text_in_emails_and_letters(app):
     event = workshop()
     reg = factories.make_registration(event, factories.make_person(xss, "Traoré", organisation=xss,
                                                                    email="x@example.org"))
-    invitations.send_emails(event, [reg], base_url=BASE)
+    invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template, settings=web.settings().mail)
     from pathlib import Path
 
     message = email.message_from_bytes(next((Path(app.instance_path) / "outbox").glob("*.eml")).read_bytes(),
                                        policy=email.policy.default)
     html = message.get_body(preferencelist=("html",)).get_content()
     assert xss not in html and "&lt;script&gt;" in html
-    pdf = invitations.print_letters(event, [reg], base_url=BASE)
+    pdf = invitations.print_letters(event, [reg], links=web.links(BASE), upload_dir=web.settings().upload_dir)
     assert xss in pdf_text(pdf)  # printed literally, not interpreted as markup
 
 
@@ -186,9 +193,11 @@ def test_smtp_credentials_from_the_configuration(app):
     reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
     with smtp_server(credentials=("imrap", "s3cret-pass")) as (port, collector):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-        assert invitations.send_emails(event, [reg], base_url=BASE).failed == 1  # no credentials: refused
+        assert invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
+                                       settings=web.settings().mail).failed == 1  # no credentials: refused
         app.config.update(MAIL_USERNAME="imrap", MAIL_PASSWORD="s3cret-pass")
-        assert invitations.send_emails(event, [reg], base_url=BASE).sent == 1
+        assert invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
+                                       settings=web.settings().mail).sent == 1
         assert [m["To"] for m in collector.messages] == ["awa@example.org"]
 
 

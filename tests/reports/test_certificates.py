@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.core.mail import MailSettings
 from eventapp.extensions import db
@@ -34,7 +35,8 @@ def event_with_official(app):
 
 def test_one_pdf_for_everyone_who_came(event_with_official):
     event, regs, official = event_with_official
-    data, name, mimetype = print_certificates(event, official_id=official.id, base_url=BASE, actor=Actor.cli())
+    data, name, mimetype = print_certificates(event, official_id=official.id, links=web.links(BASE),
+                                              actor=Actor.cli(), upload_dir=web.settings().upload_dir)
     assert mimetype == "application/pdf"
     assert page_count(data) == 37
     text = pdf_text(data)
@@ -49,7 +51,8 @@ def test_one_pdf_for_everyone_who_came(event_with_official):
 
 def test_qr_code_opens_the_public_page_with_only_name_and_event(event_with_official, client):
     event, regs, official = event_with_official
-    data, name, _ = print_certificates(event, official_id=official.id, base_url=BASE, registration_ids=[regs[25].id])
+    data, name, _ = print_certificates(event, official_id=official.id, links=web.links(BASE),
+                                       registration_ids=[regs[25].id], upload_dir=web.settings().upload_dir)
     assert name.endswith(".pdf")
     text = pdf_text(data)
     assert "Kadiatou Maïga" in text  # person 25
@@ -73,25 +76,27 @@ def test_qr_code_opens_the_public_page_with_only_name_and_event(event_with_offic
 def test_no_certificate_for_someone_who_did_not_come(event_with_official):
     event, regs, official = event_with_official
     with pytest.raises(ValidationError):
-        print_certificates(event, official_id=official.id, base_url=BASE, registration_ids=[regs[45].id])
+        print_certificates(event, official_id=official.id, links=web.links(BASE), registration_ids=[regs[45].id],
+                           upload_dir=web.settings().upload_dir)
     with pytest.raises(ValidationError):
-        print_certificates(event, official_id=999999, base_url=BASE)
+        print_certificates(event, official_id=999999, links=web.links(BASE), upload_dir=web.settings().upload_dir)
     empty = make_event(slug="empty")
     other = make_official(empty)
     with pytest.raises(ValidationError):
-        print_certificates(empty, official_id=other.id, base_url=BASE)
+        print_certificates(empty, official_id=other.id, links=web.links(BASE), upload_dir=web.settings().upload_dir)
 
 
 def test_one_pdf_per_person_in_a_zip_and_codes_are_stable(event_with_official):
     event, regs, official = event_with_official
-    data, name, mimetype = print_certificates(event, official_id=official.id, base_url=BASE, separate=True)
+    data, name, mimetype = print_certificates(event, official_id=official.id, links=web.links(BASE), separate=True,
+                                              upload_dir=web.settings().upload_dir)
     assert mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()
         assert len(names) == 37
         assert page_count(zf.read(names[0])) == 1
     before = {c.registration_id: c.code for c in db.session.scalars(db.select(Certificate))}
-    print_certificates(event, official_id=official.id, base_url=BASE)
+    print_certificates(event, official_id=official.id, links=web.links(BASE), upload_dir=web.settings().upload_dir)
     after = {c.registration_id: c.code for c in db.session.scalars(db.select(Certificate))}
     assert before == after  # printed again, same certificate
 
@@ -116,8 +121,8 @@ def test_emailed_through_a_real_smtp_server(event_with_official):
     controller.start()
     try:
         settings = MailSettings(server="127.0.0.1", port=port, sender="imrap@example.org")
-        result = email_certificates(event, official_id=official.id, base_url=BASE, settings=settings, actor=Actor.cli(),
-                                    batch_size=10)
+        result = email_certificates(event, official_id=official.id, links=web.links(BASE), settings=settings,
+                                    actor=Actor.cli(), batch_size=10, upload_dir=web.settings().upload_dir)
     finally:
         controller.stop()
     assert result.sent == 36 and result.without_email == 1 and not result.failed
@@ -135,8 +140,8 @@ def test_emailed_through_a_real_smtp_server(event_with_official):
 def test_without_a_mail_server_messages_go_to_the_outbox(event_with_official, tmp_path):
     event, regs, official = event_with_official
     settings = MailSettings(server=None, outbox=tmp_path / "outbox")
-    result = email_certificates(event, official_id=official.id, base_url=BASE, settings=settings,
-                                registration_ids=[regs[3].id])
+    result = email_certificates(event, official_id=official.id, links=web.links(BASE), settings=settings,
+                                registration_ids=[regs[3].id], upload_dir=web.settings().upload_dir)
     assert result.outbox == 1
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
@@ -144,8 +149,8 @@ def test_without_a_mail_server_messages_go_to_the_outbox(event_with_official, tm
 def test_unreachable_mail_server_is_reported_per_person(event_with_official):
     event, regs, official = event_with_official
     settings = MailSettings(server="127.0.0.1", port=free_port(), timeout=2)
-    result = email_certificates(event, official_id=official.id, base_url=BASE, settings=settings,
-                                registration_ids=[regs[3].id, regs[4].id])
+    result = email_certificates(event, official_id=official.id, links=web.links(BASE), settings=settings,
+                                registration_ids=[regs[3].id, regs[4].id], upload_dir=web.settings().upload_dir)
     assert result.sent == 0 and len(result.failed) == 2
     assert "p3@example.org" in result.failed[0] or "p3@example.org" in result.failed[1]
     assert db.session.scalar(db.select(Certificate).where(Certificate.registration_id == regs[3].id)).emailed_at is None

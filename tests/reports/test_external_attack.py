@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.reports.services import build_report, export_report
 from eventapp.reports.suppression import Line
 from tests import reports_fixtures as kf
@@ -232,17 +233,18 @@ def event_days(request, app):
 
 def test_external_xlsx_and_pdf_give_no_hidden_count_away(event_days):
     event, days = event_days
-    internal, external = build_report(event), build_report(event, external=True)
-    xlsx, _name = export_report(event, "xlsx", actor=Actor.cli(), external=True)
+    internal = build_report(event, settings=web.settings())
+    external = build_report(event, settings=web.settings(), external=True)
+    xlsx, _name = export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli(), external=True)
     check_no_hidden_cell_is_recovered(internal, external, read_xlsx(xlsx, external), days)
-    pdf, _name = export_report(event, "pdf", actor=Actor.cli(), external=True)
+    pdf, _name = export_report(event, "pdf", settings=web.settings(), actor=Actor.cli(), external=True)
     check_no_hidden_cell_is_recovered(internal, external, read_pdf(pdf, external), days)
 
 
 def test_the_internal_tables_alone_would_give_counts_away(event_days):
     """The attack works: on the old primary suppression (cells 1–4 only) it recovers counts."""
     event, days = event_days
-    internal = build_report(event)
+    internal = build_report(event, settings=web.settings())
     cells, lines = what_a_reader_knows(internal, {"tables": {t.title: t.rows for t in internal.tables},
                                                   "summary": dict(internal.summary)}, days)
     real = true_values(internal, cells)
@@ -255,7 +257,8 @@ def test_external_web_page_gives_no_hidden_count_away(event_days, client, login)
     login("coordinator")
     html = client.get(f"/events/{event.slug}/reports?external=1").get_data(as_text=True)
     assert '<html lang="fr">' in html  # the reader's language: the same words as the event's here
-    internal, external = build_report(event, language="fr"), build_report(event, external=True, language="fr")
+    internal = build_report(event, settings=web.settings(), language="fr")
+    external = build_report(event, settings=web.settings(), external=True, language="fr")
     read = read_page(html, external)
     read["summary"] = {k: v for k, v in read["summary"].items() if k in dict(external.summary)}
     assert len(read["summary"]) == len(external.summary)
@@ -272,7 +275,8 @@ def test_external_project_reach_gives_no_hidden_count_away(app):
     event, _regs = kf.known_attendance(end_date=kf.DAY1)
     event.project = project
     db.session.commit()
-    internal, external = project_reach(project), project_reach(project, external=True)
+    internal = project_reach(project, settings=web.settings())
+    external = project_reach(project, settings=web.settings(), external=True)
     cells, real, lines = {}, {}, []
     for t_ext, t_int in zip(external.tables, internal.tables, strict=True):
         n_rows, n_cols = len(t_ext.rows), len(t_ext.columns)

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.extensions import db
 from eventapp.people.models import Consent
 from eventapp.reports.services import build_report, export_report
@@ -68,7 +69,7 @@ def known(app):
 
 def test_known_attendance_counts_in_xlsx(app, known):
     event, _regs = known
-    data, name = export_report(event, "xlsx", actor=Actor.cli())
+    data, name = export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli())
     assert name.endswith(".xlsx")
     wb = load_workbook(io.BytesIO(data))
     e = expected_counts()
@@ -140,7 +141,7 @@ def test_known_attendance_counts_in_xlsx(app, known):
 
 def test_known_attendance_counts_in_pdf(app, known):
     event, _regs = known
-    data, _name = export_report(event, "pdf", actor=Actor.cli())
+    data, _name = export_report(event, "pdf", settings=web.settings(), actor=Actor.cli())
     text = pdf_text(data)
     assert "Rapport de participation" in text
     assert "Personnes présentes 37" in text.replace("\n", " ")
@@ -174,7 +175,7 @@ def test_known_attendance_counts_in_pdf(app, known):
 
 def test_voided_checkin_never_counts(app, known):
     event, regs = known
-    report = build_report(event)
+    report = build_report(event, settings=web.settings())
     # Person 40 only has a voided check-in: absent.
     assert report.attended == 37
     from eventapp.reports.attendance import load_attendees
@@ -186,25 +187,26 @@ def test_voided_checkin_never_counts(app, known):
 
 def test_small_counts_hidden_when_leaving_the_organisation(app, known):
     event, _regs = known
-    internal = build_report(event)
-    external = build_report(event, external=True)
+    internal = build_report(event, settings=web.settings())
+    external = build_report(event, settings=web.settings(), external=True)
     assert internal.by_locality.value("Ségou", "Total") == 3
     assert external.by_locality.value("Ségou", "Total") == "<5"
     # Bamako's 17 is shown, or hidden with Mopti's 17 so that Ségou's 3 is not 37 − 17 − 17.
     assert external.by_locality.value("Bamako", "Total") in (17, "[s]")
     assert external.by_locality.value("Total", "Total") == 37
     assert external.by_sex_category.value("Partenaires", "Total") == 0  # zero is not disclosive
-    data, _ = export_report(event, "xlsx", actor=Actor.cli(), external=True)
+    data, _ = export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli(), external=True)
     wb = load_workbook(io.BytesIO(data))
     assert cell_by_labels(sheet(wb, "Participation par localité"), "Ségou", "Total") == "<5"
     assert "<5" in pair(wb["Synthèse"], "Petits effectifs masqués")
-    text = " ".join(pdf_text(export_report(event, "pdf", actor=Actor.cli(), external=True)[0]).split())
+    pdf = export_report(event, "pdf", settings=web.settings(), actor=Actor.cli(), external=True)[0]
+    text = " ".join(pdf_text(pdf).split())
     assert "Ségou <5" in text
 
 
 def test_threshold_is_configurable(app, known):
     event, _regs = known
-    report = build_report(event, external=True, threshold=20)
+    report = build_report(event, settings=web.settings(), external=True, threshold=20)
     assert report.by_locality.value("Bamako", "Total") == "<20"
 
 
@@ -221,7 +223,7 @@ def test_consents_summary_counts_the_latest_word(app, known):
         Consent(person=p45, kind="photos", given=True, recorded_at=t1),  # did not come
     ])
     db.session.commit()
-    table = build_report(event).consents
+    table = build_report(event, settings=web.settings()).consents
     assert table.value("Photos", "Donné") == 1
     assert table.value("Photos", "Retiré") == 1
     assert table.value("Photos", "Non recueilli") == 35
@@ -238,28 +240,29 @@ def test_retired_category_still_appears_with_its_label(app):
     kf.check_in(nobody, event.start_date, kf.at(event.start_date, 9, 5))
     press.active = False
     db.session.commit()
-    report = build_report(event)
+    report = build_report(event, settings=web.settings())
     assert report.by_sex_category.value("Presse", "Total") == 3
     assert report.by_sex_category.value("Sans catégorie", "Hommes") == 1
     assert report.by_sex_category.value("Presse", "Femmes") == 3
     # An unused retired category does not clutter the table.
     category("partner").active = False
     db.session.commit()
-    assert build_report(event).by_sex_category.value("Partenaires", "Total") is None
+    assert build_report(event, settings=web.settings()).by_sex_category.value("Partenaires", "Total") is None
 
 
 def test_event_with_nobody_registered_gives_an_empty_report(app):
     event = make_event()
-    report = build_report(event)
+    report = build_report(event, settings=web.settings())
     assert report.attended == 0
     assert report.funnel.value("Personnes présentes", "Ensemble") == 0
     for fmt in ("pdf", "xlsx"):
-        data, _ = export_report(event, fmt, actor=Actor.cli())
+        data, _ = export_report(event, fmt, settings=web.settings(), actor=Actor.cli())
         assert data
     from eventapp.reports.sheets import print_sheet
 
     for kind in ("expected", "attended"):
-        text = pdf_text(print_sheet(event, event.start_date, kind=kind, blank_rows=5)[0])
+        text = pdf_text(print_sheet(event, event.start_date, kind=kind, blank_rows=5,
+                                    upload_dir=web.settings().upload_dir)[0])
         assert "Le facilitateur" in text
 
 
@@ -267,16 +270,16 @@ def test_event_with_nobody_checked_in(app):
     event = make_event()
     for i in range(3):
         make_registration(event, make_person(f"A{i}", "Maïga"))
-    report = build_report(event)
+    report = build_report(event, settings=web.settings())
     assert report.funnel.value("Personnes absentes", "Ensemble") == 3
     assert report.arrivals.rows == [("Total", [0, 0])]
-    text = pdf_text(export_report(event, "pdf", actor=Actor.cli())[0])
+    text = pdf_text(export_report(event, "pdf", settings=web.settings(), actor=Actor.cli())[0])
     assert "Rapport de participation" in text
 
 
 def test_report_in_english_for_an_english_event(app):
     event, _ = kf.known_attendance(language="en", slug="workshop-en")
-    wb = load_workbook(io.BytesIO(export_report(event, "xlsx", actor=Actor.cli())[0]))
+    wb = load_workbook(io.BytesIO(export_report(event, "xlsx", settings=web.settings(), actor=Actor.cli())[0]))
     assert pair(wb["Summary"], "People who attended") == 37
     assert cell_by_labels(sheet(wb, "Attendance by category and sex"), "Defence and security forces", "Total") == 8
 
@@ -285,11 +288,11 @@ def test_an_invitation_sent_counts_as_invited(app, known):
     from eventapp.registration.models import Invitation
 
     event, regs = known
-    before = build_report(event).funnel.value("Personnes invitées", "Ensemble")
+    before = build_report(event, settings=web.settings()).funnel.value("Personnes invitées", "Ensemble")
     assert kf.status_of(0) == "registered"
     db.session.add(Invitation(registration_id=regs[0].id, channel="email"))
     db.session.commit()
-    assert build_report(event).funnel.value("Personnes invitées", "Ensemble") == before + 1
+    assert build_report(event, settings=web.settings()).funnel.value("Personnes invitées", "Ensemble") == before + 1
 
 
 def test_an_agenda_item_check_in_counts_as_presence_that_day(app):
@@ -302,9 +305,10 @@ def test_an_agenda_item_check_in_counts_as_presence_that_day(app):
     reg = make_registration(event, make_person("Hawa", "Sidibé", sex="F"))
     kf.check_in(reg, event.start_date, kf.at(event.start_date, 10, 15), item=item)
     db.session.commit()
-    report = build_report(event)
+    report = build_report(event, settings=web.settings())
     assert report.attended == 1
     from eventapp.reports.sheets import sign_in_sheet
 
-    rows = sign_in_sheet(event, event.start_date, kind="attended", part=f"item:{item.id}").rows
+    rows = sign_in_sheet(event, event.start_date, kind="attended", part=f"item:{item.id}",
+                         upload_dir=web.settings().upload_dir).rows
     assert [(r.name, r.arrival) for r in rows] == [("Sidibé Hawa", "10:15")]

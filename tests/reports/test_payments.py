@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from eventapp.audit.models import AuditEntry
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.extensions import db
 from eventapp.reports.payments import export_payments, mark_paid, payment_view, update_sheet
@@ -63,7 +64,7 @@ def test_per_person_override_and_bad_amounts(sheet):
 
 def test_xlsx_for_the_accountant(sheet):
     event, regs = sheet
-    data, name = export_payments(event, "xlsx", actor=Actor.cli())
+    data, name = export_payments(event, "xlsx", actor=Actor.cli(), upload_dir=web.settings().upload_dir)
     assert name.endswith("-payments.xlsx")
     ws = load_workbook(io.BytesIO(data)).active
     rows = list(ws.iter_rows(values_only=True))
@@ -79,7 +80,7 @@ def test_xlsx_for_the_accountant(sheet):
 
 def test_pdf_to_sign_has_total_and_signature_column(sheet):
     event, _ = sheet
-    text = pdf_text(export_payments(event, "pdf", actor=Actor.cli())[0])
+    text = pdf_text(export_payments(event, "pdf", actor=Actor.cli(), upload_dir=web.settings().upload_dir)[0])
     total = f"{expected_total():,}".replace(",", "\u202f")
     assert total in text
     assert "Signature" in text and "TRANSPORT ET PER DIEM" in text
@@ -101,7 +102,7 @@ def test_locked_once_paid(sheet):
     with pytest.raises(ValidationError):
         mark_paid(event)
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "payments.paid")) is not None
-    assert "Payé le" in pdf_text(export_payments(event, "pdf")[0])
+    assert "Payé le" in pdf_text(export_payments(event, "pdf", upload_dir=web.settings().upload_dir)[0])
 
 
 def test_nothing_to_pay_when_nobody_came(app):
@@ -111,7 +112,7 @@ def test_nothing_to_pay_when_nobody_came(app):
     assert payment_view(event).rows == []
     with pytest.raises(ValidationError):
         mark_paid(event)
-    assert export_payments(event, "xlsx")[0]
+    assert export_payments(event, "xlsx", upload_dir=web.settings().upload_dir)[0]
 
 
 def test_two_people_marking_paid_at_once_pay_once(sheet, app):

@@ -6,6 +6,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from eventapp.core import web
 from eventapp.events.models import Project
 from eventapp.extensions import db
 from eventapp.reports.reach import export_reach, project_reach
@@ -45,7 +46,7 @@ def make_project():
 
 def test_unique_persons_counted_once(app):
     project = make_project()
-    reach = project_reach(project)
+    reach = project_reach(project, settings=web.settings())
     assert reach.unique_reached == 3
     assert reach.per_event.value("Total", "Personnes présentes") == 4  # attendances
     assert reach.per_event.value("Total", "Touchées pour la première fois") == 3
@@ -67,12 +68,12 @@ def test_merged_duplicate_counts_as_one(app):
                        end_date=date(2023, 10, 1), project=project)
     duplicate = make_person("Awa", "Traore", sex="F", merged_into_id=awa.id)
     _came(third, duplicate)
-    assert project_reach(project).unique_reached == 3
+    assert project_reach(project, settings=web.settings()).unique_reached == 3
 
 
 def test_reach_xlsx(app):
     project = make_project()
-    data, name = export_reach(project)
+    data, name = export_reach(project, settings=web.settings())
     wb = load_workbook(io.BytesIO(data))
     summary = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0]}
     assert summary["Personnes uniques touchées"] == 3
@@ -83,6 +84,6 @@ def test_project_without_events(app):
     project = Project(name="Vide")
     db.session.add(project)
     db.session.commit()
-    reach = project_reach(project)
+    reach = project_reach(project, settings=web.settings())
     assert reach.unique_reached == 0
-    assert export_reach(project)[0]
+    assert export_reach(project, settings=web.settings())[0]
