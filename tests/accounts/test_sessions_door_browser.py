@@ -7,6 +7,8 @@ from the screen, while keeping the unsent scan (its code and time) and saying it
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from eventapp.accounts import services as user_service
@@ -69,6 +71,14 @@ def _assert_forgotten(page, slug, token):
     assert _count(CheckIn) == 0  # nothing was sent by the refused phone
 
 
+def _wait_until_kept(page, seconds: float = 15) -> None:
+    """Wait until the service worker holds a copy of this page (it keeps it when asked)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate("async () => !!(await caches.match(location.href, {ignoreSearch: true}))"):
+        assert time.monotonic() < deadline, "the service worker never kept the door page"
+        time.sleep(0.2)
+
+
 def test_a_revoked_station_forgets_the_roster_and_keeps_unsent_scans(live_server, today_event):
     regs = _people(today_event)
     token, slug = regs[0].checkin_token, today_event.slug
@@ -87,6 +97,9 @@ def test_a_revoked_station_forgets_the_roster_and_keeps_unsent_scans(live_server
         context.set_offline(False)
         _assert_forgotten(page, slug, token)
         # A reload (the page from the phone's cache, offline) still says so and still holds no names.
+        # Offline, so the page comes from the worker's copy, which the page asked for on opening.
+        _wait_until_kept(page)
+        context.set_offline(True)
         page.reload()
         page.wait_for_selector("#door[data-refused='1']", timeout=15000)
         assert "Traoré" not in str(page.evaluate(DUMP, slug))
