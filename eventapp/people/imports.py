@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
@@ -30,7 +30,7 @@ from eventapp.extensions import db
 from eventapp.people.models import Person
 from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data
 from eventapp.registration.models import Registration
-from eventapp.registration.services import Channel, directory_matches, hold_event
+from eventapp.registration.services import Channel, directory_matches
 
 #: The contract's headers for each field (README, Import columns), English then French; matched folded.
 #: All derived from the person-field table (``people.PERSON_FIELD_TABLE``).
@@ -474,7 +474,8 @@ def lock_event_for_import(event: Event) -> None:
     previous import committed. Two confirmations of one import, or two runs of the CLI on one
     file, then see each other's rows instead of both writing them.
     """
-    hold_event(event)
+    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
+                       .execution_options(synchronize_session=False))
 
 
 def recheck_import(event: Event, plan: ImportPlan) -> None:

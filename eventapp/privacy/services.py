@@ -37,7 +37,6 @@ from eventapp.extensions import db
 from eventapp.people.models import Consent, Person, PersonMerge
 from eventapp.people.services import PERSON_FIELD_TABLE
 from eventapp.registration.models import Invitation, Registration
-from eventapp.registration.services import hold_event
 from eventapp.reports.models import PaymentLine, PaymentSheet
 
 log = logging.getLogger(__name__)
@@ -351,7 +350,10 @@ def _lock(event: Event) -> None:
     SQLite's write lock too (a SELECT would not), so the re-read that follows sees whatever
     another process committed while we waited.
     """
-    hold_event(event)
+    db.session.execute(
+        update(Event).where(Event.id == event.id)
+        .values(purged_at=Event.purged_at, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False))
     db.session.refresh(event)
 
 
