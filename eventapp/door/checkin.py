@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from eventapp.accounts.models import User
 from eventapp.audit import services as audit
 from eventapp.audit.services import Actor, record
-from eventapp.core.database import door_transaction, write_transaction
+from eventapp.core.database import door_transaction, take_write_turn, write_transaction
 from eventapp.core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from eventapp.core.i18n import format_time
 from eventapp.core.i18n import gettext as _
@@ -522,6 +522,7 @@ def _admit(door: _Door, scan: Scan, badge: Badge, person: PersonInfo, when: Scan
         source=scan.source, client_id=scan.client_id, void_reason="", voided_at=None, voided_by_id=None)
     entry = (door.actor, "checkin.create")
     details = dict(event_id=door.event_id, registration_id=badge.registration_id, source=scan.source)
+    take_write_turn(door.conn)
     if door.dialect == "postgresql":
         row = audit.entry_values(*entry, audit.Ref("CheckIn", ""), **details)
         checkin_id = door.conn.scalar(_insert_checkin_audited_statement(),
@@ -569,6 +570,7 @@ def _logged(door: _Door, scan: Scan, answer: CheckInResult, scanned_at: datetime
     payload = scan.payload[:200] if isinstance(scan.payload, str) else ""
     if not payload.isprintable():
         payload = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in payload)
+    take_write_turn(door.conn)
     logged = door.conn.scalar(_insert_scanlog_statement(door.dialect), dict(
         event_id=door.event_id, registration_id=answer.registration.registration_id if answer.registration else None,
         checkin_id=answer.checkin.id if answer.checkin else None, result=answer.result, reason=answer.reason,
@@ -653,8 +655,9 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
     if token_hash is None:
         raise Unauthorized(_("This station is unknown or was revoked. Ask the organizer to pair it again."))
     badge = parse_payload(scan.payload)
-    # One transaction from the lookup on: on SQLite it waits for the write lock first, so that
-    # the scan's write cannot fail on a writer that committed after its read.
+    # The lookup reads before the write transaction begins (on SQLite the write waits for its
+    # turn, take_write_turn, and BEGIN IMMEDIATE takes the lock at the first write, so that it
+    # cannot fail on a writer that committed after the read); the unique indexes decide races.
     with door_transaction(db.session) as conn:
         dialect = conn.dialect.name
         rows = conn.execute(_LOOKUP_BY_STATION, {"h": token_hash, "token": badge}).all()
@@ -667,6 +670,7 @@ def check_in_at_station(station_token: str | None, event_slug: str, scan: Scan, 
         door = _door(event, station, Actor(label=station.name, ip=ip, station_id=station.id))
         door.conn, door.dialect = conn, dialect
         if station_service.needs_touch(rows[0].station_last_seen_at, door.now):
+            take_write_turn(conn)
             conn.execute(station_service.TOUCH, {"station_id": station.id, "now": door.now})
         row, checkins = _badge_rows(rows) if badge else (None, [])
         answer = _answer_scan(door, scan, row, checkins, _agenda_item_day(conn, event.id, scan.agenda_item_id))
