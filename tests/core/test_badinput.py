@@ -25,6 +25,7 @@ from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.people.models import Person
 from tests import factories
+from tests.door_fixtures import bearer, event, post_json, station  # noqa: F401  (fixtures)
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 BIG_IDS = [2**31, 2**63, 10**30]
@@ -40,25 +41,6 @@ ID_ROUTES = [
     ("get", "/events/{slug}/officials/{n}/edit"), ("post", "/events/{slug}/officials/{n}/move"),
     ("post", "/events/{slug}/officials/{n}/delete"), ("post", "/admin/users/{n}/sign-out-everywhere"),
 ]
-
-
-@pytest.fixture
-def event(app):
-    return factories.make_event()
-
-
-@pytest.fixture
-def station(event):
-    return station_service.create_station(event, "Gate A")
-
-
-def bearer(issued):
-    return {"Authorization": f"Bearer {issued.token}"}
-
-
-def post_json(client, url, body, headers=None):
-    data = body if isinstance(body, str) else json.dumps(body)
-    return client.post(url, data=data, content_type="application/json", headers=headers or {})
 
 
 def count(model) -> int:

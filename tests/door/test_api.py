@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,26 +14,10 @@ from eventapp.door.models import CheckIn
 from eventapp.extensions import db
 from eventapp.people.models import Person
 from tests import factories
+from tests.door_fixtures import bearer, event, station  # noqa: F401  (fixtures)
+from tests.door_fixtures import post_json as post
 
 T0 = "2023-06-21T09:14:00Z"
-
-
-@pytest.fixture
-def event(app):
-    return factories.make_event()
-
-
-@pytest.fixture
-def station(event):
-    return station_service.create_station(event, "Gate A")
-
-
-def bearer(issued):
-    return {"Authorization": f"Bearer {issued.token}"}
-
-
-def post(client, url, body, headers=None):
-    return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers or {})
 
 
 def test_checkin_results_with_station(client, event, station):
