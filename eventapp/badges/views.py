@@ -114,6 +114,25 @@ def _page(event, form=None, settings=None, status=200):
     ), status
 
 
+#: What the badges service refuses a print with; each has its answer in :func:`_refused`.
+_REFUSALS = (badge_service.ReprintNeedsConfirmation, badge_service.NotAllowed, NotFound, ValidationError)
+
+
+def _refused(event, req: badge_service.PrintRequest, exc: Exception, form=None):
+    """The answer to a refused print: the reprint question, 403, 404, or the error — on the
+    print form when ``form`` is given (an organizer's print), else on an error page."""
+    if isinstance(exc, badge_service.ReprintNeedsConfirmation):
+        return render_template("badges/confirm.html", event=event, req=req, ask=exc), 200
+    if isinstance(exc, badge_service.NotAllowed):
+        abort(403)
+    if isinstance(exc, NotFound):
+        abort(404)
+    if form is None:
+        return render_template("errors/error.html", status=400, message=str(exc)), 400
+    form_errors_from(exc, form)  # messages without a field of the form are flashed
+    return _page(event, form=form, status=400)
+
+
 def _print(event, req: badge_service.PrintRequest, form=None, *, door: bool = False):
     """Print now, in the background, or ask to confirm a reprint; errors go back to the form."""
     try:
@@ -121,18 +140,8 @@ def _print(event, req: badge_service.PrintRequest, form=None, *, door: bool = Fa
             current_app._get_current_object(), event, req, actor=actor(), upload_dir=_upload_dir(),
             prints_dir=_prints_dir(), door_only_walk_in=door,
             background_from=current_app.config.get("BADGES_BACKGROUND_FROM", BACKGROUND_FROM))
-    except badge_service.ReprintNeedsConfirmation as exc:
-        return render_template("badges/confirm.html", event=event, req=req, ask=exc), 200
-    except badge_service.NotAllowed:
-        abort(403)
-    except NotFound:
-        abort(404)
-    except ValidationError as exc:
-        if door:
-            return render_template("errors/error.html", status=400, message=str(exc)), 400
-        form = form or _print_form(event)
-        form_errors_from(exc, form)  # messages without a field of the form are flashed
-        return _page(event, form=form, status=400)
+    except _REFUSALS as exc:
+        return _refused(event, req, exc, form=None if door else form or _print_form(event))
     if outcome.job_id:
         return redirect(url_for("badges.job", slug=event.slug, job_id=outcome.job_id))
     return _pdf(outcome.result)
@@ -142,14 +151,8 @@ def _offer(event, req: badge_service.PrintRequest, *, door: bool):
     """The page that offers to print one badge: a GET prints nothing, the page's button POSTs."""
     try:
         registrations = badge_service.check_print(event, req, door_only_walk_in=door)
-    except badge_service.ReprintNeedsConfirmation as exc:
-        return render_template("badges/confirm.html", event=event, req=req, ask=exc), 200
-    except badge_service.NotAllowed:
-        abort(403)
-    except NotFound:
-        abort(404)
-    except ValidationError as exc:
-        return render_template("errors/error.html", status=400, message=str(exc)), 400
+    except _REFUSALS as exc:
+        return _refused(event, req, exc)
     return render_template("badges/print_one.html", event=event, req=req, registrations=registrations)
 
 
