@@ -23,7 +23,7 @@ from eventapp.core.i18n import gettext as _
 from eventapp.core.input import db_int
 from eventapp.core.labels import label
 from eventapp.core.text import clean_text
-from eventapp.core.web import STATUS_REASONS
+from eventapp.core.web import STATUS_REASONS, settings
 from eventapp.door import checkin as checkin_service
 from eventapp.door import services as door_service
 from eventapp.door import stations as station_service
@@ -332,7 +332,7 @@ def walk_in(slug: str):
     tz = auth.event.timezone
     fields = {k: _text(data.get(k), k, 300)
               for k in ("first_name", "last_name", "sex", "category", "organisation", "phone")}
-    answer = door_service.walk_in(auth.event, fields, actor=auth.actor, station=auth.station,
+    answer = door_service.walk_in(auth.event, fields, settings=settings(), actor=auth.actor, station=auth.station,
                                   client_id=_text(data.get("client_id"), "client_id", 64, clean=False) or None,
                                   scanned_at=_time(data.get("scanned_at"), "scanned_at"))
     body = result_json(answer, tz)

@@ -14,6 +14,7 @@ from eventapp.accounts.models import User
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 from eventapp.core.i18n import format_time
+from eventapp.core.settings import Settings
 from eventapp.core.text import fold
 from eventapp.door import checkin as checkin_service
 from eventapp.door.models import CheckIn, ScanLog, Station
@@ -163,7 +164,7 @@ def _search_matches(row, words: list[str], digits: str) -> bool:
 # --- walk-ins -------------------------------------------------------------------------
 
 
-def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station | None = None,
+def walk_in(event: Event, data: dict, *, settings: Settings, actor: Actor | None, station: Station | None = None,
             client_id: str | None = None, scanned_at: datetime | None = None) -> checkin_service.CheckInResult:
     """Register someone who came without a registration and check them in.
 
@@ -191,7 +192,7 @@ def walk_in(event: Event, data: dict, *, actor: Actor | None, station: Station |
         raise ValidationError(_("%(day)s is not a day of this event.",
                                 day=when.astimezone(_tz(event)).date().isoformat()))
     fields = ("first_name", "last_name", "sex", "category", "organisation", "phone")
-    clean, errors = clean_person_data({k: data.get(k) for k in fields})
+    clean, errors = clean_person_data({k: data.get(k) for k in fields}, settings)
     if errors:
         raise ValidationError(errors)
     # Two copies of one walk-in sent at once: the database's unique (event, client_id) on the

@@ -350,13 +350,11 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
         return plan
     column_of = _column_of(plan)
     categories = CategoryIndex()
-    bands = settings.age_bands
-    region = settings.phone_region
     seen = _SeenInFile(column_of)
     items = list(mapping.items())
     for number, cells in table.rows:
         values = {f: _strip_quote(cells[i]) if i < len(cells) else "" for i, f in items}
-        clean, errors = clean_person_data(values, categories=categories, bands=bands, region=region)
+        clean, errors = clean_person_data(values, settings, categories=categories)
         row = PreparedRow(row=number, values=values, clean=clean)
         for key, messages in errors.items():
             column = column_of.get(key, str(FIELD_LABELS.get(key, key)))

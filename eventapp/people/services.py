@@ -13,13 +13,13 @@ from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.models import utcnow
+from eventapp.core.settings import Settings
 from eventapp.core.text import fold, name_key
 from eventapp.door.models import CheckIn
 from eventapp.extensions import db
@@ -111,16 +111,13 @@ _BAND_PLUS = re.compile(r"^(\d{1,3})\s*(?:\+|et plus|ans et plus|and over|or mor
 _AGE = re.compile(r"^(\d{1,3})(?:[.,]0+)?\s*(?:ans|years|yrs|y)?$")
 
 
-def _config(key: str, default=None):
-    return current_app.config.get(key, default)
-
-
 # --- cleaning ----------------------------------------------------------------------------
 
 
-def normalise_phone(value, region: str | None = None) -> str | None:
+def normalise_phone(value, region: str) -> str | None:
     """A phone number in E.164 (``+22376123456``), or None when empty; ValueError when invalid.
 
+    ``region`` is the country of numbers typed without one (``Settings.phone_region``).
     Accepts Malian local numbers (8 digits), ``+223``/``00223`` forms, spaces and dots, and
     the floats Excel makes of a number column (``76123456.0``).
     """
@@ -138,7 +135,7 @@ def normalise_phone(value, region: str | None = None) -> str | None:
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, region or _config("PHONE_DEFAULT_REGION", "ML"))
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValueError(value) from None
     if not phonenumbers.is_valid_number(number):
@@ -172,17 +169,17 @@ def _sex_code(text: str) -> str | None:
     return _SEX_WORDS.get(fold(text).replace(".", ""))
 
 
-def age_band_of(age: int, bands=None) -> str:
-    """The code of the configured band holding ``age`` years."""
-    for code, low, high in bands or _config("AGE_BANDS"):
+def age_band_of(age: int, bands) -> str:
+    """The code of the band of ``bands`` (``Settings.age_bands``) holding ``age`` years."""
+    for code, low, high in bands:
         if age >= low and (high is None or age <= high):
             return code
     raise ValueError(age)
 
 
-def parse_age_band(value, bands=None) -> str | None:
-    """A band code from a band (``25-35``, ``25–35``, ``65+``) or an age in years; None when empty."""
-    bands = bands or _config("AGE_BANDS")
+def parse_age_band(value, bands) -> str | None:
+    """A band code of ``bands`` (``Settings.age_bands``) from a band (``25-35``, ``25–35``,
+    ``65+``) or an age in years; None when empty."""
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -271,10 +268,11 @@ def _clean_category(data: dict, categories: CategoryIndex | None, partial: bool,
         clean["category_id"] = None
 
 
-def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, bands=None,
-                      region: str | None = None, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
+def clean_person_data(data: dict, settings: Settings, *, categories: CategoryIndex | None = None,
+                      partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
     """Check and normalise person fields; returns (clean values, errors by field).
 
+    ``settings`` gives the age bands and the phone region.
     ``data`` may hold ``category`` (a code or label) instead of ``category_id``. With
     ``partial`` only the fields present are checked (for corrections of one's own details).
     """
@@ -296,11 +294,13 @@ def clean_person_data(data: dict, *, categories: CategoryIndex | None = None, ba
         clean["notes"] = str(data.get("notes") or "").strip()
     _parse_into(clean, errors, "sex", present("sex"), lambda: parse_sex(data.get("sex")),
                 lambda: _("Unknown sex “%(value)s”: use F or M (female, male, femme, homme).", value=data.get("sex")))
-    _parse_into(clean, errors, "age_band", present("age_band"), lambda: parse_age_band(data.get("age_band"), bands),
+    _parse_into(clean, errors, "age_band", present("age_band"),
+                lambda: parse_age_band(data.get("age_band"), settings.age_bands),
                 lambda: _("Unknown age band “%(value)s”: give a band such as 25-35 or an age in years.",
                           value=data.get("age_band")))
     _clean_category(data, categories, partial, clean, errors)
-    _parse_into(clean, errors, "phone", present("phone"), lambda: normalise_phone(data.get("phone"), region),
+    _parse_into(clean, errors, "phone", present("phone"),
+                lambda: normalise_phone(data.get("phone"), settings.phone_region),
                 lambda: _("Invalid phone number “%(value)s”.", value=data.get("phone")))
     _parse_into(clean, errors, "email", present("email"), lambda: normalise_email(data.get("email")),
                 lambda: _("Invalid email address “%(value)s”.", value=data.get("email")))
@@ -319,10 +319,10 @@ def apply_person_data(person: Person, clean: dict) -> Person:
     return person
 
 
-def save_person(data: dict, person: Person | None = None, *, actor: Actor | None = None,
+def save_person(data: dict, person: Person | None = None, *, settings: Settings, actor: Actor | None = None,
                 commit: bool = True, partial: bool = False) -> Person:
     """Create (``person`` None) or update a person of the directory; nothing saved on error."""
-    clean, errors = clean_person_data(data, partial=partial)
+    clean, errors = clean_person_data(data, settings, partial=partial)
     if errors:
         raise ValidationError(errors)
     creating = person is None

@@ -141,7 +141,7 @@ def participant_new(slug: str):
     if form.validate_on_submit():
         try:
             registration, reused = registrations.add_participant(
-                event, form.person_data(), status=form.status.data or "registered", actor=actor())
+                event, form.person_data(), settings=settings(), status=form.status.data or "registered", actor=actor())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -177,7 +177,7 @@ def participant_edit(slug: str, registration_id: int):
         data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data)
         consents = {kind: getattr(form, f"consent_{kind}").data for kind in ("photos", "recordings", "share_funder")}
         try:
-            registrations.update_participant(registration, data, actor=actor())
+            registrations.update_participant(registration, data, settings=settings(), actor=actor())
             for kind, given in consents.items():
                 before = current.get(kind)
                 if (before is None and given) or (before is not None and before.given != given):
@@ -456,7 +456,7 @@ def person(person_id: int):
         people.record_view(target, actor=actor())  # who looked at this person
     if target.merged_into_id is None and form.validate_on_submit():
         try:
-            people.save_person(form.person_data(), target, actor=actor())
+            people.save_person(form.person_data(), target, settings=settings(), actor=actor())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

@@ -23,7 +23,7 @@ from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import format_day
 from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
 from eventapp.core.models import utcnow
-from eventapp.core.settings import Links
+from eventapp.core.settings import Links, Settings
 from eventapp.core.tokens import qr_payload
 from eventapp.events.models import Event
 from eventapp.events.services import logo_bytes, venue_text
@@ -224,7 +224,7 @@ def answers_closed_reason(event: Event, now: datetime | None = None) -> str | No
     return None
 
 
-def answer(registration: Registration, *, accept: bool | None, corrections: dict | None = None,
+def answer(registration: Registration, *, settings: Settings, accept: bool | None, corrections: dict | None = None,
            actor: Actor | None = None, now: datetime | None = None) -> Registration:
     """Record a person's answer and corrections of their details; refused once the event is closed or past."""
     reason = answers_closed_reason(registration.event, now)
@@ -235,7 +235,7 @@ def answer(registration: Registration, *, accept: bool | None, corrections: dict
     changed = []
     if corrections:
         data = {k: v for k, v in corrections.items() if k in CORRECTABLE}
-        clean, errors = clean_person_data(data, partial=True)
+        clean, errors = clean_person_data(data, settings, partial=True)
         if errors:
             raise ValidationError(errors)
         person = registration.person
@@ -287,7 +287,7 @@ def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_a
     return event
 
 
-def public_register(event: Event, data: dict, *, links: Links, settings: MailSettings, render: Render,
+def public_register(event: Event, data: dict, *, links: Links, settings: Settings, render: Render,
                     actor: Actor | None = None, now: datetime | None = None,
                     client_id: str | None = None) -> Registration:
     """Register someone from the public form (:attr:`Channel.PUBLIC_FORM`): checks the form is
@@ -301,7 +301,7 @@ def public_register(event: Event, data: dict, *, links: Links, settings: MailSet
     overbook it.
     """
     consents = data.pop("consents", None) or {}
-    clean, errors = clean_person_data(data)
+    clean, errors = clean_person_data(data, settings)
     if errors:
         raise ValidationError(errors)
 
@@ -323,6 +323,6 @@ def public_register(event: Event, data: dict, *, links: Links, settings: MailSet
                        commit=False)
     db.session.commit()
     if registration.person.email:
-        send_emails(event, [registration], kind="confirmation", links=links, settings=settings, render=render,
+        send_emails(event, [registration], kind="confirmation", links=links, settings=settings.mail, render=render,
                     actor=actor)
     return registration

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 from eventapp.core.models import utcnow
+from eventapp.core.settings import Settings
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
 from eventapp.extensions import db
@@ -276,21 +277,22 @@ def registrations_by_ids(event: Event, ids) -> list[Registration]:
         .order_by(Person.last_name, Person.first_name)))
 
 
-def add_participant(event: Event, data: dict, *, status: str = "registered", actor: Actor | None = None
-                    ) -> tuple[Registration, bool]:
+def add_participant(event: Event, data: dict, *, settings: Settings, status: str = "registered",
+                    actor: Actor | None = None) -> tuple[Registration, bool]:
     """Add a participant from an organizer's form (:attr:`Channel.ORGANIZER`: a directory person
     with the same phone or email is reused).
 
     Returns (registration, reused). Refuses a person already registered.
     """
-    clean, errors = clean_person_data(data)
+    clean, errors = clean_person_data(data, settings)
     if errors:
         raise ValidationError(errors)
     enrolment = enrol(event, clean, channel=Channel.ORGANIZER, status=status, actor=actor)
     return enrolment.registration, enrolment.reused
 
 
-def update_participant(registration: Registration, data: dict, *, actor: Actor | None = None) -> Registration:
+def update_participant(registration: Registration, data: dict, *, settings: Settings,
+                       actor: Actor | None = None) -> Registration:
     """Change a participant's details and the registration's status and notes."""
     from eventapp.people.services import save_person
 
@@ -298,7 +300,7 @@ def update_participant(registration: Registration, data: dict, *, actor: Actor |
     if status not in REGISTRATION_STATUSES:
         raise ValidationError({"status": [_("Unknown status.")]})
     person_data = {k: v for k, v in data.items() if k not in ("status", "registration_notes")}
-    save_person(person_data, registration.person, actor=actor, commit=False)
+    save_person(person_data, registration.person, settings=settings, actor=actor, commit=False)
     changes = {}
     if status != registration.status:
         changes["status"] = status

@@ -87,7 +87,7 @@ def answer(token: str):
         accept = True if choice == "accept" else False if choice == "decline" else None
         corrections = {name: getattr(form, name).data or "" for name in invitations.CORRECTABLE}
         try:
-            invitations.answer(registration, accept=accept, corrections=corrections, actor=actor())
+            invitations.answer(registration, settings=settings(), accept=accept, corrections=corrections, actor=actor())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -136,7 +136,7 @@ def register(slug: str):
         data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
         try:
             registration = invitations.public_register(event, data, links=links(public_base_url()),
-                                                       settings=settings().mail, render=render_template,
+                                                       settings=settings(), render=render_template,
                                                        actor=actor(), client_id=key)
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from eventapp.audit.models import AuditEntry
 from eventapp.audit.services import Actor
+from eventapp.core import web
 from eventapp.core.errors import ValidationError
 from eventapp.core.tokens import PAYLOAD_PREFIX, new_checkin_token, parse_payload, qr_payload
 from eventapp.door import checkin as svc
@@ -229,16 +230,17 @@ def test_eight_doors_same_500_badges_twice(app, event):
 def test_walk_in(event):
     answer = door_service.walk_in(event, {"first_name": "Fatoumata", "last_name": "Maïga", "sex": "F",
                                           "category": "civil_society", "organisation": "CAFO", "phone": "76 12 34 56"},
-                                  actor=OP, client_id="w1", scanned_at=T0)
+                                  settings=web.settings(), actor=OP, client_id="w1", scanned_at=T0)
     assert answer.result == "checked_in" and answer.registration.name == "Fatoumata Maïga"
-    again = door_service.walk_in(event, {"first_name": "Fatoumata", "last_name": "Maïga"}, actor=OP, client_id="w1",
-                                  scanned_at=T0)
+    again = door_service.walk_in(event, {"first_name": "Fatoumata", "last_name": "Maïga"}, settings=web.settings(),
+                                 actor=OP, client_id="w1", scanned_at=T0)
     assert again.result == "checked_in" and again.checkin.id == answer.checkin.id
     hits = door_service.search(event, "maiga")
     assert [h.name for h in hits] == ["Fatoumata Maïga"]
     assert door_service.search(event, "76123456")[0].organisation == "CAFO"
     with pytest.raises(ValidationError) as err:
-        door_service.walk_in(event, {"first_name": "X", "sex": "Q", "category": "nope"}, actor=OP, scanned_at=T0)
+        door_service.walk_in(event, {"first_name": "X", "sex": "Q", "category": "nope"}, settings=web.settings(),
+                             actor=OP, scanned_at=T0)
     assert set(err.value.errors) >= {"last_name", "sex", "category"}
 
 

@@ -303,7 +303,8 @@ def test_the_matching_rule_per_channel():
 
 def _by_organizer_form(event):
     registration, reused = registrations.add_participant(event, {"first_name": "Oumou", "last_name": "Diarra",
-                                                                 "phone": "76 12 34 56", "organisation": "Autre"})
+                                                                 "phone": "76 12 34 56", "organisation": "Autre"},
+                                                         settings=web.settings())
     return registration
 
 
@@ -316,12 +317,13 @@ def _by_import(event):
 def _by_public_form(event):
     return invitations.public_register(event, {"first_name": "Oumou", "last_name": "Diarra", "phone": "76 12 34 56",
                                                "organisation": "Autre"}, links=web.links("http://x"),
-                                       render=render_template, settings=web.settings().mail)
+                                       render=render_template, settings=web.settings())
 
 
 def _by_walk_in(event):
     door_service.walk_in(event, {"first_name": "Oumou", "last_name": "Diarra", "phone": "76 12 34 56",
-                                 "organisation": "Autre"}, actor=OP, scanned_at=datetime.now(UTC))
+                                 "organisation": "Autre"}, settings=web.settings(), actor=OP,
+                         scanned_at=datetime.now(UTC))
     return db.session.scalar(select(Registration).where(Registration.event_id == event.id))
 
 

@@ -204,8 +204,8 @@ def _plant(app) -> dict:
     db.session.commit()
     # A person edited through the directory (audit entry), a check-in voided with a reason that
     # names people (kept on the row and copied in the audit log), then scanned again.
-    save_person({"organisation": "Coopérative Quixotienne de Mopti"}, target, actor=Actor(label="test"),
-                partial=True)
+    save_person({"organisation": "Coopérative Quixotienne de Mopti"}, target, settings=web.settings(),
+                actor=Actor(label="test"), partial=True)
     mistaken = db.session.scalar(select(CheckIn).where(CheckIn.registration_id == ro.id))
     void_checkin(mistaken, actor=Actor(label="Porte A"),
                  reason="Badge de Ouléymatou Dëmbélé-Zéphyr scanné à la place de Zanaïbou Traoré-Quixote")

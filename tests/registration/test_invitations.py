@@ -121,7 +121,7 @@ def test_reminders_go_only_to_those_who_have_not_answered(app, smtp):
                                           status="invited")
     answered = factories.make_registration(event, factories.make_person("Ali", "Touré", email="ali@example.org"),
                                            status="invited")
-    invitations.answer(answered, accept=True, now=_before(event))
+    invitations.answer(answered, settings=web.settings(), accept=True, now=_before(event))
     never_sent = factories.make_registration(event, factories.make_person("Kadia", "Sidibé", email="k@example.org"),
                                              status="invited")
     imported = factories.make_registration(event, factories.make_person("Ali", "Diarra"), status="registered")
