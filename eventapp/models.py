@@ -11,7 +11,7 @@ from eventapp.reports.models import Certificate, PaymentLine, PaymentOverride, P
 
 __all__ = [
     "AgendaItem", "AgendaItemOfficial", "AuditEntry", "Base", "Category", "Certificate", "CheckIn", "Consent",
-    "Event", "Invitation", "LoginFailure", "Official", "PaymentLine", "PaymentOverride", "PaymentSheet", "Person", "PersonMerge",
-    "Project", "Registration", "ScanLog", "Station", "User",
+    "Event", "Invitation", "LoginFailure", "Official", "PaymentLine", "PaymentOverride", "PaymentSheet", "Person",
+    "PersonMerge", "Project", "Registration", "ScanLog", "Station", "User",
     "user_events", "utcnow",
 ]

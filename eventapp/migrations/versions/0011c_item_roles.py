@@ -19,18 +19,21 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('agenda_item_officials', schema=None) as batch_op:
+    # Columns added in place: copying ``officials`` on SQLite would delete its links (see downgrade).
+    with op.batch_alter_table('agenda_item_officials', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('role', sa.String(length=30), server_default='speaker', nullable=False))
     op.execute(
         "UPDATE agenda_item_officials SET role = "
         "(SELECT officials.role FROM officials WHERE officials.id = agenda_item_officials.official_id)"
     )
-    with op.batch_alter_table('officials', schema=None) as batch_op:
+    with op.batch_alter_table('officials', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('sex', sa.String(length=1), server_default='', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('officials', schema=None) as batch_op:
+    # Dropped in place (SQLite 3.35+ has DROP COLUMN), never by copying the table: on SQLite,
+    # with foreign keys on, dropping the old ``officials`` would delete every link to it.
+    with op.batch_alter_table('officials', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('sex')
-    with op.batch_alter_table('agenda_item_officials', schema=None) as batch_op:
+    with op.batch_alter_table('agenda_item_officials', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('role')
