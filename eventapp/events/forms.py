@@ -155,9 +155,13 @@ class AgendaItemForm(Form):
                 self.holders.pop_entry()
             for official in officials:
                 self.holders.append_entry({"official_id": str(official.id), "role": (roles or {}).get(official.id, "")})
-        roles = select_choices([("", gettext("— not at this item —")), *_roles()])
+        # Each row's words agree with its official (« Invitée d'honneur » for Mme MÜLLER).
+        genders = {str(o.id): o.gender for o in officials}
         for row in self.holders:
-            row.form.role.choices = roles
+            gender = genders.get(row.form.official_id.data, "")
+            row.form.role.choices = select_choices(
+                [("", gettext("— not at this item —"))]
+                + [(code, label("official_role", code, gender)) for code, _word in _roles()])
 
     def data_for_service(self) -> dict:
         """The fields as ``services.agenda`` takes them (``holders``: (official id, role) pairs)."""

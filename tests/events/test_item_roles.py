@@ -146,6 +146,11 @@ def test_item_form_chooses_a_role_per_official(client, login):
     rows = re.findall(r'name="holders-(\d+)-official_id"[^>]*value="(\d+)"', form)
     assert [official for _n, official in rows] == [str(traore.id), str(maiga.id)]
     assert re.search(r'<option selected value="opening_speech">Discours d&#39;ouverture</option>', form)
+    # Each row's words agree with its official.
+    traore_row, maiga_row = form.split('name="holders-1-official_id"')
+    assert '<option value="rapporteur">Rapporteur</option>' in traore_row.rsplit("holders-0-official_id", 1)[1]
+    assert '<option selected value="guest_of_honour">Invitée d&#39;honneur</option>' in maiga_row
+    assert '<option value="rapporteur">Rapporteuse</option>' in maiga_row
     fields = dict(day="2023-06-21", start_time="09:00", end_time="09:30", title="Cérémonie d'ouverture",
                   kind="opening", room="", description="")
     rows = {"holders-0-official_id": str(traore.id), "holders-0-role": "presides",
