@@ -21,7 +21,7 @@ from eventapp.core.errors import ValidationError
 from eventapp.core.text import fold, name_key
 from eventapp.core.tokens import hash_token, new_station_token
 from eventapp.door.models import CheckIn, ScanLog, Station
-from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.events.models import AgendaItem, AgendaItemOfficial, Event, Official
 from eventapp.events.services import get_or_create_project
 from eventapp.extensions import db
 from eventapp.people.categories import ensure_categories
@@ -151,13 +151,13 @@ def _programme(event: Event, day: date) -> None:
         "sg": Official(honorific="M.", first_name="Oumar", last_name="SOGOBA", role="presides",
                        function="Secrétaire général",
                        institution="Ministère de la Sécurité et de la Protection civile"),
-        "pca": Official(honorific="Dr", first_name="Boubacar", last_name="DIALLO", role="opening_speech",
+        "pca": Official(honorific="Dr", first_name="Boubacar", last_name="DIALLO", role="speaker",
                         function="Président du Conseil d'administration",
                         institution="Institut Malien de Recherche Action pour la Paix (IMRAP)"),
         "swiss": Official(honorific="Mme", first_name="Claudia", last_name="MÜLLER", role="guest_of_honour",
                           function="Chargée de programme paix et droits de l'homme",
                           institution="Coopération suisse – DPDH"),
-        "research": Official(honorific="Dr", first_name="Fatoumata", last_name="MAÏGA", role="speaker",
+        "research": Official(honorific="Dr", first_name="Fatoumata", last_name="MAÏGA", role="speaker", sex="F",
                              function="Directrice de la recherche", institution="IMRAP"),
         "moderator": Official(honorific="Colonel", first_name="Ibrahim", last_name="N'DIAYE", role="moderator",
                               function="Président de séance", institution="Comité de pilotage du projet"),
@@ -169,15 +169,17 @@ def _programme(event: Event, day: date) -> None:
         event.officials.append(official)
 
     def item(start, end, title, kind, holders=(), room="Salle de conférence", description=""):
+        # A holder is a key of ``officials`` (in their role at the event) or (key, role at this item).
         entry = AgendaItem(day=day, start_time=time(*start), end_time=time(*end), title=title, kind=kind,
                            room=room, description=description)
-        entry.officials = [officials[h] for h in holders]
+        pairs = [h if isinstance(h, tuple) else (h, officials[h].role) for h in holders]
+        entry.holders = [AgendaItemOfficial(official=officials[key], role=role) for key, role in pairs]
         event.agenda_items.append(entry)
 
     item((8, 15), (9, 0), "Accueil et enregistrement des participants", "break", room="Hall d'entrée")
     item((9, 0), (9, 15), "Mot de bienvenue du Président du Conseil d'administration de l'IMRAP", "speech", ["pca"])
     item((9, 15), (9, 35), "Allocution d'ouverture du Secrétaire général du Ministère de la Sécurité et de la "
-         "Protection civile", "opening", ["sg", "swiss"])
+         "Protection civile", "opening", [("sg", "opening_speech"), "swiss"])
     item((9, 35), (10, 0), "Pause-café et photo de famille", "break", room="Jardin")
     item((10, 0), (11, 0), "Présentation des résultats de 17 mois de recherche dans le cercle de Mopti",
          "presentation", ["research", "moderator"],
@@ -185,7 +187,7 @@ def _programme(event: Event, day: date) -> None:
     item((11, 0), (12, 30), "Débat : difficultés, attentes et solutions pour la collaboration entre FDS et "
          "population civile", "debate", ["moderator"])
     item((12, 30), (13, 15), "Lecture et adoption des recommandations", "debate", ["rapporteur", "moderator"])
-    item((13, 15), (13, 30), "Clôture des travaux", "closing", ["sg", "pca"])
+    item((13, 15), (13, 30), "Clôture des travaux", "closing", [("sg", "closing_speech"), "pca"])
     item((13, 30), (14, 30), "Déjeuner", "break", room="Restaurant de la Maison de la Femme")
 
 

@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from eventapp.accounts.models import User
 from eventapp.core.text import name_key
-from eventapp.events.models import AgendaItem, Event, Official
+from eventapp.events.models import AgendaItem, AgendaItemOfficial, Event, Official
 from eventapp.extensions import db
 from eventapp.people.models import Category, Person
 from eventapp.registration.services import register
@@ -79,3 +79,11 @@ def make_official(event: Event, last_name: str = "SOGOBA", **kw) -> Official:
     db.session.add(official)
     db.session.commit()
     return official
+
+
+def hold(item: AgendaItem, official: Official, role: str | None = None) -> AgendaItemOfficial:
+    """``official`` holds ``item``, in ``role`` at it (their role at the event unless told)."""
+    link = AgendaItemOfficial(agenda_item=item, official=official, role=role or official.role)
+    db.session.add(link)
+    db.session.commit()
+    return link

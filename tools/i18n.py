@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "eventapp" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "pgettext": ((1, "c"), 2)}
+            "pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2)}
 METHODS = [("eventapp/**.py", "python"), ("templates/**.html", "jinja2"), ("**.py", "ignore")]
 
 

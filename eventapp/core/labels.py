@@ -1,17 +1,27 @@
 """Words for the codes stored in the database, in the user's language.
 
 One table per kind of code; templates call ``label(kind, code)`` and documents call
-:func:`label_in` with the event's language.
+:func:`label_in` with the event's language. Words about a person agree with them: given the
+person's gender ('F'), a code of :data:`FEMININE` takes its feminine form (the same English
+msgid in the context "feminine": "Guest of honour" → « Invitée d'honneur »).
 """
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 
-from eventapp.core.documents.words import translator
+from eventapp.core.documents.words import context_translator, translator
+
+#: The catalogue context of the feminine forms.
+FEMININE_CONTEXT = "feminine"
 
 
 def _l(message: str) -> str:
     """Mark ``message`` for the catalogue; it is translated where it is shown, in a language."""
+    return message
+
+
+def _lp(context: str, message: str) -> str:
+    """Mark ``message`` for the catalogue in ``context`` (extracted with its msgctxt)."""
     return message
 
 
@@ -22,7 +32,8 @@ LABELS: dict[str, dict[str, object]] = {
     "agenda_kind": {"opening": _l("Opening ceremony"), "speech": _l("Speech"), "presentation": _l("Presentation"),
                     "debate": _l("Debate or plenary"), "working_group": _l("Working group"), "break": _l("Break"),
                     "closing": _l("Closing")},
-    "official_role": {"presides": _l("Presides"), "opening_speech": _l("Opening speech"), "speaker": _l("Speaker"),
+    "official_role": {"presides": _l("Presides"), "opening_speech": _l("Opening speech"),
+                      "closing_speech": _l("Closing speech"), "speaker": _l("Speaker"),
                       "moderator": _l("Moderator"), "rapporteur": _l("Rapporteur"),
                       "guest_of_honour": _l("Guest of honour")},
     "sex": {"F": _l("Female"), "M": _l("Male"), "X": _l("Not stated")},
@@ -38,18 +49,34 @@ LABELS: dict[str, dict[str, object]] = {
 }
 
 
-def label(kind: str, code: str | None) -> str:
-    """The word for ``code`` in the current language (the code itself when unknown)."""
+#: The codes whose word agrees with a woman, by kind (the other codes have one form).
+FEMININE: dict[str, dict[str, str]] = {
+    "official_role": {"presides": _lp("feminine", "Presides"), "speaker": _lp("feminine", "Speaker"),
+                      "moderator": _lp("feminine", "Moderator"), "rapporteur": _lp("feminine", "Rapporteur"),
+                      "guest_of_honour": _lp("feminine", "Guest of honour")},
+}
+
+
+def label(kind: str, code: str | None, gender: str = "") -> str:
+    """The word for ``code`` in the current language (the code itself when unknown), agreeing
+    with a person of ``gender`` ('F', 'M' or '' unknown)."""
     if code is None:
         return ""
+    feminine = FEMININE.get(kind, {}).get(code) if gender == "F" else None
+    if feminine is not None:
+        return pgettext(FEMININE_CONTEXT, feminine)
     value = LABELS.get(kind, {}).get(code)
     return gettext(value) if value is not None else str(code)
 
 
-def label_in(language: str, kind: str, code: str | None) -> str:
-    """The word for ``code`` in ``language`` (for documents, which follow their event)."""
+def label_in(language: str, kind: str, code: str | None, gender: str = "") -> str:
+    """The word for ``code`` in ``language`` (for documents, which follow their event), agreeing
+    with a person of ``gender``."""
     if code is None:
         return ""
+    feminine = FEMININE.get(kind, {}).get(code) if gender == "F" else None
+    if feminine is not None:
+        return context_translator(language)(FEMININE_CONTEXT, feminine)
     value = LABELS.get(kind, {}).get(code)
     return translator(language)(value) if value is not None else str(code)
 

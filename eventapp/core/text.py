@@ -48,3 +48,22 @@ def clean_text(value: str, multiline: bool = False) -> str:
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     return _CONTROL.sub("", text)
+
+
+#: Honorifics that say a person's grammatical gender (folded, see ``fold``); Dr, Pr, Me or a
+#: rank say nothing of it.
+_FEMININE_HONORIFICS = frozenset({"mme", "madame", "mlle", "mademoiselle", "mrs", "ms", "miss"})
+_MASCULINE_HONORIFICS = frozenset({"m", "monsieur", "mr", "imam", "abbe"})
+
+
+def grammatical_gender(honorific: str | None) -> str:
+    """'F' or 'M' when the honorific says it ('Mme', 'S.E. Madame', 'M.', 'Monsieur'), else ''.
+
+    French words about a person agree with them ("Invitée d'honneur"); an unknown gender takes
+    the masculine, French's unmarked form.
+    """
+    words = set(fold(honorific).split())
+    feminine, masculine = bool(words & _FEMININE_HONORIFICS), bool(words & _MASCULINE_HONORIFICS)
+    if feminine == masculine:  # neither, or both ("M. et Mme")
+        return ""
+    return "F" if feminine else "M"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
-from eventapp.events.models import AGENDA_KINDS, AgendaItem, Event, Official
+from eventapp.events.models import AGENDA_KINDS, OFFICIAL_ROLES, AgendaItem, AgendaItemOfficial, Event, Official
 from eventapp.extensions import db
 
 ITEM_FIELDS = ("day", "start_time", "end_time", "title", "kind", "room", "description")
@@ -36,19 +36,44 @@ def _validate(event: Event, data: dict) -> dict[str, list[str]]:
     return errors
 
 
-def _officials_of(event: Event, official_ids) -> tuple[list[Official], dict[str, list[str]]]:
-    """The officials with these ids, all of ``event``; an error names the first that is not."""
-    ids = sorted({int(i) for i in official_ids or ()})
-    if not ids:
+def _holders_of(event: Event, holders) -> tuple[list[tuple[Official, str]], dict[str, list[str]]]:
+    """``holders`` — (official id, role) pairs — as (official, role) of ``event`` in protocol order.
+
+    A role left empty is the official's role at the event; an official named twice keeps the
+    first role given. An error names the first official that is not of the event, or the
+    unknown role."""
+    roles: dict[int, str | None] = {}
+    for official_id, role in holders or ():
+        roles.setdefault(int(official_id), role or None)
+    if not roles:
         return [], {}
-    found = list(db.session.scalars(select(Official).where(Official.id.in_(ids))))
+    if any(role is not None and role not in OFFICIAL_ROLES for role in roles.values()):
+        return [], {"holders": [_("Unknown role at the event.")]}
+    found = list(db.session.scalars(select(Official).where(Official.id.in_(sorted(roles)))))
     foreign = [o for o in found if o.event_id != event.id]
-    if foreign or len(found) != len(ids):
+    if foreign or len(found) != len(roles):
         name = foreign[0].display_name if foreign else ""
-        return [], {"official_ids": [
+        return [], {"holders": [
             _("%(name)s is not an official of this event.", name=name) if name
             else _("An official chosen does not exist.")]}
-    return sorted(found, key=lambda o: (o.protocol_rank, o.id)), {}
+    found.sort(key=lambda o: (o.protocol_rank, o.id))
+    return [(o, roles[o.id] or o.role) for o in found], {}
+
+
+def _set_holders(item: AgendaItem, holders: list[tuple[Official, str]]) -> None:
+    """Make ``holders`` the item's officials: a link kept is changed in place, not made anew."""
+    current = {link.official_id: link for link in item.holders if link.official_id is not None}
+    links = []
+    for official, role in holders:
+        link = current.get(official.id) or AgendaItemOfficial(official=official)
+        link.role = role
+        links.append(link)
+    item.holders = links
+
+
+def holders_in_order(item: AgendaItem) -> list[AgendaItemOfficial]:
+    """Who holds the item, each with their role at it, in protocol order (every list uses this)."""
+    return sorted(item.holders, key=lambda h: (h.official.protocol_rank, h.official.id))
 
 
 def _apply(item: AgendaItem, data: dict) -> None:
@@ -59,16 +84,16 @@ def _apply(item: AgendaItem, data: dict) -> None:
 
 
 def create_item(event: Event, data: dict, *, actor: Actor | None = None) -> AgendaItem:
-    """Add an item to the agenda; ``data`` holds ITEM_FIELDS and optionally ``official_ids``."""
+    """Add an item to the agenda; ``data`` holds ITEM_FIELDS and optionally ``holders``, the
+    (official id, role at this item) pairs of who holds it (an empty role: the official's own)."""
     errors = _validate(event, data)
-    officials, more = _officials_of(event, data.get("official_ids"))
+    holders, more = _holders_of(event, data.get("holders"))
     errors.update(more)
     if errors:
         raise ValidationError(errors)
     item = AgendaItem(event=event)
     _apply(item, data)
-    if "official_ids" in data:
-        item.officials = officials
+    _set_holders(item, holders)
     db.session.add(item)
     db.session.flush()
     record(actor, "agenda.create", item, event_id=event.id, title=item.title)
@@ -77,16 +102,16 @@ def create_item(event: Event, data: dict, *, actor: Actor | None = None) -> Agen
 
 
 def update_item(item: AgendaItem, data: dict, *, actor: Actor | None = None) -> AgendaItem:
-    """Change an agenda item; nothing saved on error."""
+    """Change an agenda item (its holders too when ``data`` has ``holders``); nothing saved on error."""
     merged = {f: getattr(item, f) for f in ITEM_FIELDS} | {k: v for k, v in data.items() if v is not None}
     errors = _validate(item.event, merged)
-    officials, more = _officials_of(item.event, data.get("official_ids"))
+    holders, more = _holders_of(item.event, data.get("holders"))
     errors.update(more)
     if errors:
         raise ValidationError(errors)
     _apply(item, data)
-    if "official_ids" in data:
-        item.officials = officials
+    if "holders" in data:
+        _set_holders(item, holders)
     record(actor, "agenda.update", item, event_id=item.event_id, title=item.title)
     db.session.commit()
     return item

@@ -14,6 +14,9 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,11 +24,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 
 from eventapp.badges import services as badge_service
 from eventapp.core.input import Form, db_int
-from eventapp.core.labels import choices
+from eventapp.core.labels import choices, label
 from eventapp.events.models import AGENDA_KINDS, OFFICIAL_ROLES
 
 try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples
@@ -106,6 +111,25 @@ class EventForm(Form):
         return found
 
 
+def _roles() -> list[tuple[str, str]]:
+    """(code, word) of the roles an official may have, in the user's language."""
+    return [(k, v) for k, v in choices("official_role") if k in OFFICIAL_ROLES]
+
+
+class HolderRow(SubForm):
+    """One official of the event on an agenda item's form: their role at the item, or none."""
+
+    official_id = HiddenField()
+    role = SelectField(_l("Role at this item"), default="", validate_choice=False)
+
+    def validate_official_id(self, field) -> None:
+        """An id the database can hold (the service says whether it is an official of the event)."""
+        try:
+            db_int(field.data)
+        except ValueError:
+            raise FieldError(gettext("An official chosen does not exist.")) from None
+
+
 class AgendaItemForm(Form):
     """Add or change an agenda item."""
 
@@ -116,19 +140,36 @@ class AgendaItemForm(Form):
     kind = SelectField(_l("Kind"), default="presentation", validate_choice=False)
     room = StringField(_l("Room"), validators=[Length(max=120)], filters=[_strip])
     description = TextAreaField(_l("Description"), filters=[_strip])
-    # Choices are the event's officials; the service refuses others with a clear message.
-    official_ids = SelectMultipleField(_l("Held by"), coerce=db_int, validate_choice=False)
+    # One row per official of the event: their role at this item, or "not at this item". The
+    # service refuses an official of another event with a clear message.
+    holders = FieldList(FormField(HolderRow), label=_l("Held by"))
 
-    def __init__(self, *args, officials=(), **kwargs):
+    def __init__(self, *args, officials=(), roles=None, **kwargs):
+        """``officials``: the event's, in protocol order; ``roles``: their roles at the item being
+        changed, by official id (the rows shown first; a POST brings its own)."""
         super().__init__(*args, **kwargs)
         self.kind.choices = select_choices((k, v) for k, v in choices("agenda_kind") if k in AGENDA_KINDS)
-        self.official_ids.choices = select_choices((o.id, o.display_name) for o in officials)
+        self.official_names = {str(o.id): o.display_name for o in officials}
+        if not self.is_submitted():
+            while self.holders.entries:
+                self.holders.pop_entry()
+            for official in officials:
+                self.holders.append_entry({"official_id": str(official.id), "role": (roles or {}).get(official.id, "")})
+        # Each row's words agree with its official (« Invitée d'honneur » for Mme MÜLLER).
+        genders = {str(o.id): o.gender for o in officials}
+        for row in self.holders:
+            gender = genders.get(row.form.official_id.data, "")
+            row.form.role.choices = select_choices(
+                [("", gettext("— not at this item —"))]
+                + [(code, label("official_role", code, gender)) for code, _word in _roles()])
 
     def data_for_service(self) -> dict:
-        """The fields as ``services.agenda`` takes them."""
+        """The fields as ``services.agenda`` takes them (``holders``: (official id, role) pairs)."""
+        holders = [(db_int(row.form.official_id.data), row.form.role.data)
+                   for row in self.holders if row.form.role.data]
         return {"day": self.day.data, "start_time": self.start_time.data, "end_time": self.end_time.data,
                 "title": self.title.data or "", "kind": self.kind.data, "room": self.room.data or "",
-                "description": self.description.data or "", "official_ids": self.official_ids.data or []}
+                "description": self.description.data or "", "holders": holders}
 
 
 class OfficialForm(Form):
@@ -140,13 +181,17 @@ class OfficialForm(Form):
     function = StringField(_l("Function"), validators=[Length(max=300)], filters=[_strip])
     institution = StringField(_l("Institution"), validators=[Length(max=300)], filters=[_strip])
     role = SelectField(_l("Role at the event"), default="speaker", validate_choice=False)
+    # Only for the words' gender ("Invitée d'honneur"): the honorific says it when it can.
+    sex = SelectField(_l("Woman or man"), default="", validate_choice=False)
     protocol_rank = IntegerField(_l("Place in the protocol order"), validators=[Optional(), NumberRange(min=1)])
     # Choices are the event's agenda items; the service refuses others with a clear message.
     agenda_item_ids = SelectMultipleField(_l("Agenda items held"), coerce=db_int, validate_choice=False)
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = select_choices((k, v) for k, v in choices("official_role") if k in OFFICIAL_ROLES)
+        self.role.choices = select_choices(_roles())
+        self.sex.choices = select_choices([("", gettext("As the honorific says")), ("F", label("sex", "F")),
+                                           ("M", label("sex", "M"))])
         self.agenda_item_ids.choices = select_choices(
             (i.id, f"{i.day:%d/%m} {i.start_time:%H:%M} · {i.title}") for i in items)
 
@@ -154,7 +199,7 @@ class OfficialForm(Form):
         """The fields as ``services.officials`` takes them."""
         return {"honorific": self.honorific.data or "", "first_name": self.first_name.data or "",
                 "last_name": self.last_name.data or "", "function": self.function.data or "",
-                "institution": self.institution.data or "", "role": self.role.data,
+                "institution": self.institution.data or "", "role": self.role.data, "sex": self.sex.data or "",
                 "protocol_rank": self.protocol_rank.data, "agenda_item_ids": self.agenda_item_ids.data or []}
 
 

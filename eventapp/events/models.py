@@ -5,17 +5,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.models import Base, TimestampMixin
+from eventapp.core.text import grammatical_gender
 
 if TYPE_CHECKING:
     from eventapp.registration.models import Registration
 
 EVENT_STATUSES = ("draft", "open", "closed", "archived")
 AGENDA_KINDS = ("opening", "speech", "presentation", "debate", "working_group", "break", "closing")
-OFFICIAL_ROLES = ("presides", "opening_speech", "speaker", "moderator", "rapporteur", "guest_of_honour")
+OFFICIAL_ROLES = ("presides", "opening_speech", "closing_speech", "speaker", "moderator", "rapporteur",
+                  "guest_of_honour")
+#: An official's sex, as far as the words about them go: "" means "from the honorific".
+OFFICIAL_SEXES = ("", "F", "M")
 
 
 class Project(TimestampMixin, Base):
@@ -90,15 +94,6 @@ class Event(TimestampMixin, Base):
         return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
 
-#: Which officials hold which agenda items.
-agenda_item_officials = Table(
-    "agenda_item_officials",
-    Base.metadata,
-    Column("agenda_item_id", ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True),
-    Column("official_id", ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
 class AgendaItem(TimestampMixin, Base):
     """One part of the programme."""
 
@@ -115,10 +110,28 @@ class AgendaItem(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
     event: Mapped[Event] = relationship(back_populates="agenda_items")
-    officials: Mapped[list[Official]] = relationship(
-        secondary=agenda_item_officials, back_populates="agenda_items",
-        order_by="(Official.protocol_rank, Official.id)",
+    #: Who holds the item, each in their role at this item (see ``agenda.holders_in_order``).
+    holders: Mapped[list[AgendaItemOfficial]] = relationship(
+        back_populates="agenda_item", cascade="all, delete-orphan",
     )
+    #: The officials holding the item, in protocol order (read only: change ``holders``).
+    officials: Mapped[list[Official]] = relationship(
+        secondary="agenda_item_officials", viewonly=True, order_by="(Official.protocol_rank, Official.id)",
+    )
+
+
+class AgendaItemOfficial(Base):
+    """An official holding an agenda item, in their role at that item: the one who presides the
+    opening may speak at the closing."""
+
+    __tablename__ = "agenda_item_officials"
+
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), default="speaker")  # one of OFFICIAL_ROLES
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="holders")
+    official: Mapped[Official] = relationship(back_populates="items_held")
 
 
 class Official(TimestampMixin, Base):
@@ -133,15 +146,24 @@ class Official(TimestampMixin, Base):
     last_name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(300), default="")  # e.g. Secrétaire général
     institution: Mapped[str] = mapped_column(String(300), default="")  # e.g. Ministère de la Sécurité…
+    # Their role at the event (protocol lists, letters); each agenda item held has its own.
     role: Mapped[str] = mapped_column(String(30), default="speaker")  # one of OFFICIAL_ROLES
+    sex: Mapped[str] = mapped_column(String(1), default="")  # one of OFFICIAL_SEXES, for the words' gender
     protocol_rank: Mapped[int] = mapped_column(default=100)  # lower comes first, everywhere
 
     event: Mapped[Event] = relationship(back_populates="officials")
-    agenda_items: Mapped[list[AgendaItem]] = relationship(
-        secondary=agenda_item_officials, back_populates="officials",
+    items_held: Mapped[list[AgendaItemOfficial]] = relationship(
+        back_populates="official", cascade="all, delete-orphan",
     )
+    #: The agenda items held (read only: change ``items_held``).
+    agenda_items: Mapped[list[AgendaItem]] = relationship(secondary="agenda_item_officials", viewonly=True)
 
     @property
     def display_name(self) -> str:
         """Honorific, first name and name, as read out and printed."""
         return " ".join(p for p in (self.honorific, self.first_name, self.last_name) if p)
+
+    @property
+    def gender(self) -> str:
+        """'F' or 'M' for the words about them (the sex given, else the honorific's), '' unknown."""
+        return self.sex or grammatical_gender(self.honorific)

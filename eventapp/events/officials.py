@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
-from eventapp.events.models import OFFICIAL_ROLES, AgendaItem, Event, Official
+from eventapp.core.labels import label_in
+from eventapp.events.models import OFFICIAL_ROLES, OFFICIAL_SEXES, AgendaItem, AgendaItemOfficial, Event, Official
 from eventapp.extensions import db
 
-OFFICIAL_FIELDS = ("honorific", "first_name", "last_name", "function", "institution", "role")
+OFFICIAL_FIELDS = ("honorific", "first_name", "last_name", "function", "institution", "role", "sex")
 #: Honorifics offered in forms (free text is accepted too).
 HONORIFICS = ("M.", "Mme", "Mlle", "Dr", "Pr", "Me", "S.E.", "Colonel", "Colonel-major", "Général",
               "Commissaire", "Capitaine", "Commandant", "Lieutenant", "Imam", "Abbé")
@@ -18,6 +19,12 @@ HONORIFICS = ("M.", "Mme", "Mlle", "Dr", "Pr", "Me", "S.E.", "Colonel", "Colonel
 def officials_in_order(event: Event) -> list[Official]:
     """The event's officials in protocol order (every list of them uses this)."""
     return sorted(event.officials, key=lambda o: (o.protocol_rank, o.id))
+
+
+def role_in(language: str, role: str, official: Official) -> str:
+    """The word for ``role`` in ``language`` agreeing with ``official`` (« Invitée d'honneur »):
+    their role at the event, or at an agenda item they hold."""
+    return label_in(language, "official_role", role, official.gender)
 
 
 def get_official(event: Event, official_id: int) -> Official | None:
@@ -32,6 +39,8 @@ def _validate(data: dict) -> dict[str, list[str]]:
         errors["last_name"] = [_("A name is required.")]
     if data.get("role", "speaker") not in OFFICIAL_ROLES:
         errors["role"] = [_("Unknown role at the event.")]
+    if (data.get("sex") or "") not in OFFICIAL_SEXES:
+        errors["sex"] = [_("Unknown sex.")]
     rank = data.get("protocol_rank")
     if rank is not None and (not isinstance(rank, int) or rank < 1):
         errors["protocol_rank"] = [_("The protocol rank is a whole number from 1.")]
@@ -60,6 +69,22 @@ def _apply(official: Official, data: dict) -> None:
             setattr(official, field, value.strip() if isinstance(value, str) else value)
 
 
+def _set_items(official: Official, items: list[AgendaItem], old_role: str) -> None:
+    """Make ``items`` the items ``official`` holds. An item kept keeps its role, unless that was
+    the official's role at the event before a change (``old_role``): then it follows the new
+    one. An item added gets the official's role."""
+    current = {link.agenda_item_id: link for link in official.items_held if link.agenda_item_id is not None}
+    links = []
+    for item in items:
+        link = current.get(item.id)
+        if link is None:
+            link = AgendaItemOfficial(agenda_item=item, role=official.role)
+        elif link.role == old_role:
+            link.role = official.role
+        links.append(link)
+    official.items_held = links
+
+
 def _renumber(event: Event, ordered: list[Official]) -> None:
     """Give ranks 1, 2, 3… in this order (keeps the order free of ties and gaps)."""
     for rank, official in enumerate(ordered, start=1):
@@ -84,7 +109,7 @@ def create_official(event: Event, data: dict, *, actor: Actor | None = None) -> 
         raise ValidationError(errors)
     official = Official(event=event)
     _apply(official, data)
-    official.agenda_items = items
+    _set_items(official, items, official.role)
     db.session.add(official)
     _place(event, official, data.get("protocol_rank"))
     db.session.flush()
@@ -94,16 +119,22 @@ def create_official(event: Event, data: dict, *, actor: Actor | None = None) -> 
 
 
 def update_official(official: Official, data: dict, *, actor: Actor | None = None) -> Official:
-    """Change an official (and their rank or items when given); nothing saved on error."""
+    """Change an official (and their rank or items when given); nothing saved on error.
+
+    The items they hold keep their own roles; those that had the official's role at the event
+    follow a change of it."""
     merged = {f: getattr(official, f) for f in OFFICIAL_FIELDS} | {k: v for k, v in data.items() if v is not None}
     errors = _validate(merged)
     items, more = _items_of(official.event, data.get("agenda_item_ids"))
     errors.update(more)
     if errors:
         raise ValidationError(errors)
+    old_role = official.role
     _apply(official, data)
     if "agenda_item_ids" in data:
-        official.agenda_items = items
+        _set_items(official, items, old_role)
+    elif official.role != old_role:
+        _set_items(official, [link.agenda_item for link in official.items_held], old_role)
     if data.get("protocol_rank") is not None and data["protocol_rank"] != official.protocol_rank:
         _place(official.event, official, data["protocol_rank"])
     record(actor, "official.update", official, event_id=official.event_id, name=official.display_name)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.labels import label_in
-from eventapp.events.agenda import items_by_day
+from eventapp.events.agenda import holders_in_order, items_by_day
 from eventapp.events.documents import Programme, ProgrammeDay, ProgrammeItem, ProgrammeOfficial, programme_pdf
 from eventapp.events.models import Event
-from eventapp.events.officials import officials_in_order
+from eventapp.events.officials import officials_in_order, role_in
 from eventapp.events.services import logo_bytes
 from eventapp.extensions import db
 
@@ -24,8 +24,8 @@ def programme_data(event: Event, upload_dir: Path) -> Programme:
                 start=item.start_time, end=item.end_time, title=item.title,
                 kind=label_in(language, "agenda_kind", item.kind), room=item.room,
                 description=item.description,
-                held_by=[f"{o.display_name} ({label_in(language, 'official_role', o.role)})"
-                         for o in sorted(item.officials, key=lambda o: (o.protocol_rank, o.id))],
+                held_by=[f"{h.official.display_name} ({role_in(language, h.role, h.official)})"
+                         for h in holders_in_order(item)],
             )
             for item in items
         ])
@@ -38,7 +38,7 @@ def programme_data(event: Event, upload_dir: Path) -> Programme:
         organizer_logo=logo_bytes(event, "organizer_logo", upload_dir),
         partner_logo=logo_bytes(event, "partner_logo", upload_dir),
         officials=[ProgrammeOfficial(name=o.display_name, function=o.function, institution=o.institution,
-                                     role=label_in(language, "official_role", o.role)) for o in officials],
+                                     role=role_in(language, o.role, o)) for o in officials],
         days=days,
     )
 

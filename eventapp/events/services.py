@@ -16,7 +16,7 @@ from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.text import slugify
 from eventapp.events import agenda, officials
-from eventapp.events.models import EVENT_STATUSES, AgendaItem, Event, Official, Project
+from eventapp.events.models import EVENT_STATUSES, AgendaItem, AgendaItemOfficial, Event, Official, Project
 from eventapp.extensions import db
 from eventapp.registration.models import Registration
 
@@ -272,7 +272,8 @@ def duplicate_event(event: Event, title: str, start_date: date | None, slug: str
     officials_map = {}
     # Load the originals first, then build the copies without flushing half-made objects.
     originals = officials.officials_in_order(event)
-    items = [(item, list(item.officials)) for item in agenda.items_in_order(event)]
+    items = [(item, [(h.official_id, h.role) for h in agenda.holders_in_order(item)])
+             for item in agenda.items_in_order(event)]
     with db.session.no_autoflush:
         for official in originals:
             twin = Official(**{f: getattr(official, f) for f in (*officials.OFFICIAL_FIELDS, "protocol_rank")})
@@ -282,7 +283,8 @@ def duplicate_event(event: Event, title: str, start_date: date | None, slug: str
             twin = AgendaItem(**{f: getattr(item, f) for f in agenda.ITEM_FIELDS})
             twin.day = item.day + shift
             copy.agenda_items.append(twin)
-            twin.officials = [officials_map[o.id] for o in holders]
+            twin.holders = [AgendaItemOfficial(official=officials_map[official_id], role=role)
+                            for official_id, role in holders]
     db.session.flush()
     record(actor, "event.duplicate", copy, event_id=copy.id, source=event.slug)
     db.session.commit()

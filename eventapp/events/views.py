@@ -56,7 +56,7 @@ def show(slug: str):
     return render_template(
         "events/show.html", event=event, days=overview.days, overlapping=overview.overlapping_ids,
         overlaps=overview.overlaps, officials=overview.officials, registrations=overview.registrations,
-        can_edit=current_user.has_role("organizer"),
+        holders_in_order=agenda_service.holders_in_order, can_edit=current_user.has_role("organizer"),
     )
 
 
@@ -186,9 +186,8 @@ def agenda_edit(slug: str, item_id: int):
     event = event_or_404(slug)
     item = _item_or_404(event, item_id)
     form = AgendaItemForm(obj=item if request.method == "GET" else None,
-                          officials=official_service.officials_in_order(event))
-    if request.method == "GET":
-        form.official_ids.data = [o.id for o in item.officials]
+                          officials=official_service.officials_in_order(event),
+                          roles={h.official_id: h.role for h in item.holders})
     if form.validate_on_submit():
         try:
             agenda_service.update_item(item, form.data_for_service(), actor=actor())

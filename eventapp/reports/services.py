@@ -20,7 +20,9 @@ from eventapp.core.documents.words import translator
 from eventapp.core.labels import label_in
 from eventapp.core.models import utcnow
 from eventapp.core.settings import Settings
+from eventapp.events.agenda import holders_in_order
 from eventapp.events.models import Event
+from eventapp.events.officials import role_in
 from eventapp.events.services import venue_text
 from eventapp.extensions import db
 from eventapp.people.models import CONSENT_KINDS, Category, Consent
@@ -354,10 +356,11 @@ def _event_header(event: Event, language: str, upload_dir: Path | None, with_log
 def _programme_lines(event: Event, language: str) -> tuple[list[AgendaLine], list[OfficialLine]]:
     agenda = [AgendaLine(day=day_label(i.day, language), time=f"{i.start_time:%H:%M}–{i.end_time:%H:%M}", title=i.title,
                          kind=label_in(language, "agenda_kind", i.kind),
-                         officials=", ".join(o.display_name for o in i.officials))
+                         officials=", ".join(f"{h.official.display_name} ({role_in(language, h.role, h.official)})"
+                                             for h in holders_in_order(i)))
               for i in event.agenda_items]
     officials = [OfficialLine(name=o.display_name, function=o.function, institution=o.institution,
-                              role=label_in(language, "official_role", o.role)) for o in event.officials]
+                              role=role_in(language, o.role, o)) for o in event.officials]
     return agenda, officials
 
 

@@ -30,7 +30,7 @@ def test_event_pages_on_a_phone(live_server, browser, app):
     sogoba = factories.make_official(event, honorific="M.", first_name="Oumar", role="presides")
     item = factories.make_agenda_item(event, title="Cérémonie d'ouverture", start=time(9), end=time(9, 30),
                                       kind="opening")
-    item.officials = [sogoba]
+    factories.hold(item, sogoba)
     factories.make_agenda_item(event, title="Présentation", start=time(9, 15), end=time(10), kind="presentation")
     db.session.commit()
 

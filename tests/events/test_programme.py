@@ -53,14 +53,16 @@ def test_programme_of_an_event(app, tmp_path):
     sogoba = officials.create_official(event, dict(honorific="M.", first_name="Oumar", last_name="SOGOBA",
                                                    role="presides", protocol_rank=1))
     agenda.create_item(event, dict(day=event.start_date, start_time=time(12, 30), end_time=time(13, 0),
-                                   title="Recommandations", kind="debate", official_ids=[keita.id, sogoba.id]))
+                                   title="Recommandations", kind="debate",
+                                   holders=[(keita.id, None), (sogoba.id, None)]))
     agenda.create_item(event, dict(day=event.start_date, start_time=time(9), end_time=time(9, 30),
-                                   title="Ouverture", kind="opening", official_ids=[sogoba.id]))
+                                   title="Ouverture", kind="opening", holders=[(sogoba.id, None)]))
     data = programme_data(event, uploads)
     assert data.partner_logo == png_bytes() and data.organizer_logo is None
     assert [o.name for o in data.officials] == ["M. Oumar SOGOBA", "Mme Kadiatou KEÏTA"]
     assert [i.title for i in data.days[0].items] == ["Ouverture", "Recommandations"]
-    assert data.days[0].items[1].held_by == ["M. Oumar SOGOBA (Préside)", "Mme Kadiatou KEÏTA (Rapporteur)"]
+    assert data.days[0].items[1].held_by == ["M. Oumar SOGOBA (Président de séance)",
+                                             "Mme Kadiatou KEÏTA (Rapporteuse)"]
     pdf = make_programme(event, uploads)
     text = pdf_text(pdf)
     assert text.index("M. Oumar SOGOBA") < text.index("Mme Kadiatou KEÏTA")

@@ -184,8 +184,8 @@ def test_agenda_item_officials_must_be_of_the_event(app):
     event, other = factories.make_event(), factories.make_event()
     stranger = factories.make_official(other, last_name="TOURÉ")
     with pytest.raises(ValidationError) as exc:
-        agenda.create_item(event, _item(official_ids=[stranger.id]))
-    assert "TOURÉ is not an official of this event." in exc.value.errors["official_ids"][0]
+        agenda.create_item(event, _item(holders=[(stranger.id, "speaker")]))
+    assert "TOURÉ is not an official of this event." in exc.value.errors["holders"][0]
     assert count(AgendaItem) == 0
 
 
@@ -224,7 +224,7 @@ def test_protocol_order(app):
     assert names() == ["N'DIAYE", "SOGOBA"]
     assert [o.protocol_rank for o in officials.officials_in_order(db.session.get(Event, event.id))] == [1, 2]
     # The agenda item's officials follow the protocol order too.
-    item = agenda.create_item(event, _item(official_ids=[sogoba.id, ndiaye.id]))
+    item = agenda.create_item(event, _item(holders=[(sogoba.id, ""), (ndiaye.id, "")]))
     assert [o.last_name for o in item.officials] == ["N'DIAYE", "SOGOBA"]
 
 
