@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from flask import current_app
 
@@ -102,9 +103,32 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
-
-        with context.begin_transaction():
+        with _sqlite_foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """On SQLite, foreign keys off while migrating, then checked.
+
+    SQLite alters a table by copying it to a new one and dropping the old (Alembic's batch
+    mode). The application turns foreign keys on for every connection, and with them on,
+    dropping the old table deletes every row that references it with ON DELETE CASCADE:
+    changing the events table would empty agenda items, officials and registrations. Off
+    (which SQLite allows only outside a transaction) the copy keeps them; the check afterwards
+    refuses a migration that left a dangling reference.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"the migration left references to missing rows: {dangling[:5]}")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pooled connection goes back as it came
 
 
 if context.is_offline_mode():

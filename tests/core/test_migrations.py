@@ -80,3 +80,48 @@ def test_organizer_columns_renamed_with_their_values(empty_database_url, tmp_pat
             row = conn.execute(text("SELECT organiser, organiser_logo FROM events WHERE slug = 'mopti'")).one()
         assert tuple(row) == ("Association Maïga & N'Diaye", "mopti-logo.png")
         db.engine.dispose()
+
+
+def test_migrating_an_sqlite_database_with_data_keeps_every_row(empty_database_url, tmp_path):
+    """Batch migrations rebuild tables on SQLite; with the app's foreign keys on, dropping the old
+    events table would cascade to officials, agenda items, registrations and check-ins."""
+    from datetime import UTC, datetime, time
+
+    from flask_migrate import downgrade, upgrade
+
+    from eventapp.door import checkin as checkin_service
+    from eventapp.events.models import AgendaItem, Official
+    from tests import factories
+
+    tables = ["events", "persons", "registrations", "checkins", "officials", "agenda_items", "agenda_item_officials"]
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="heads")
+        event = factories.make_event(title="Atelier de Mopti")
+        registration = factories.make_registration(event, factories.make_person("Aminata", "N'Diaye"))
+        official = Official(event_id=event.id, honorific="Mme", first_name="Fatoumata", last_name="Maïga", role="chair")
+        item = AgendaItem(event_id=event.id, day=event.start_date, start_time=time(9), end_time=time(10),
+                          title="Ouverture")
+        db.session.add_all([official, item])
+        db.session.flush()
+        db.session.execute(text("INSERT INTO agenda_item_officials (agenda_item_id, official_id, role) "
+                                "VALUES (:i, :o, 'chair')"), {"i": item.id, "o": official.id})
+        db.session.commit()
+        scanned = datetime.combine(event.start_date, datetime.min.time(), tzinfo=UTC).replace(hour=9)
+        checkin_service.check_in(event, registration.checkin_token, scanned_at=scanned)
+
+        def counts():
+            with db.engine.connect() as conn:
+                return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+
+        before = counts()
+        assert all(before.values()), before
+        db.session.remove()
+        downgrade(directory=directory, revision="0007_trust")
+        upgrade(directory=directory, revision="heads")
+        assert counts() == before
+        if db.engine.dialect.name == "sqlite":  # and the pooled connections still enforce foreign keys
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
