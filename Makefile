@@ -39,10 +39,12 @@ test: setup
 	@if [ -n "$$EVENTAPP_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "EVENTAPP_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-## make lint: ruff over the code and the tests, and the architecture contracts (lint-imports); both configured in pyproject.toml.
+## make lint: ruff over the code and the tests, the architecture contracts (lint-imports), both configured in pyproject.toml, and no function above radon's grade C.
 lint: $(STAMP)
 	$(BIN)/ruff check eventapp tests setup.py
 	$(BIN)/lint-imports
+	@complex="$$($(BIN)/radon cc --min D --show-complexity eventapp)"; \
+	if [ -n "$$complex" ]; then echo "Functions above grade C (split them where they mix steps):"; echo "$$complex"; exit 1; fi
 
 test-sqlite:
 	env -u EVENTAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
