@@ -78,7 +78,8 @@ def test_by_default_the_form_asks_everything_and_the_category(app, client):
     event = open_event()
     html = client.get(f"/e/{event.slug}/register").get_data(as_text=True)
     assert {"honorific", "first_name", "last_name", "sex", "age_band", "category", "organisation", "function",
-            "locality", "phone", "email", "consent_photos", "consent_recordings", "consent_share_funder"} <= inputs(html)
+            "locality", "phone", "email", "consent_photos", "consent_recordings",
+            "consent_share_funder"} <= inputs(html)
     assert "Catégorie" in html and "facultatifs" in html
 
 
