@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, object]] = {
     "scan_result": {"checked_in": _l("Checked in"), "already_checked_in": _l("Already checked in"),
                     "unknown_token": _l("Unknown code"), "not_admitted": _l("Not admitted")},
     "consent": {"photos": _l("Photos"), "recordings": _l("Recordings"), "share_funder": _l("Sharing with the funder")},
+    "consent_state": {"given": _l("Given"), "not_given": _l("Not given"), "withdrawn": _l("Withdrawn")},
 }
 
 

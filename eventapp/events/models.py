@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.models import Base, TimestampMixin
@@ -65,6 +65,9 @@ class Event(TimestampMixin, Base):
     registration_open: Mapped[bool] = mapped_column(default=False)
     registration_capacity: Mapped[int | None]
     registration_closes_at: Mapped[datetime | None]
+    # Which optional fields the public form asks, {field: "hidden" | "shown" | "required"}; the
+    # fields and their defaults are registration.invitations.public_form_fields's. None: defaults.
+    public_form_fields: Mapped[dict | None] = mapped_column(JSON)
     # Data protection: personal data is purged after this date, aggregates kept.
     retention_until: Mapped[date | None]
     purged_at: Mapped[datetime | None]

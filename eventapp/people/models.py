@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.models import Base, TimestampMixin, utcnow
@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 SEXES = ("F", "M", "X")  # female, male, not stated
 CONSENT_KINDS = ("photos", "recordings", "share_funder")
+#: What a person's word on a consent is: given; not given (asked, said no, never said yes);
+#: withdrawn (said yes once, then took it back). Reports count the three apart.
+CONSENT_STATES = ("given", "not_given", "withdrawn")
 #: Who typed a person into the directory. Only an organizer's channels (organizer, import) are
 #: trusted to say who someone is; the others make an unchecked person (README: who may say it).
 PERSON_ORIGINS = ("organizer", "import", "public_form", "walk_in")
@@ -87,7 +90,7 @@ class Person(TimestampMixin, Base):
 
 
 class Consent(Base):
-    """A consent given or withdrawn, with its date: the history is kept, never overwritten."""
+    """A consent given, not given or withdrawn, with its date: the history is kept, never overwritten."""
 
     __tablename__ = "consents"
 
@@ -95,11 +98,18 @@ class Consent(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # one of CONSENT_KINDS
     given: Mapped[bool]
+    # Not given, and a consent of this kind was given before: taken back (services.record_consent).
+    withdrawn: Mapped[bool] = mapped_column(default=False, server_default=false())
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(40), default="organizer")
 
     person: Mapped[Person] = relationship(back_populates="consents")
+
+    @property
+    def state(self) -> str:
+        """One of :data:`CONSENT_STATES`."""
+        return "given" if self.given else "withdrawn" if self.withdrawn else "not_given"
 
 
 class PersonMerge(Base):

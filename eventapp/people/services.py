@@ -48,7 +48,9 @@ class PersonField:
     headers: tuple[str, ...] = ()  # import header names, English then French (README, Import columns); () not imported
     export_header: str | None = None  # the header of the participants export; None not exported
     personal: bool = False  # identifies the person: erased on request and by the purge
-    public: bool = False  # asked on the public registration form
+    # On the public registration form: "always" asked; "optional" asked when the organizer
+    # chooses, and then perhaps required (registration.invitations.public_form_fields); "" never.
+    public: str = ""
     correctable: bool = False  # a person may correct it from their answer page
 
     @property
@@ -65,35 +67,35 @@ class PersonField:
 #: Every field of a person, in the order of forms and files (README, Import columns).
 PERSON_FIELD_TABLE: tuple[PersonField, ...] = (
     PersonField("honorific", N_("Honorific"), limit=40, headers=("title", "honorific", "civilité", "titre"),
-                export_header="title", personal=True, public=True, correctable=True),
+                export_header="title", personal=True, public="always", correctable=True),
     PersonField("first_name", N_("First name"), limit=120,
                 headers=("first name", "firstname", "given name", "prénom", "prénoms"),
-                export_header="first name", personal=True, public=True, correctable=True),
+                export_header="first name", personal=True, public="always", correctable=True),
     PersonField("last_name", N_("Last name"), limit=120,
                 headers=("last name", "lastname", "surname", "family name", "nom", "nom de famille",
                          # a single column holding whole names goes into the last name
                          "name", "full name", "nom et prénom", "nom et prénoms", "nom complet", "prénom et nom"),
-                export_header="last name", personal=True, public=True, correctable=True),
+                export_header="last name", personal=True, public="always", correctable=True),
     PersonField("sex", N_("Sex"), kind="sex", headers=("sex", "gender", "sexe", "genre"), export_header="sex",
-                public=True),
+                public="always"),
     PersonField("age_band", N_("Age band"), kind="age_band",
                 headers=("age band", "age", "tranche d'âge", "âge", "tranche age"), export_header="age band",
-                public=True),
+                public="optional"),
     PersonField("category_id", N_("Category"), kind="category", headers=("category", "catégorie"),
-                export_header="category"),
+                export_header="category", public="optional"),
     PersonField("organisation", N_("Organisation"), limit=300,
                 headers=("organisation", "organization", "structure", "institution"), export_header="organisation",
-                personal=True, public=True, correctable=True),
+                personal=True, public="optional", correctable=True),
     PersonField("function", N_("Function"), limit=300, headers=("function", "position", "fonction", "poste"),
-                export_header="function", personal=True, public=True, correctable=True),
+                export_header="function", personal=True, public="optional", correctable=True),
     PersonField("locality", N_("Locality"), limit=120, headers=("locality", "localité", "commune", "ville"),
-                export_header="locality", public=True),
+                export_header="locality", public="optional"),
     PersonField("phone", N_("Phone"), kind="phone",
                 headers=("phone", "téléphone", "tél", "tel", "telephone number", "numéro de téléphone", "contact"),
-                export_header="phone", personal=True, public=True, correctable=True),
+                export_header="phone", personal=True, public="optional", correctable=True),
     PersonField("email", N_("Email"), kind="email",
                 headers=("email", "e-mail", "courriel", "adresse email", "mail"), export_header="email",
-                personal=True, public=True, correctable=True),
+                personal=True, public="optional", correctable=True),
     PersonField("notes", N_("Notes"), kind="notes", personal=True),
 )
 FIELDS_BY_NAME = {f.name: f for f in PERSON_FIELD_TABLE}
@@ -357,14 +359,20 @@ def record_view(person: Person, *, actor: Actor | None) -> None:
 
 def record_consent(person: Person, kind: str, given: bool, *, event_id: int | None = None,
                    source: str = "organizer", actor: Actor | None = None, commit: bool = True) -> Consent:
-    """Record a consent given or withdrawn; earlier ones stay as history."""
+    """Record a consent given or not; earlier ones stay as history.
+
+    Not given is "withdrawn" only when this person gave a consent of this kind before; an
+    unticked box the first time the question is asked is "not given" (``Consent.state``).
+    """
     if kind not in CONSENT_KINDS:
         raise ValidationError({"kind": [_("Unknown kind of consent.")]})
-    consent = Consent(person=person, kind=kind, given=bool(given), event_id=event_id, source=source,
+    given = bool(given)
+    withdrawn = not given and any(c.given for c in person.consents if c.kind == kind)
+    consent = Consent(person=person, kind=kind, given=given, withdrawn=withdrawn, event_id=event_id, source=source,
                       recorded_at=utcnow())
     db.session.add(consent)
     db.session.flush()
-    record(actor, "person.consent", person, event_id=event_id, kind=kind, given=bool(given))
+    record(actor, "person.consent", person, event_id=event_id, kind=kind, state=consent.state)
     if commit:
         db.session.commit()
     return consent

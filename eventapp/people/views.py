@@ -89,13 +89,46 @@ class ParticipantForm(PersonForm):
         self.status.choices = choices("registration_status")
 
 
-class RegistrationFormSettings(Form):
-    """Opening and closing the public form."""
+#: The organizer's words for the public form's answers to "ask this question?".
+FIELD_STATE_LABELS = {"hidden": _l("Not asked"), "shown": _l("Asked, optional"), "required": _l("Asked, required")}
+#: The consent questions as the organizer reads them (the visitor reads "I agree…").
+CONSENT_QUESTION_LABELS = {"consent_photos": _l("Consent to photos"),
+                           "consent_recordings": _l("Consent to recordings"),
+                           "consent_share_funder": _l("Consent to sharing with the funder")}
+
+
+def _question_widget(key: str):
+    """The select of one question the organizer chooses on the public form (invitations.PUBLIC_CHOICES)."""
+    field = people.FIELDS_BY_NAME.get("category_id" if key == "category" else key)
+    label = _l(field.label) if field is not None else CONSENT_QUESTION_LABELS[key]
+    return SelectField(label, choices=[], validate_choice=False)  # the service checks the answer
+
+
+#: One select per question the organizer chooses, named ``ask_<question>``.
+_QuestionFields = type("_QuestionFields", (Form,), {
+    f"ask_{key}": _question_widget(key) for key in invitations.PUBLIC_CHOICES})
+
+
+class RegistrationFormSettings(_QuestionFields):
+    """Opening and closing the public form, and which questions it asks."""
 
     open = BooleanField(_l("Public registration form open"))
     capacity = IntegerField(_l("Capacity (places)"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes at (event's local time)"), validators=[Optional()],
                                    format="%Y-%m-%dT%H:%M")
+
+    def fill_choices(self) -> None:
+        """The answers each question may have (a consent is asked or not, never required)."""
+        for key in invitations.PUBLIC_CHOICES:
+            self[f"ask_{key}"].choices = [(state, FIELD_STATE_LABELS[state]) for state in invitations.field_states(key)]
+
+    def questions(self) -> list:
+        """The question fields, in the order of the person-field table then the consents."""
+        return [self[f"ask_{key}"] for key in invitations.PUBLIC_CHOICES]
+
+    def chosen_fields(self) -> dict[str, str]:
+        """{question: state} as the service takes them."""
+        return {key: self[f"ask_{key}"].data for key in invitations.PUBLIC_CHOICES}
 
 
 class UploadForm(Form):
@@ -405,9 +438,12 @@ def letters(slug: str):
 @bp.route("/events/<slug>/registration-form", methods=["GET", "POST"])
 @roles_required(*EDIT_ROLES)
 def registration_settings(slug: str):
-    """Open or close the public registration form, with its capacity and closing date."""
+    """Open or close the public registration form, with its capacity, closing date and questions."""
     event = event_or_404(slug)
-    form = RegistrationFormSettings()
+    # A question the request leaves out keeps its state (the form's data, not the default).
+    form = RegistrationFormSettings(data={f"ask_{key}": state
+                                          for key, state in invitations.public_form_fields(event).items()})
+    form.fill_choices()
     if request.method == "GET":
         form.open.data = event.registration_open
         form.capacity.data = event.registration_capacity
@@ -417,7 +453,7 @@ def registration_settings(slug: str):
         closes_at: datetime | None = form.closes_at.data
         try:
             invitations.set_public_form(event, open_=form.open.data, capacity=form.capacity.data, closes_at=closes_at,
-                                        actor=actor())
+                                        fields=form.chosen_fields(), actor=actor())
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -426,7 +462,9 @@ def registration_settings(slug: str):
     return render_template("people/registration_settings.html", event=event, form=form,
                            public_url=(public_base_url(printing=True).rstrip("/")
                                        + url_for("public.register", slug=event.slug)),
-                           closed_reason=invitations.public_form_closed_reason(event))
+                           closed_reason=invitations.public_form_closed_reason(event),
+                           taken=invitations.places_taken(event),
+                           always=", ".join(_(f.label) for f in people.PERSON_FIELD_TABLE if f.public == "always"))
 
 
 # --- the directory -----------------------------------------------------------------------

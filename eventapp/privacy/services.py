@@ -457,8 +457,8 @@ def export_person(person: Person, actor: Actor | None = None) -> dict:
             "created_at": _iso(person.created_at), "updated_at": _iso(person.updated_at),
             "erased_at": _iso(person.erased_at),
         },
-        "consents": [{"kind": c.kind, "given": c.given, "recorded_at": _iso(c.recorded_at), "source": c.source,
-                      "event": _event_slug(c.event_id)} for c in consents],
+        "consents": [{"kind": c.kind, "given": c.given, "state": c.state, "recorded_at": _iso(c.recorded_at),
+                      "source": c.source, "event": _event_slug(c.event_id)} for c in consents],
         "registrations": [{
             "event": events[r.event_id].slug, "event_title": events[r.event_id].title,
             "status": r.status, "source": r.source, "created_at": _iso(r.created_at),

@@ -28,15 +28,23 @@ from eventapp.core.tokens import qr_payload
 from eventapp.events.models import Event
 from eventapp.events.services import logo_bytes, venue_text
 from eventapp.extensions import db
-from eventapp.people.models import Person
-from eventapp.people.services import PERSON_FIELD_TABLE, apply_person_data, clean_person_data, record_consent
+from eventapp.people.categories import list_categories
+from eventapp.people.models import CONSENT_KINDS, Person
+from eventapp.people.services import (
+    PERSON_FIELD_TABLE,
+    CategoryIndex,
+    apply_person_data,
+    clean_person_data,
+    record_consent,
+)
 from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
-from eventapp.registration.models import Invitation, Registration
+from eventapp.registration.models import CONFIRMED_STATUSES, Invitation, Registration
 from eventapp.registration.services import Channel, enrol, mark_answered
 
 KINDS = ("invitation", "reminder", "confirmation")
 #: Fields a person may correct from their answer page.
 CORRECTABLE = tuple(f.name for f in PERSON_FIELD_TABLE if f.correctable)
+FIELDS_BY_KEY = {f.key: f for f in PERSON_FIELD_TABLE}
 QR_CID = "qr@eventapp"
 
 
@@ -263,36 +271,98 @@ def public_form_closed_reason(event: Event, now: datetime | None = None) -> str 
                  when=event.registration_closes_at.astimezone(ZoneInfo(event.timezone)).strftime("%d/%m/%Y %H:%M"))
     if event.end_date < event.local_today(now):
         return _("This event is over.")
-    if event.registration_capacity is not None:
-        taken = db.session.scalar(select(db.func.count()).select_from(Registration).where(
-            Registration.event_id == event.id, Registration.status != "cancelled"))
-        if taken >= event.registration_capacity:
-            return _("This event is full.")
+    if event.registration_capacity is not None and places_taken(event) >= event.registration_capacity:
+        return _("This event is full.")
     return None
 
 
+def places_taken(event: Event) -> int:
+    """The places of the event's capacity that are taken: people accepted or registered.
+
+    Invited people hold no place until they accept; declined and cancelled ones hold none.
+    """
+    return db.session.scalar(select(db.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status.in_(CONFIRMED_STATUSES)))
+
+
+#: Whether the public form asks a question: not at all, leaving it optional, or requiring it.
+FIELD_STATES = ("hidden", "shown", "required")
+#: The person fields the public form always asks (``public`` "always" in the person-field table).
+PUBLIC_ALWAYS = tuple(f.key for f in PERSON_FIELD_TABLE if f.public == "always")
+#: The questions the organizer chooses: the optional person fields (by ``PersonField.key``),
+#: then one per consent (``consent_<kind>``), which is shown or hidden, never required.
+PUBLIC_CHOICES = (tuple(f.key for f in PERSON_FIELD_TABLE if f.public == "optional")
+                  + tuple(f"consent_{kind}" for kind in CONSENT_KINDS))
+
+
+def field_states(key: str) -> tuple[str, ...]:
+    """What the organizer may choose for the public form's question ``key`` (a consent is free)."""
+    return FIELD_STATES[:2] if key.startswith("consent_") else FIELD_STATES
+
+
+def public_form_fields(event: Event) -> dict[str, str]:
+    """For each question of :data:`PUBLIC_CHOICES`, whether ``event``'s public form hides,
+    shows or requires it. A question the event has no word for is shown: what the form asked
+    before organizers could choose, and the category, which donors' reports count by."""
+    stored = event.public_form_fields or {}
+    return {key: stored[key] if stored.get(key) in field_states(key) else "shown" for key in PUBLIC_CHOICES}
+
+
+def _checked_fields(fields: dict | None) -> dict[str, str]:
+    """The organizer's choice of questions, checked; raises ValidationError naming the bad ones."""
+    fields = dict(fields or {})
+    errors = {key: [_("Choose one of the proposed answers.")] for key, state in fields.items()
+              if key not in PUBLIC_CHOICES or state not in field_states(key)}
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
 def set_public_form(event: Event, *, open_: bool, capacity: int | None, closes_at: datetime | None,
-                    actor: Actor | None = None) -> Event:
-    """Open or close the public form, with its capacity and closing date."""
+                    fields: dict[str, str] | None = None, actor: Actor | None = None) -> Event:
+    """Open or close the public form, with its capacity, closing date and, when ``fields`` is
+    given, which questions it asks ({question of :data:`PUBLIC_CHOICES`: one of :func:`field_states`};
+    those left out keep their state)."""
     if capacity is not None and capacity < 1:
         raise ValidationError({"capacity": [_("The capacity must be at least 1.")]})
+    chosen = _checked_fields(fields)
     if closes_at is not None and closes_at.tzinfo is None:
         closes_at = closes_at.replace(tzinfo=ZoneInfo(event.timezone))
     event.registration_open = open_
     event.registration_capacity = capacity
     event.registration_closes_at = closes_at
+    event.public_form_fields = {**public_form_fields(event), **chosen}  # a new dict: the JSON column sees it
     record(actor, "event.registration_form", event, event_id=event.id, open=open_, capacity=capacity,
-           closes_at=closes_at)
+           closes_at=closes_at, fields=event.public_form_fields)
     db.session.commit()
     return event
+
+
+def _public_person_data(event: Event, data: dict, settings: Settings) -> dict:
+    """What the public form sent, cleaned; only the questions ``event`` asks, the required ones filled.
+
+    A hidden question is left out whatever is posted; a category must be an active one.
+    """
+    fields = public_form_fields(event)
+    asked = set(PUBLIC_ALWAYS) | {key for key, state in fields.items() if state != "hidden"}
+    clean, errors = clean_person_data({k: v for k, v in data.items() if k in asked}, settings,
+                                      categories=CategoryIndex(list_categories()))
+    for key, state in fields.items():
+        value = clean.get(FIELDS_BY_KEY[key].name) if key in FIELDS_BY_KEY else True
+        if state == "required" and value in (None, "") and key not in errors:
+            errors[key] = [_("This field is required.")]
+    if errors:
+        raise ValidationError(errors)
+    return clean
 
 
 def public_register(event: Event, data: dict, *, links: Links, settings: Settings, render: Render,
                     actor: Actor | None = None, now: datetime | None = None,
                     client_id: str | None = None) -> Registration:
     """Register someone from the public form (:attr:`Channel.PUBLIC_FORM`): checks the form is
-    open, records the consents given (``data["consents"]``: kind → bool) and sends a confirmation
-    email with the QR code when an address is given.
+    open, keeps the questions the event asks (:func:`public_form_fields`), records the answers to
+    its consent questions (``data["consents"]``: kind → bool, a kind left out is not given) and
+    sends a confirmation email with the QR code when an address is given.
 
     What is typed always makes a new person, whatever the directory holds: the answer never
     tells whether someone is known, and never hands anyone else's registration or details.
@@ -300,10 +370,8 @@ def public_register(event: Event, data: dict, *, links: Links, settings: Setting
     The capacity is checked with the event's row held, so concurrent registrations never
     overbook it.
     """
-    consents = data.pop("consents", None) or {}
-    clean, errors = clean_person_data(data, settings)
-    if errors:
-        raise ValidationError(errors)
+    consents = data.pop("consents", None)
+    clean = _public_person_data(event, data, settings)
 
     def still_open():
         reason = public_form_closed_reason(event, now)
@@ -318,11 +386,19 @@ def public_register(event: Event, data: dict, *, links: Links, settings: Setting
     if enrolment.replayed:
         return registration
     registration.responded_at = utcnow()
-    for kind, given in consents.items():
-        record_consent(registration.person, kind, bool(given), event_id=event.id, source="public_form", actor=actor,
-                       commit=False)
+    if consents is not None:
+        _record_public_consents(event, registration.person, consents, actor)
     db.session.commit()
     if registration.person.email:
         send_emails(event, [registration], kind="confirmation", links=links, settings=settings.mail, render=render,
                     actor=actor)
     return registration
+
+
+def _record_public_consents(event: Event, person: Person, consents: dict, actor: Actor | None) -> None:
+    """The answer to each consent question the form asked: an unticked box is "not given"."""
+    fields = public_form_fields(event)
+    for kind in CONSENT_KINDS:
+        if fields[f"consent_{kind}"] != "hidden":
+            record_consent(person, kind, bool(consents.get(kind)), event_id=event.id, source="public_form",
+                           actor=actor, commit=False)

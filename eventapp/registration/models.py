@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 REGISTRATION_STATUSES = ("invited", "accepted", "declined", "registered", "cancelled")
 #: Statuses admitted at the door (declined people who come anyway are let in: they came).
 ADMITTED_STATUSES = ("invited", "accepted", "declined", "registered")
+#: Statuses that hold a place (the public form's capacity counts them): not merely invited.
+CONFIRMED_STATUSES = ("accepted", "registered")
 REGISTRATION_SOURCES = ("organizer", "import", "invitation", "public_form", "walk_in")
 
 

@@ -19,10 +19,12 @@ from eventapp.core.web import links, settings
 from eventapp.events.services import get_event, venue_text
 from eventapp.events.view_helpers import actor, age_band_choices, form_errors_from, public_base_url, sex_choices
 from eventapp.extensions import limiter
+from eventapp.people.categories import list_categories
 from eventapp.people.models import CONSENT_KINDS
 from eventapp.people.services import PERSON_FIELD_TABLE
 from eventapp.registration import invitations
 from eventapp.registration import services as registrations
+from eventapp.registration.models import CONFIRMED_STATUSES
 
 bp = Blueprint("public", __name__)
 
@@ -36,25 +38,26 @@ def qr_data_uri(registration) -> str:
 def _text_widget(field):
     """The public pages' form field for a person field (a select for coded values)."""
     label = _l(field.label)
-    if field.kind in ("sex", "age_band"):
-        return SelectField(label, choices=[], validate_choice=False)
+    if field.kind in ("sex", "age_band", "category"):
+        return SelectField(label, choices=[], validate_choice=False)  # the service checks the value
     return EmailField(label) if field.kind == "email" else StringField(label)
 
 
 #: What a person may correct on their answer page, and what the public form asks besides.
 _CORRECTABLE = [f for f in PERSON_FIELD_TABLE if f.correctable]
-PUBLIC_FIELDS = tuple(f.name for f in PERSON_FIELD_TABLE if f.public)
+PUBLIC_FIELDS = tuple(f.key for f in PERSON_FIELD_TABLE if f.public)  # a category is sent by its code
 DetailsForm = type("DetailsForm", (Form,), {
     "__doc__": "The details a person may correct on their answer page.",
     **{f.name: _text_widget(f) for f in _CORRECTABLE}})
 
 
 _PublicFields = type("_PublicFields", (DetailsForm,), {
-    f.name: _text_widget(f) for f in PERSON_FIELD_TABLE if f.public and not f.correctable})
+    f.key: _text_widget(f) for f in PERSON_FIELD_TABLE if f.public and not f.correctable})
 
 
 class PublicRegistrationForm(_PublicFields):
-    """The public form: the fewest fields that reports need (``public`` in the person-field table)."""
+    """The public form: the fields of the person-field table marked ``public``, less those the
+    event hides (``invitations.public_form_fields``), and the consent questions it asks."""
     consent_photos = BooleanField(_l("I agree to appear in photos of the event"))
     consent_recordings = BooleanField(_l("I agree to be recorded"))
     consent_share_funder = BooleanField(_l("I agree that my name is shared with the funder"))
@@ -106,7 +109,7 @@ def answer(token: str):
 def _details(event, registration) -> dict:
     return dict(dates=invitations.event_dates(event, current_language()), venue=venue_text(event, with_address=True),
                 programme=invitations.programme_summary(event), presiding=invitations.presiding_official(event),
-                qr=qr_data_uri(registration) if registration.status in ("accepted", "registered") else None)
+                qr=qr_data_uri(registration) if registration.status in CONFIRMED_STATUSES else None)
 
 
 @bp.route("/e/<slug>/register", methods=["GET", "POST"])
@@ -125,15 +128,13 @@ def register(slug: str):
         # Nothing about the event (title, dates, venue) once its form is closed: the link may
         # have travelled further than the organisers meant.
         return render_template("public/register_closed.html", closed=closed), 409 if request.method == "POST" else 200
-    form = PublicRegistrationForm()
-    form.sex.choices = sex_choices()
-    form.age_band.choices = age_band_choices()
+    form, questions, consents = _public_form(event)
     if key is None:
         form.submission.data = secrets.token_urlsafe(16)
     status = 200
     if request.method == "POST" and form.validate_on_submit():
-        data = {name: getattr(form, name).data or "" for name in PUBLIC_FIELDS}
-        data["consents"] = {kind: getattr(form, f"consent_{kind}").data for kind in CONSENT_KINDS}
+        data = {name: form[name].data or "" for name in PUBLIC_FIELDS if name in form}
+        data["consents"] = {kind: form[f"consent_{kind}"].data for kind in CONSENT_KINDS if f"consent_{kind}" in form}
         try:
             registration = invitations.public_register(event, data, links=links(public_base_url()),
                                                        settings=settings(), render=render_template,
@@ -147,6 +148,26 @@ def register(slug: str):
                                    dates=invitations.event_dates(event, current_language()),
                                    venue=venue_text(event, with_address=True),
                                    link=invitations.answer_url(links(public_base_url()), registration))
-    return render_template("public/register.html", event=event, form=form,
+    return render_template("public/register.html", event=event, form=form, questions=questions, consents=consents,
                            dates=invitations.event_dates(event, current_language()),
                            venue=venue_text(event, with_address=True)), status
+
+
+def _public_form(event) -> tuple[PublicRegistrationForm, dict[str, str], list]:
+    """The public form as ``event`` asks it (hidden questions taken out, choices in the visitor's
+    language: active categories only), the state of each person question it asks and its
+    consent questions."""
+    form = PublicRegistrationForm()
+    chosen = invitations.public_form_fields(event)
+    for name, state in chosen.items():
+        if state == "hidden":
+            del form[name]
+    lang = current_language()
+    choices = {"sex": sex_choices(), "age_band": age_band_choices(),
+               "category": [("", "—")] + [(c.code, c.label(lang)) for c in list_categories()]}
+    for name, values in choices.items():
+        if name in form:
+            form[name].choices = values
+    questions = {name: "required" if name == "last_name" else chosen.get(name, "shown")
+                 for name in PUBLIC_FIELDS if name in form}
+    return form, questions, [form[f"consent_{kind}"] for kind in CONSENT_KINDS if f"consent_{kind}" in form]

@@ -25,7 +25,7 @@ from eventapp.events.models import Event
 from eventapp.events.officials import role_in
 from eventapp.events.services import venue_text
 from eventapp.extensions import db
-from eventapp.people.models import CONSENT_KINDS, Category, Consent
+from eventapp.people.models import CONSENT_KINDS, CONSENT_STATES, Category, Consent
 from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
 from eventapp.reports.suppression import Line, suppress
 
@@ -133,21 +133,23 @@ def _categories_for(attendees: list[Attendee]) -> list[tuple[str | None, str]]:
     return [(c.code, c) for c in cats if c.active or c.code in used]  # type: ignore[misc]
 
 
-def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], bool]:
-    """The latest consent recorded per person and kind (the history is kept; the latest holds)."""
-    latest: dict[tuple[int, str], tuple[datetime, int, bool]] = {}
+def latest_consents(person_ids: set[int]) -> dict[tuple[int, str], str]:
+    """The state (``CONSENT_STATES``) of the latest consent recorded per person and kind (the
+    history is kept; the latest holds)."""
+    latest: dict[tuple[int, str], tuple[datetime, int, str]] = {}
     if not person_ids:
         return {}
     ids = sorted(person_ids)
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start:start + 900]
-        for c in db.session.execute(select(Consent.person_id, Consent.kind, Consent.given, Consent.recorded_at,
-                                           Consent.id)
+        for c in db.session.execute(select(Consent.person_id, Consent.kind, Consent.given, Consent.withdrawn,
+                                           Consent.recorded_at, Consent.id)
                                     .where(Consent.person_id.in_(chunk))):
             key = (c.person_id, c.kind)
             stamp = (c.recorded_at, c.id)
             if key not in latest or stamp > latest[key][:2]:
-                latest[key] = (c.recorded_at, c.id, c.given)
+                state = "given" if c.given else "withdrawn" if c.withdrawn else "not_given"
+                latest[key] = (c.recorded_at, c.id, state)
     return {k: v[2] for k, v in latest.items()}
 
 
@@ -311,10 +313,8 @@ def _consent_cells(cells: _Cells, came: list[Attendee], everyone, language: str)
     consents = latest_consents({a.person_id for a in came})
     consent_rows = []
     for kind in CONSENT_KINDS:
-        given = sum(1 for a in came if consents.get((a.person_id, kind)) is True)
-        withdrawn = sum(1 for a in came if consents.get((a.person_id, kind)) is False)
-        keys = [cells.cell(("consent", kind, "given"), given), cells.cell(("consent", kind, "withdrawn"), withdrawn),
-                cells.cell(("consent", kind, "none"), len(came) - given - withdrawn)]
+        counts = Counter(consents.get((a.person_id, kind), "none") for a in came)
+        keys = [cells.cell(("consent", kind, state), counts[state]) for state in CONSENT_STATES + ("none",)]
         cells.line(everyone, keys)
         consent_rows.append((label_in(language, "consent", kind), keys))
     return consent_rows
@@ -417,8 +417,8 @@ def build_report(event: Event, *, settings: Settings, external: bool = False, th
     arrivals = table("arrivals", _("Arrivals per hour"), _("Hour"), day_columns + [_("Total")],
                      hour_rows + [(_("Total"), day_keys + [arrivals_total])],
                      note=_("Times in the event's time zone (%(tz)s).") % {"tz": event.timezone})
-    consent_table = table("consents", _("Consents of the attendees"), _("Consent"),
-                          [_("Given"), _("Withdrawn"), _("Not recorded")], consent_rows)
+    consent_columns = [label_in(language, "consent_state", state) for state in CONSENT_STATES] + [_("Not recorded")]
+    consent_table = table("consents", _("Consents of the attendees"), _("Consent"), consent_columns, consent_rows)
     chart = [(f"{h:02d}h", v if isinstance(v := show(("hour", h)), int) else 0) for h in hours]
     category_chart = [(label, [v if isinstance(v, int) else 0 for v in values[:3]])
                       for label, values in by_cat.rows[:-1] if values[3] != 0]

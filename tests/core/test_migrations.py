@@ -124,4 +124,37 @@ def test_migrating_an_sqlite_database_with_data_keeps_every_row(empty_database_u
         if db.engine.dialect.name == "sqlite":  # and the pooled connections still enforce foreign keys
             with db.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+def test_consents_not_given_are_told_apart_from_withdrawn_ones(empty_database_url, tmp_path):
+    """0011f_public_form: a consent not given is "withdrawn" only when one of its kind was given
+    before (an unticked box on the public form, until then counted as withdrawn, is not given)."""
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0010_names")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO persons (id, honorific, first_name, last_name, sex, organisation, function, locality,"
+                " name_key, notes, origin, created_at, updated_at) VALUES"
+                " (1, '', 'Awa', 'Traoré', 'F', '', '', '', 'awa traore', '', 'public_form',"
+                "  '2023-06-01 10:00:00+00', '2023-06-01 10:00:00+00'),"
+                " (2, '', 'Aïssata', 'N''Diaye', 'F', '', '', '', 'aissata ndiaye', '', 'organizer',"
+                "  '2023-06-01 10:00:00+00', '2023-06-01 10:00:00+00')"))
+            conn.execute(text(
+                "INSERT INTO consents (id, person_id, kind, given, recorded_at, source) VALUES"
+                " (1, 1, 'photos', FALSE, '2023-06-01 10:00:00+00', 'public_form'),"  # unticked: not given
+                " (2, 2, 'photos', TRUE, '2023-06-01 10:00:00+00', 'organizer'),"
+                " (3, 2, 'photos', FALSE, '2023-06-02 10:00:00+00', 'organizer'),"  # taken back: withdrawn
+                " (4, 2, 'recordings', FALSE, '2023-06-02 10:00:00+00', 'organizer'),"  # another kind: not given
+                " (5, 1, 'photos', TRUE, '2023-06-03 10:00:00+00', 'organizer')"))  # given later
+        upgrade(directory=directory, revision="0011f_public_form")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, given, withdrawn FROM consents ORDER BY id")).all()
+            assert conn.execute(text("SELECT public_form_fields FROM events")).all() == []
+        assert [(i, bool(g), bool(w)) for i, g, w in rows] == [
+            (1, False, False), (2, True, False), (3, False, True), (4, False, False), (5, True, False)]
+        downgrade(directory=directory, revision="0010_names")
+        assert "withdrawn" not in {c["name"] for c in inspect(db.engine).get_columns("consents")}
+        assert "public_form_fields" not in {c["name"] for c in inspect(db.engine).get_columns("events")}
         db.engine.dispose()

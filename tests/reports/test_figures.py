@@ -215,18 +215,21 @@ def test_consents_summary_counts_the_latest_word(app, known):
 
     event, regs = known
     t1, t2 = datetime(2023, 6, 1, tzinfo=UTC), datetime(2023, 6, 2, tzinfo=UTC)
-    p0, p1, p45 = regs[0].person, regs[1].person, regs[45].person
+    p0, p1, p2, p45 = regs[0].person, regs[1].person, regs[2].person, regs[45].person
     db.session.add_all([
         Consent(person=p0, kind="photos", given=True, recorded_at=t1),
         Consent(person=p1, kind="photos", given=True, recorded_at=t1),
-        Consent(person=p1, kind="photos", given=False, recorded_at=t2),  # withdrawn later
+        Consent(person=p1, kind="photos", given=False, withdrawn=True, recorded_at=t2),  # withdrawn later
+        Consent(person=p2, kind="photos", given=False, recorded_at=t1),  # asked, never given: not withdrawn
         Consent(person=p45, kind="photos", given=True, recorded_at=t1),  # did not come
     ])
     db.session.commit()
     table = build_report(event, settings=web.settings()).consents
+    assert table.columns == ["Donné", "Non donné", "Retiré", "Non recueilli"]
     assert table.value("Photos", "Donné") == 1
+    assert table.value("Photos", "Non donné") == 1
     assert table.value("Photos", "Retiré") == 1
-    assert table.value("Photos", "Non recueilli") == 35
+    assert table.value("Photos", "Non recueilli") == 34
 
 
 def test_retired_category_still_appears_with_its_label(app):
