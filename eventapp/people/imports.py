@@ -32,7 +32,13 @@ from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.people.categories import create_category_from_value, list_categories
 from eventapp.people.models import SEXES, Person
-from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data, nearest_age_band
+from eventapp.people.services import (
+    PERSON_FIELD_TABLE,
+    CategoryIndex,
+    clean_person_data,
+    nearest_age_band,
+    parse_sex,
+)
 from eventapp.registration.models import Registration
 from eventapp.registration.services import Channel, directory_matches, pick_directory_person
 
@@ -473,21 +479,36 @@ def accepted_codes(bands) -> dict[str, list[tuple[str, str]]]:
             "category": [(c.code, c.label(language)) for c in list_categories()]}
 
 
-def _checked_value_map(value_map: ValueMap | None, accepted: dict) -> tuple[dict, list[str]]:
-    """The organizer's codes that are codes (a code given by its word counts), and errors for the others."""
+def _checked_value_map(value_map: ValueMap | None, accepted: dict, categories: CategoryIndex
+                       ) -> tuple[dict, list[str]]:
+    """The organizer's codes that are codes, and an error for each other one. A code may be
+    written as the fields' own values are: a sex as F, femme or homme; a category by its code
+    or a label in either language."""
     valid: dict[tuple[str, str], str] = {}
     errors = []
     for (field_name, folded), code in (value_map.codes.items() if value_map else ()):
-        if field_name == "category" and code == NEW_CATEGORY:
-            valid[(field_name, folded)] = code
-            continue
-        found = next((c for c, word in accepted[field_name] if fold(code) in (fold(c), fold(word))), None)
+        found = _code_of(field_name, code, accepted, categories)
         if found is None:
             errors.append(_("“%(code)s” is not a value of the field “%(field)s” (accepted: %(values)s).", code=code,
                             field=FIELD_LABELS[field_name], values=", ".join(c for c, _w in accepted[field_name])))
         else:
             valid[(field_name, folded)] = found
     return valid, errors
+
+
+def _code_of(field_name: str, code: str, accepted: dict, categories: CategoryIndex) -> str | None:
+    """The code ``code`` stands for in ``field_name``, or None."""
+    if field_name == "category":
+        if code == NEW_CATEGORY:
+            return code
+        found = categories.match(code)
+        return found.code if found else None
+    if field_name == "sex":
+        try:
+            return parse_sex(code)
+        except ValueError:
+            return None
+    return next((c for c, _word in accepted[field_name] if fold(c) == fold(code)), None)
 
 
 class _CodedValues:
@@ -557,17 +578,17 @@ def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = 
     if plan.errors:
         return plan
     plan.accepted = accepted_codes(settings.age_bands)
-    codes, map_errors = _checked_value_map(value_map, plan.accepted)
+    categories = CategoryIndex()
+    codes, map_errors = _checked_value_map(value_map, plan.accepted, categories)
     plan.errors.extend(map_errors)
-    _prepare_rows(plan, codes, settings)
+    _prepare_rows(plan, codes, categories, settings)
     _match_directory(event, plan, _registered_ids(event), _column_of(plan))
     return plan
 
 
-def _prepare_rows(plan: ImportPlan, codes: dict, settings: Settings) -> None:
+def _prepare_rows(plan: ImportPlan, codes: dict, categories: CategoryIndex, settings: Settings) -> None:
     """Clean every row of ``plan``'s table into ``plan.rows``, with its problems."""
     column_of = _column_of(plan)
-    categories = CategoryIndex()
     coded = _CodedValues(column_of, categories, settings.age_bands)
     seen = _SeenInFile(column_of)
     items = list(plan.mapping.items())
