@@ -306,16 +306,21 @@ def import_preview(slug: str, upload_id: str):
             raise
         else:
             imports.finish_upload(upload_id, _uploads())
-            flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
-                    rows=summary.rows, created=summary.created, reused=summary.reused), "success")
-            if summary.new_categories:
-                flash(_("Categories made: %(names)s. Rename them and choose their colour on the Categories page.",
-                        names=", ".join(summary.new_categories)), "info")
+            _flash_imported(summary)
             return redirect(url_for("people.participants", slug=event.slug))
     return render_template("people/import_preview.html", event=event, form=form, table=table, plan=plan,
                            mapping=plan.mapping, upload_id=upload_id, filename=filename, fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, preview_limit=500, values_limit=VALUES_LIMIT,
                            new_category=imports.NEW_CATEGORY)
+
+
+def _flash_imported(summary: imports.ImportSummary) -> None:
+    """Say what an import did, and which categories it made (to rename and colour)."""
+    flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
+            rows=summary.rows, created=summary.created, reused=summary.reused), "success")
+    if summary.new_categories:
+        flash(_("Categories made: %(names)s. Rename them and choose their colour on the Categories page.",
+                names=", ".join(summary.new_categories)), "info")
 
 
 #: At most this many distinct values are offered for mapping on the preview (a column given the
