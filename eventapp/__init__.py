@@ -44,12 +44,13 @@ def blueprints() -> list:
     from eventapp.door import views as door
     from eventapp.events import home
     from eventapp.events import views as events
+    from eventapp.people import admin as categories
     from eventapp.people import views as people
     from eventapp.privacy import views as privacy
     from eventapp.registration import views as registration
     from eventapp.reports import views as reports
 
-    return [admin.bp, api.bp, audit.bp, accounts.bp, badges.bp, door.bp, events.bp, home.bp,
+    return [admin.bp, api.bp, audit.bp, accounts.bp, badges.bp, categories.bp, door.bp, events.bp, home.bp,
             people.bp, privacy.bp, registration.bp, reports.bp]
 
 

@@ -5,6 +5,7 @@ Commands are thin: they parse arguments, call services and print.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -213,23 +214,54 @@ def participants_group():
 @click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
 @click.option("--status", type=click.Choice(["registered", "invited"]), default="registered", show_default=True,
               help="Status of the new registrations (invited: people who will be asked to answer).")
+@click.option("--map", "maps", multiple=True, metavar="FIELD:VALUE=CODE",
+              help="Read VALUE of a coded column (sex, age_band, category) as CODE, e.g. "
+                   "--map age_band:25-34=25-35 or --map \"category:Médias=press\"; CODE +new makes a category "
+                   "of the value. Repeatable.")
 @with_appcontext
-def participants_import(event, file, dry_run, status):
+def participants_import(event, file, dry_run, status, maps):
     """Import a CSV or XLSX file of participants into EVENT: all rows or none."""
     from eventapp.audit.services import Actor
     from eventapp.people import imports
 
     target = event_arg(event)
     try:
-        summary = imports.import_file(target, file.read_bytes(), file.name, settings=web.settings(),
-                                      actor=Actor.cli(), dry_run=dry_run, status=status)
+        value_map = imports.parse_value_maps(maps)
+        table = imports.read_table(file.read_bytes(), file.name, settings=web.settings())
+        plan = imports.prepare_import(target, table, settings=web.settings(), value_map=value_map)
+        _report_columns_and_warnings(plan, err=not plan.ok)
+        summary = imports.run_import(target, plan, actor=Actor.cli(), dry_run=dry_run, filename=file.name,
+                                     status=status)
+    except imports.ImportRefused as exc:
+        fail("\n".join(exc.messages() + _value_map_hints(exc.plan)) + f"\n{file.name}: nothing imported.")
     except ValidationError as exc:
         fail("\n".join(exc.messages()) + f"\n{file.name}: nothing imported.")
-    if summary.ignored_columns:
-        click.echo("Columns ignored: " + ", ".join(summary.ignored_columns))
     verb = "would be imported" if dry_run else "imported"
     click.echo(f"{summary.rows} participants {verb} into {target.slug} "
                f"({summary.created} new in the directory, {summary.reused} already known).")
+    if summary.new_categories:
+        click.echo(("Categories to be made: " if dry_run else "Categories made: ") + ", ".join(summary.new_categories))
+
+
+def _report_columns_and_warnings(plan, *, err: bool) -> None:
+    """Say which columns are ignored, and the warnings (a phone shared by two rows), before the outcome."""
+    if plan.ignored_columns:
+        click.echo("Columns ignored: " + ", ".join(plan.ignored_columns) + " (no field has these headers)", err=err)
+    for warning in plan.warning_messages():
+        click.echo("Warning: " + warning, err=err)
+
+
+def _value_map_hints(plan) -> list[str]:
+    """How to give the unknown values of ``plan`` a code on the command line, with the suggestions."""
+    unknown = plan.unknown_values
+    if not unknown:
+        return []
+    examples = [f"--map {shlex.quote(f'{v.field}:{v.value}={v.suggestion}')}" for v in unknown if v.suggestion]
+    lines = ["Give each unknown value a code with --map FIELD:VALUE=CODE (repeatable); "
+             "--map category:VALUE=+new makes a category of the value."]
+    if examples:
+        lines.append("Suggested: " + " ".join(examples[:20]))
+    return lines
 
 
 @participants_group.command("export")

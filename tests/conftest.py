@@ -110,9 +110,10 @@ def app(_schema, tmp_path):
         db.session.execute(Category.__table__.delete().where(
             Category.code.not_in([c[0] for c in DEFAULT_CATEGORIES])))
         db.session.commit()
-        for code, label_fr, label_en, colour in DEFAULT_CATEGORIES:
+        for order, (code, label_fr, label_en, colour) in enumerate(DEFAULT_CATEGORIES):
             db.session.execute(Category.__table__.update().where(Category.code == code).values(
-                label_fr=label_fr, label_en=label_en, colour=colour, active=True))
+                label_fr=label_fr, label_en=label_en, colour=colour, active=True, merged_into_id=None,
+                sort_order=order))
         db.session.commit()
         db.engine.dispose()
 

@@ -12,25 +12,35 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
+from eventapp.core.labels import label
 from eventapp.core.settings import Settings
 from eventapp.core.text import clean_text, fold, name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
 from eventapp.extensions import db
-from eventapp.people.models import Person
-from eventapp.people.services import PERSON_FIELD_TABLE, CategoryIndex, clean_person_data
+from eventapp.people.categories import create_category_from_value, list_categories
+from eventapp.people.models import SEXES, Person
+from eventapp.people.services import (
+    PERSON_FIELD_TABLE,
+    CategoryIndex,
+    clean_person_data,
+    nearest_age_band,
+    parse_sex,
+)
 from eventapp.registration.models import Registration
-from eventapp.registration.services import Channel, directory_matches
+from eventapp.registration.services import Channel, directory_matches, pick_directory_person
 
 #: The contract's headers for each field (README, Import columns), English then French; matched folded.
 #: All derived from the person-field table (``people.PERSON_FIELD_TABLE``).
@@ -44,6 +54,11 @@ EXPORT_HEADERS = {f.key: f.export_header for f in PERSON_FIELD_TABLE if f.export
 #: The person columns an import writes, and those a text field leaves empty rather than NULL.
 _PERSON_COLUMNS = tuple(f.name for f in PERSON_FIELD_TABLE if f.headers) + ("name_key",)
 _EMPTY_TEXT = tuple(f.name for f in PERSON_FIELD_TABLE if f.headers and f.kind == "text")
+#: The columns whose values are codes: a file's value is read as a code, or the organizer says
+#: which code it means (:class:`ValueMap`; the CLI's ``--map FIELD:VALUE=CODE``).
+CODED_FIELDS = tuple(f.key for f in PERSON_FIELD_TABLE if f.kind in ("sex", "age_band", "category"))
+#: The code that makes a new category of a file's value (``--map "category:Jeunes=+new"``).
+NEW_CATEGORY = "+new"
 
 
 def _squash(text) -> str:
@@ -73,6 +88,8 @@ class RowIssue:
     message: str
     # True for what the directory and the event's registrations said (checked again under the lock)
     from_database: bool = False
+    # True for a value of a coded column that is no code: told once per value (:class:`CodedValue`)
+    unknown_value: bool = False
 
     def __str__(self) -> str:
         if self.column:
@@ -89,11 +106,42 @@ class PreparedRow:
     values: dict  # raw text per field
     clean: dict = field(default_factory=dict)
     issues: list[RowIssue] = field(default_factory=list)
+    warnings: list[RowIssue] = field(default_factory=list)  # shown, but the row is imported
     person_id: int | None = None  # an existing directory person that will be reused
+    new_category: str = ""  # the folded value of a category made by the import (NEW_CATEGORY)
 
     @property
     def ok(self) -> bool:
         return not self.issues
+
+
+@dataclass
+class CodedValue:
+    """One value of a coded column (sex, age band, category) that is no code: its rows, and the
+    code the organizer gave it (None while unknown)."""
+
+    field: str
+    value: str  # as first written in the file
+    column: str  # the file's header
+    rows: list[int] = field(default_factory=list)
+    code: str | None = None  # the organizer's meaning (NEW_CATEGORY: a category made of the value)
+    suggestion: str | None = None  # the code nearest the value, for the organizer to confirm
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def rows_text(self) -> str:
+        """The rows, at most ten of them: "2, 5, 9" or "2, 3, 4, … (27 rows)"."""
+        shown = ", ".join(str(r) for r in self.rows[:10])
+        return shown + (", …" if len(self.rows) > 10 else "")
+
+    def message(self) -> str:
+        """The problem in one sentence, with its rows."""
+        return ngettext("Row %(rows)s, column “%(column)s”: unknown value “%(value)s”.",
+                        "Rows %(rows)s, column “%(column)s”: unknown value “%(value)s” (%(num)d rows).",
+                        self.count, rows=self.rows_text, column=self.column, value=self.value)
 
 
 @dataclass
@@ -104,10 +152,25 @@ class ImportPlan:
     mapping: dict[int, str]
     rows: list[PreparedRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # whole-file problems (missing column…)
+    # The values of coded columns that are no code, each once, in the order of the file
+    coded_values: list[CodedValue] = field(default_factory=list)
+    # What each coded field accepts: {field: [(code, word)]} (shown beside the unknown values)
+    accepted: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    new_categories: dict[str, str] = field(default_factory=dict)  # folded value -> label, made on import
 
     @property
     def issues(self) -> list[RowIssue]:
         return [issue for row in self.rows for issue in row.issues]
+
+    @property
+    def warnings(self) -> list[RowIssue]:
+        """What is worth a look but imported all the same (a phone shared by two people)."""
+        return [w for row in self.rows for w in row.warnings]
+
+    @property
+    def unknown_values(self) -> list[CodedValue]:
+        """The coded values the organizer has not given a code yet."""
+        return [v for v in self.coded_values if v.code is None]
 
     @property
     def ok(self) -> bool:
@@ -119,8 +182,25 @@ class ImportPlan:
         return [h for i, h in enumerate(self.table.headers) if h and i not in self.mapping]
 
     def messages(self) -> list[str]:
-        """Every problem as a sentence naming its row and column."""
-        return list(self.errors) + [str(i) for i in self.issues]
+        """Every problem as a sentence naming its row and column; an unknown value once, with
+        its rows, followed by what its column accepts."""
+        unknown = self.unknown_values
+        fields = [f for f in CODED_FIELDS if any(v.field == f for v in unknown)]
+        return (list(self.errors) + [str(i) for i in self.issues if not i.unknown_value]
+                + [v.message() for v in unknown] + [self.accepted_message(f) for f in fields])
+
+    def accepted_message(self, field_name: str) -> str:
+        """What a coded column accepts, in a sentence."""
+        column = next((v.column for v in self.coded_values if v.field == field_name), FIELD_LABELS[field_name])
+        values = ", ".join(code if code == word else f"{code} ({word})" for code, word in self.accepted[field_name])
+        if field_name == "age_band":
+            return _("Accepted values for “%(column)s”: %(values)s, or an age in years.", column=column,
+                     values=values)
+        return _("Accepted values for “%(column)s”: %(values)s.", column=column, values=values)
+
+    def warning_messages(self) -> list[str]:
+        """The warnings as sentences naming their rows."""
+        return [str(w) for w in self.warnings]
 
 
 @dataclass
@@ -132,6 +212,16 @@ class ImportSummary:
     reused: int  # existing directory persons registered
     dry_run: bool = False
     ignored_columns: list[str] = field(default_factory=list)
+    new_categories: list[str] = field(default_factory=list)  # labels of the categories made
+    warnings: list[str] = field(default_factory=list)
+
+
+class ImportRefused(ValidationError):
+    """An import refused by its checks; ``plan`` says why (unknown values, ignored columns…)."""
+
+    def __init__(self, plan: ImportPlan):
+        super().__init__({"file": plan.messages()})
+        self.plan = plan
 
 
 # --- reading files -----------------------------------------------------------------------
@@ -334,37 +424,189 @@ def _strip_quote(text: str) -> str:
     return text
 
 
+# --- values of coded columns -------------------------------------------------------------
+
+
+@dataclass
+class ValueMap:
+    """The organizer's meaning for values of coded columns: ``{(field, folded value): code}``.
+
+    A value is matched without regard to case, accents or punctuation, as headers are.
+    """
+
+    codes: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, field_name: str, value: str, code: str) -> None:
+        """Read ``value`` of ``field_name`` as ``code`` (NEW_CATEGORY: a category made of it)."""
+        self.codes[(field_name, fold(value))] = code.strip()
+
+    def get(self, field_name: str, value: str) -> str | None:
+        """The code given to ``value``, or None."""
+        return self.codes.get((field_name, fold(value)))
+
+
+def parse_value_maps(specs: Iterable[str]) -> ValueMap:
+    """``FIELD:VALUE=CODE`` texts (the CLI's repeatable ``--map``) as a ValueMap.
+
+    Raises ValidationError naming each text that is not of that form.
+    """
+    value_map, errors = ValueMap(), []
+    for spec in specs:
+        field_name, colon, rest = spec.partition(":")
+        value, equals, code = rest.rpartition("=")
+        field_name = field_name.strip().lower().replace("-", "_").replace(" ", "_")
+        if not (colon and equals and fold(value) and code.strip()) or field_name not in CODED_FIELDS:
+            errors.append(_("“%(spec)s”: write FIELD:VALUE=CODE, FIELD being one of %(fields)s.", spec=spec,
+                            fields=", ".join(CODED_FIELDS)))
+            continue
+        value_map.add(field_name, value.strip(), code)
+    if errors:
+        raise ValidationError({"map": errors})
+    return value_map
+
+
+def _language() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "fr"
+
+
+def accepted_codes(bands) -> dict[str, list[tuple[str, str]]]:
+    """What each coded field accepts, as (code, word) in the current language: the sexes, the
+    configured age bands and the categories offered (retired ones are not)."""
+    language = _language()
+    return {"sex": [(code, label("sex", code)) for code in SEXES],
+            "age_band": [(code, code) for code, _low, _high in bands],
+            "category": [(c.code, c.label(language)) for c in list_categories()]}
+
+
+def _checked_value_map(value_map: ValueMap | None, accepted: dict, categories: CategoryIndex
+                       ) -> tuple[dict, list[str]]:
+    """The organizer's codes that are codes, and an error for each other one. A code may be
+    written as the fields' own values are: a sex as F, femme or homme; a category by its code
+    or a label in either language."""
+    valid: dict[tuple[str, str], str] = {}
+    errors = []
+    for (field_name, folded), code in (value_map.codes.items() if value_map else ()):
+        found = _code_of(field_name, code, accepted, categories)
+        if found is None:
+            errors.append(_("“%(code)s” is not a value of the field “%(field)s” (accepted: %(values)s).", code=code,
+                            field=FIELD_LABELS[field_name], values=", ".join(c for c, _w in accepted[field_name])))
+        else:
+            valid[(field_name, folded)] = found
+    return valid, errors
+
+
+def _code_of(field_name: str, code: str, accepted: dict, categories: CategoryIndex) -> str | None:
+    """The code ``code`` stands for in ``field_name``, or None."""
+    if field_name == "category":
+        if code == NEW_CATEGORY:
+            return code
+        found = categories.match(code)
+        return found.code if found else None
+    if field_name == "sex":
+        try:
+            return parse_sex(code)
+        except ValueError:
+            return None
+    return next((c for c, _word in accepted[field_name] if fold(c) == fold(code)), None)
+
+
+class _CodedValues:
+    """The values of coded columns that are no code, or that the organizer gave a code, each once."""
+
+    def __init__(self, column_of: dict[str, str], categories: CategoryIndex, bands):
+        self.column_of, self.categories, self.bands = column_of, categories, bands
+        self.found: dict[tuple[str, str], CodedValue] = {}
+
+    def note(self, row: PreparedRow, mapped: dict[str, str], errors: dict) -> None:
+        """Count ``row``'s coded values that were mapped, or refused as unknown."""
+        for field_name in CODED_FIELDS:
+            raw = row.values.get(field_name) or ""
+            if not raw.strip() or (field_name not in mapped and field_name not in errors):
+                continue
+            key = (field_name, fold(raw))
+            item = self.found.get(key)
+            if item is None:
+                code = mapped.get(field_name)
+                item = self.found[key] = CodedValue(field_name, raw.strip(), self.column_of[field_name], code=code,
+                                                    suggestion=None if code else self.suggest(field_name, raw))
+            item.rows.append(row.row)
+
+    def suggest(self, field_name: str, value: str) -> str | None:
+        """The code nearest an unknown value, for the organizer to confirm."""
+        if field_name == "age_band":
+            return nearest_age_band(value, self.bands)
+        if field_name == "category":
+            found = self.categories.suggest(value)
+            return found.code if found else None
+        return None
+
+
+def _apply_value_map(row: PreparedRow, value_map: dict) -> tuple[dict, dict[str, str]]:
+    """The row's values with the organizer's codes in place of the file's; and {field: code} applied."""
+    values = dict(row.values)
+    mapped = {}
+    for field_name in CODED_FIELDS:
+        raw = values.get(field_name)
+        code = value_map.get((field_name, fold(raw))) if raw else None
+        if code is None:
+            continue
+        mapped[field_name] = code
+        if code == NEW_CATEGORY:
+            row.new_category = fold(raw)
+            values[field_name] = ""  # its category is made with the import
+        else:
+            values[field_name] = code
+    return values, mapped
+
+
 def prepare_import(event: Event, table: Table, mapping: dict[int, str] | None = None, *,
-                   settings: Settings) -> ImportPlan:
+                   settings: Settings, value_map: ValueMap | None = None) -> ImportPlan:
     """Check every row of ``table`` for ``event``: nothing is written.
 
-    Ages and phones are read with the age bands and phone region of ``settings``.
+    Ages and phones are read with the age bands and phone region of ``settings``; the values
+    of coded columns that are no code are read as ``value_map`` says, else listed once each
+    in ``plan.coded_values`` (with a suggestion) for the organizer to map.
 
-    Rows are checked for required and valid values, duplicates inside the file (same phone,
-    email, or same names with nothing telling them apart) and people already registered.
+    Rows are checked for required and valid values, duplicates inside the file (the same names
+    with nothing telling them apart; a phone or email shared by two people is only a warning)
+    and people already registered.
     """
     mapping = guess_mapping(table.headers) if mapping is None else {int(k): v for k, v in mapping.items() if v}
     plan = ImportPlan(table=table, mapping=mapping)
     plan.errors.extend(_mapping_errors(table, mapping))
     if plan.errors:
         return plan
-    column_of = _column_of(plan)
+    plan.accepted = accepted_codes(settings.age_bands)
     categories = CategoryIndex()
+    codes, map_errors = _checked_value_map(value_map, plan.accepted, categories)
+    plan.errors.extend(map_errors)
+    _prepare_rows(plan, codes, categories, settings)
+    _match_directory(event, plan, _registered_ids(event), _column_of(plan))
+    return plan
+
+
+def _prepare_rows(plan: ImportPlan, codes: dict, categories: CategoryIndex, settings: Settings) -> None:
+    """Clean every row of ``plan``'s table into ``plan.rows``, with its problems."""
+    column_of = _column_of(plan)
+    coded = _CodedValues(column_of, categories, settings.age_bands)
     seen = _SeenInFile(column_of)
-    items = list(mapping.items())
-    for number, cells in table.rows:
-        values = {f: _strip_quote(cells[i]) if i < len(cells) else "" for i, f in items}
-        clean, errors = clean_person_data(values, settings, categories=categories)
-        row = PreparedRow(row=number, values=values, clean=clean)
+    items = list(plan.mapping.items())
+    for number, cells in plan.table.rows:
+        row = PreparedRow(row=number, values={f: _strip_quote(cells[i]) if i < len(cells) else "" for i, f in items})
+        values, mapped = _apply_value_map(row, codes)
+        row.clean, errors = clean_person_data(values, settings, categories=categories)
         for key, messages in errors.items():
             column = column_of.get(key, str(FIELD_LABELS.get(key, key)))
-            row.issues.extend(RowIssue(number, column, message) for message in messages)
-        clean["name_key"] = name_key(clean.get("first_name"), clean.get("last_name"))
+            row.issues.extend(RowIssue(number, column, message, unknown_value=key in CODED_FIELDS)
+                              for message in messages)
+        coded.note(row, mapped, errors)
+        if row.new_category:
+            plan.new_categories.setdefault(row.new_category, row.values["category"].strip())
+        row.clean["name_key"] = name_key(row.clean.get("first_name"), row.clean.get("last_name"))
         seen.check(row)
         plan.rows.append(row)
-
-    _match_directory(event, plan, _registered_ids(event), column_of)
-    return plan
+    plan.coded_values = list(coded.found.values())
 
 
 def _mapping_errors(table: Table, mapping: dict[int, str]) -> list[str]:
@@ -386,7 +628,9 @@ def _mapping_errors(table: Table, mapping: dict[int, str]) -> list[str]:
 
 
 class _SeenInFile:
-    """The rows read so far, to flag a row that repeats one above it (phone, email, or names)."""
+    """The rows read so far, to flag a row that repeats one above it: the same names with nothing
+    telling them apart are one person twice (an error); a phone or an email already on a row
+    above is shared by two people (a couple, an association's phone): a warning."""
 
     def __init__(self, column_of: dict[str, str]) -> None:
         self.column_of = column_of
@@ -395,27 +639,33 @@ class _SeenInFile:
         self.name: dict[str, list[PreparedRow]] = {}
 
     def check(self, row: PreparedRow) -> None:
-        """Add an issue to ``row`` for each earlier row it repeats, then remember it."""
-        clean, number = row.clean, row.row
-        phone, email, key = clean.get("phone"), clean.get("email"), clean.get("name_key")
-        if phone and phone in self.phone:
-            row.issues.append(RowIssue(number, self.column_of["phone"], _(
-                "The same phone number is already on row %(other)d.", other=self.phone[phone])))
-        elif phone:
-            self.phone[phone] = number
-        if email and email in self.email:
-            row.issues.append(RowIssue(number, self.column_of["email"], _(
-                "The same email address is already on row %(other)d.", other=self.email[email])))
-        elif email:
-            self.email[email] = number
-        if not key:
+        """Add an issue or a warning to ``row`` for each earlier row it repeats, then remember it."""
+        clean, number, key = row.clean, row.row, row.clean.get("name_key")
+        same = next((other for other in self.name.get(key, []) if _may_be_same(clean, other.clean)), None)
+        if same is not None:
+            row.issues.append(RowIssue(number, self.column_of["last_name"], _(
+                "The same person seems to be on row %(other)d.", other=same.row)))
+        if key:
+            self.name.setdefault(key, []).append(row)
+        if same is None:
+            self._shared(row, "phone", self.phone)
+            self._shared(row, "email", self.email)
+
+    def _shared(self, row: PreparedRow, name: str, seen: dict[str, int]) -> None:
+        """A warning on ``row`` when its phone or email (``name``) is on a row above; else remember it."""
+        value = row.clean.get(name)
+        if not value:
             return
-        for other in self.name.get(key, []):
-            if _may_be_same(clean, other.clean):
-                row.issues.append(RowIssue(number, self.column_of["last_name"], _(
-                    "The same person seems to be on row %(other)d.", other=other.row)))
-                break
-        self.name.setdefault(key, []).append(row)
+        if value not in seen:
+            seen[value] = row.row
+        elif name == "phone":
+            row.warnings.append(RowIssue(row.row, self.column_of[name], _(
+                "The phone number is also on row %(other)d: both rows are imported, as two people who share it.",
+                other=seen[value])))
+        else:
+            row.warnings.append(RowIssue(row.row, self.column_of[name], _(
+                "The email address is also on row %(other)d: both rows are imported, as two people who share it.",
+                other=seen[value])))
 
 
 def _column_of(plan: ImportPlan) -> dict[str, str]:
@@ -434,8 +684,10 @@ def _may_be_same(a: dict, b: dict) -> bool:
 
 
 def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], column_of: dict) -> None:
-    """Reuse directory persons with the same phone or email (the import is an organizer's channel:
-    ``registrations.Channel.IMPORT`` may match); refuse those already registered."""
+    """Reuse directory persons with the same phone or email and names that agree (the import is
+    an organizer's channel: ``registrations.Channel.IMPORT`` may match, by the rule of
+    ``registrations.pick_directory_person``); refuse those already registered, and a second
+    row that would be the same directory person."""
     by_phone, by_email = directory_matches(Channel.IMPORT, (r.clean.get("phone") for r in plan.rows),
                                            (r.clean.get("email") for r in plan.rows))
     registered_names = {}
@@ -444,16 +696,22 @@ def _match_directory(event: Event, plan: ImportPlan, registered_ids: set[int], c
                 select(Person.id, Person.name_key, Person.phone, Person.email).join(Registration)
                 .where(Registration.event_id == event.id)):
             registered_names.setdefault(key, []).append({"id": pid, "phone": phone, "email": email})
+    taken: dict[int, int] = {}  # directory person -> the row that reuses it
     for row in plan.rows:
-        match = by_phone.get(row.clean.get("phone")) or by_email.get(row.clean.get("email"))
+        match = pick_directory_person(row.clean, by_phone, by_email)
         if match:
-            row.person_id = match
+            column = column_of.get("phone") if any(c.id == match for c in by_phone.get(row.clean.get("phone"), [])) \
+                else column_of.get("email", "")
             if match in registered_ids:
-                row.issues.append(RowIssue(row.row, column_of.get("phone") if row.clean.get("phone") in by_phone
-                                           else column_of.get("email", ""),
-                                           _("This person is already registered for the event."),
+                row.issues.append(RowIssue(row.row, column, _("This person is already registered for the event."),
                                            from_database=True))
                 continue
+            if match in taken:
+                row.issues.append(RowIssue(row.row, column, _(
+                    "Row %(other)d is already this person of the directory (same phone or email, names alike): "
+                    "keep one of the two rows.", other=taken[match]), from_database=True))
+                continue
+            row.person_id, taken[match] = match, row.row
         for other in registered_names.get(row.clean.get("name_key"), []):
             if _may_be_same(row.clean, other):
                 row.issues.append(RowIssue(row.row, column_of["last_name"], _(
@@ -513,30 +771,26 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
     if status not in IMPORT_STATUSES:
         raise ValidationError({"status": [_("Unknown status.")]})
     if not plan.ok:
-        raise ValidationError({"file": plan.messages()})
+        raise ImportRefused(plan)
     if not dry_run:
         # The plan may have been made before another import committed: check again under the lock.
         lock_event_for_import(event)
         recheck_import(event, plan)
         if not plan.ok:
             db.session.rollback()  # let go of the lock
-            raise ValidationError({"file": plan.messages()})
+            raise ImportRefused(plan)
     reused_rows = [r for r in plan.rows if r.person_id]
     new_rows = [r for r in plan.rows if not r.person_id]
+    # Only new persons take a category made of a value: a reused person's details stay as they are.
+    made = {r.new_category: plan.new_categories[r.new_category] for r in new_rows if r.new_category}
     summary = ImportSummary(rows=len(plan.rows), created=len(new_rows), reused=len(reused_rows), dry_run=dry_run,
-                            ignored_columns=plan.ignored_columns)
+                            ignored_columns=plan.ignored_columns, new_categories=sorted(made.values()),
+                            warnings=plan.warning_messages())
     if dry_run:
         return summary
     try:
-        new_ids: list[int] = []
-        if new_rows:
-            params = [{k: r.clean.get(k) for k in _PERSON_COLUMNS} for r in new_rows]
-            for p in params:
-                for k in _EMPTY_TEXT:
-                    p[k] = p[k] or ""
-                p["notes"] = ""
-                p["origin"] = Channel.IMPORT.value
-            new_ids = insert_persons(params)
+        category_ids = {key: create_category_from_value(value, actor=actor).id for key, value in made.items()}
+        new_ids = _insert_new_persons(new_rows, category_ids)
         person_ids = new_ids + [r.person_id for r in reused_rows]
         if person_ids:
             db.session.execute(Registration.__table__.insert(), [
@@ -544,7 +798,8 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
                  "checkin_token": new_checkin_token(), "answer_token": new_answer_token(), "notes": ""}
                 for pid in person_ids])
         record(actor, "registration.import", event, event_id=event.id, filename=filename, rows=summary.rows,
-               created=summary.created, reused=summary.reused, status=status)
+               created=summary.created, reused=summary.reused, status=status,
+               new_categories=summary.new_categories or None)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -552,19 +807,38 @@ def run_import(event: Event, plan: ImportPlan, *, actor: Actor | None = None, dr
     return summary
 
 
+def _insert_new_persons(rows: list[PreparedRow], category_ids: dict[str, int]) -> list[int]:
+    """Insert the persons of ``rows`` (with the ids of the categories made for them); their ids."""
+    if not rows:
+        return []
+    params = []
+    for row in rows:
+        p = {k: row.clean.get(k) for k in _PERSON_COLUMNS}
+        for k in _EMPTY_TEXT:
+            p[k] = p[k] or ""
+        if row.new_category:
+            p["category_id"] = category_ids[row.new_category]
+        p["notes"] = ""
+        p["origin"] = Channel.IMPORT.value
+        params.append(p)
+    return insert_persons(params)
+
+
 def import_file(event: Event, content: bytes, filename: str, *, mapping: dict[int, str] | None = None,
                 settings: Settings, actor: Actor | None = None, dry_run: bool = False,
-                status: str = "registered") -> ImportSummary:
-    """Read, check and import a file in one go (the CLI); raises ValidationError listing every problem."""
+                status: str = "registered", value_map: ValueMap | None = None) -> ImportSummary:
+    """Read, check and import a file in one go (the CLI); raises :class:`ImportRefused` (a
+    ValidationError listing every problem) when a row is wrong, ValidationError for a bad file."""
     table = read_table(content, filename, settings=settings)
-    plan = prepare_import(event, table, mapping, settings=settings)
+    plan = prepare_import(event, table, mapping, settings=settings, value_map=value_map)
     if not plan.ok:
-        raise ValidationError({"file": plan.messages()})
+        raise ImportRefused(plan)
     return run_import(event, plan, actor=actor, dry_run=dry_run, filename=filename, status=status)
 
 
-__all__ = ["EXPORT_HEADERS", "FIELDS", "FIELD_LABELS", "HEADERS", "ImportPlan", "ImportSummary", "PreparedRow",
-           "RowIssue", "Table", "guess_mapping", "import_file", "prepare_import", "read_table",
+__all__ = ["CODED_FIELDS", "EXPORT_HEADERS", "FIELDS", "FIELD_LABELS", "HEADERS", "NEW_CATEGORY", "CodedValue",
+           "ImportPlan", "ImportRefused", "ImportSummary", "PreparedRow", "RowIssue", "Table", "ValueMap",
+           "accepted_codes", "guess_mapping", "import_file", "parse_value_maps", "prepare_import", "read_table",
            "run_import"]
 
 

@@ -27,7 +27,8 @@ class Category(Base):
     """A participant category (FDS, civil society…). Codes are stable; labels in both languages.
 
     A category is never deleted once used: it is retired (``active`` false) so that past
-    reports still name it.
+    reports still name it. A category merged into another is retired and points at it, so
+    that its code and labels, still found in files, lead to the category kept.
     """
 
     __tablename__ = "categories"
@@ -38,7 +39,8 @@ class Category(Base):
     label_en: Mapped[str] = mapped_column(String(120))
     colour: Mapped[str] = mapped_column(String(7), default="#555555")  # badge band, #rrggbb
     sort_order: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)  # offered for new participants
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
 
     def label(self, language: str) -> str:
         """The label in ``language`` (fr or en)."""

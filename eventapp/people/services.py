@@ -6,6 +6,7 @@ matched to a directory person is decided in one place: ``registrations.enrol``.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -214,20 +215,55 @@ def parse_age_band(value, bands) -> str | None:
     raise ValueError(value)
 
 
+def _band_range(value) -> tuple[int, int | None] | None:
+    """The (lowest, highest or None) ages of a band written as ``25-34`` or ``55+``, or None."""
+    raw = str(value or "").strip().lower().replace("–", "-").replace("—", "-")
+    m = _BAND.match(raw)
+    if m and int(m.group(1)) <= int(m.group(2)):
+        return int(m.group(1)), int(m.group(2))
+    m = _BAND_PLUS.match(raw)
+    return (int(m.group(1)), None) if m else None
+
+
+def nearest_age_band(value, bands) -> str | None:
+    """The band of ``bands`` (``Settings.age_bands``) nearest a band of a file that none of them
+    is (``35-44``, ``55+``), or None.
+
+    A suggestion for the organizer, who decides: the band holding the middle of the file's
+    band (for an open band such as ``55+``, its lowest age).
+    """
+    found = _band_range(value)
+    if found is None:
+        return None
+    low, high = found
+    middle = low if high is None else (low + high) // 2
+    try:
+        return age_band_of(middle, bands)
+    except ValueError:
+        return None
+
+
 class CategoryIndex:
     """Categories found by code or label in either language, ignoring case and accents.
 
-    Built once per import, so that thousands of rows don't fold every label again.
+    Built once per import, so that thousands of rows don't fold every label again. A retired
+    category is not offered for new participants and is not found; a merged one leads to the
+    category it was merged into (its code and labels are still in people's files).
     """
 
     def __init__(self, categories: list[Category] | None = None):
         if categories is None:
             categories = list(db.session.scalars(select(Category)))
+        by_id = {c.id: c for c in categories}
         self.by_key: dict[str, Category] = {}
         self._seen: dict[str, Category | None] = {}
-        for category in sorted(categories, key=lambda c: not c.active):
+        # Active categories first: their own names win over those of a category merged into another.
+        for category in sorted(categories, key=lambda c: (not c.active, c.sort_order, c.id)):
+            target = _merge_target(category, by_id)
+            if target is None:
+                continue
             for text in (category.code, category.code.replace("_", " "), category.label_fr, category.label_en):
-                self.by_key.setdefault(fold(text), category)
+                self.by_key.setdefault(fold(text), target)
 
     def match(self, value) -> Category | None:
         """The category for ``value``, or None."""
@@ -237,6 +273,20 @@ class CategoryIndex:
         if text not in self._seen:  # a file repeats a few values thousands of times
             self._seen[text] = self.by_key.get(fold(text))
         return self._seen[text]
+
+    def suggest(self, value) -> Category | None:
+        """The category whose name is closest to ``value`` (a typing slip), or None."""
+        close = difflib.get_close_matches(fold(str(value or "")), list(self.by_key), n=1, cutoff=0.8)
+        return self.by_key[close[0]] if close else None
+
+
+def _merge_target(category: Category, by_id: dict[int, Category]) -> Category | None:
+    """The active category ``category`` stands for: itself, or the end of its merges; None when retired."""
+    seen = set()
+    while category.merged_into_id is not None and category.id not in seen:
+        seen.add(category.id)
+        category = by_id.get(category.merged_into_id, category)
+    return category if category.active else None
 
 
 def _parse_into(clean: dict, errors: dict, key: str, wanted: bool, parse, message) -> None:
@@ -532,5 +582,6 @@ def merge_persons(kept: Person, merged: Person, *, actor: Actor | None = None) -
 __all__ = ["CategoryIndex", "DuplicateGroup", "FIELDS_BY_NAME", "PERSON_FIELDS", "PERSON_FIELD_TABLE", "PersonField",
            "SEXES", "age_band_of", "apply_person_data",
            "clean_person_data", "current_consents", "duplicate_groups", "find_duplicates",
-           "get_person", "merge_persons", "normalise_email", "normalise_phone", "parse_age_band", "parse_sex",
+           "get_person", "merge_persons", "nearest_age_band", "normalise_email", "normalise_phone", "parse_age_band",
+           "parse_sex",
            "record_consent", "save_person", "search_condition", "search_persons"]

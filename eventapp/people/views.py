@@ -310,10 +310,12 @@ def import_preview(slug: str, upload_id: str):
             flash(message, "error")
         return redirect(url_for("people.import_upload", slug=event.slug))
     mapping = imports.guess_mapping(table.headers)
+    value_map = None
     if request.method == "POST" and form.validate_on_submit():
         mapping = {i: request.form.get(f"col_{i}", "") for i in range(len(table.headers))}
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
-    plan = imports.prepare_import(event, table, mapping, settings=settings())
+        value_map = _value_map_of_form()
+    plan = imports.prepare_import(event, table, mapping, settings=settings(), value_map=value_map)
     if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
         status = request.form.get("status", "registered")
         # A double click, or the same page confirmed in several tabs, imports once: only the
@@ -337,12 +339,39 @@ def import_preview(slug: str, upload_id: str):
             raise
         else:
             imports.finish_upload(upload_id, _uploads())
-            flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
-                    rows=summary.rows, created=summary.created, reused=summary.reused), "success")
+            _flash_imported(summary)
             return redirect(url_for("people.participants", slug=event.slug))
     return render_template("people/import_preview.html", event=event, form=form, table=table, plan=plan,
                            mapping=plan.mapping, upload_id=upload_id, filename=filename, fields=imports.FIELDS,
-                           labels=imports.FIELD_LABELS, preview_limit=500)
+                           labels=imports.FIELD_LABELS, preview_limit=500, values_limit=VALUES_LIMIT,
+                           new_category=imports.NEW_CATEGORY)
+
+
+def _flash_imported(summary: imports.ImportSummary) -> None:
+    """Say what an import did, and which categories it made (to rename and colour)."""
+    flash(_("%(rows)d participants imported (%(created)d new in the directory, %(reused)d already known).",
+            rows=summary.rows, created=summary.created, reused=summary.reused), "success")
+    if summary.new_categories:
+        flash(_("Categories made: %(names)s. Rename them and choose their colour on the Categories page.",
+                names=", ".join(summary.new_categories)), "info")
+
+
+#: At most this many distinct values are offered for mapping on the preview (a column given the
+#: wrong field may hold a different value on every row: its mapping is fixed first).
+VALUES_LIMIT = 200
+
+
+def _value_map_of_form() -> imports.ValueMap:
+    """The codes the organizer chose for the values of coded columns (``vm-N-field/value/code``)."""
+    value_map = imports.ValueMap()
+    for n in range(VALUES_LIMIT):
+        field_name = request.form.get(f"vm-{n}-field")
+        if field_name is None:
+            break
+        value, code = request.form.get(f"vm-{n}-value", ""), request.form.get(f"vm-{n}-code", "").strip()
+        if field_name in imports.CODED_FIELDS and value.strip() and code:
+            value_map.add(field_name, value[:200], code[:60])
+    return value_map
 
 
 @bp.route("/events/<slug>/export")

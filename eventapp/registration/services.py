@@ -15,6 +15,7 @@ from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
 from eventapp.core.models import utcnow
 from eventapp.core.settings import Settings
+from eventapp.core.text import name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
 from eventapp.extensions import db
@@ -90,25 +91,69 @@ class Channel(enum.Enum):
 MATCHING_CHANNELS = frozenset({Channel.ORGANIZER, Channel.IMPORT})
 
 
+@dataclass(frozen=True)
+class DirectoryCandidate:
+    """A directory person who has a phone or email given on a form or in a file."""
+
+    id: int
+    name_key: str
+
+
 def directory_matches(channel: Channel, phones: Iterable[str], emails: Iterable[str]
-                      ) -> tuple[dict[str, int], dict[str, int]]:
-    """The directory persons (not merged away, not erased) a channel may reuse: ``({phone: person
-    id}, {email: person id})``, the oldest person winning; both empty for a channel that never
-    matches. In chunks, for imports of thousands of rows (databases limit bound parameters).
+                      ) -> tuple[dict[str, list[DirectoryCandidate]], dict[str, list[DirectoryCandidate]]]:
+    """The directory persons (not merged away, not erased) a channel may reuse: ``({phone:
+    [candidates]}, {email: [candidates]})``, oldest first; both empty for a channel that never
+    matches. Several persons may share one phone or email (a couple, an association's phone):
+    :func:`pick_directory_person` chooses among them by name. In chunks, for imports of
+    thousands of rows (databases limit bound parameters).
     """
-    by_phone: dict[str, int] = {}
-    by_email: dict[str, int] = {}
+    by_phone: dict[str, list[DirectoryCandidate]] = {}
+    by_email: dict[str, list[DirectoryCandidate]] = {}
     if not channel.may_match:
         return by_phone, by_email
     active = (Person.merged_into_id.is_(None), Person.erased_at.is_(None))
     for column, values, found in ((Person.phone, sorted(set(filter(None, phones))), by_phone),
                                   (Person.email, sorted(set(filter(None, emails))), by_email)):
         for start in range(0, len(values), 500):
-            for pid, value in db.session.execute(
-                    select(Person.id, column).where(column.in_(values[start:start + 500]), *active)
+            for pid, key, value in db.session.execute(
+                    select(Person.id, Person.name_key, column).where(column.in_(values[start:start + 500]), *active)
                     .order_by(Person.id)):
-                found.setdefault(value, pid)
+                found.setdefault(value, []).append(DirectoryCandidate(pid, key or ""))
     return by_phone, by_email
+
+
+def _word_agrees(word: str, others: set[str]) -> bool:
+    """``word`` is one of ``others``, or an initial of one of them, or one of them is its initial."""
+    if word in others:
+        return True
+    return any((len(word) == 1 and other.startswith(word)) or (len(other) == 1 and word.startswith(other))
+               for other in others)
+
+
+def names_agree(a: str, b: str) -> bool:
+    """Whether two name keys may be one person: every word of the shorter is in the longer
+    (initials count), e.g. "diarra" and "diarra oumou", or "a maiga" and "aissata maiga";
+    "awa traore" and "moussa traore" (a wife and her husband sharing a phone) do not."""
+    words_a, words_b = set(a.split()), set(b.split())
+    if not words_a or not words_b:
+        return True
+    shorter, longer = sorted((words_a, words_b), key=len)
+    return all(_word_agrees(word, longer) for word in shorter)
+
+
+def pick_directory_person(clean: dict, by_phone: dict[str, list[DirectoryCandidate]],
+                          by_email: dict[str, list[DirectoryCandidate]]) -> int | None:
+    """The directory person ``clean`` (cleaned fields) is, by phone then email, or None.
+
+    A phone or an email is not a person: a candidate is taken only when the names agree
+    (:func:`names_agree`), so two people sharing a number stay two people.
+    """
+    key = clean.get("name_key") or name_key(clean.get("first_name"), clean.get("last_name"))
+    for candidates in (by_phone.get(clean.get("phone")) or [], by_email.get(clean.get("email")) or []):
+        for candidate in candidates:
+            if names_agree(key, candidate.name_key):
+                return candidate.id
+    return None
 
 
 @dataclass
@@ -145,7 +190,8 @@ def enrol(event: Event, clean: dict, *, channel: Channel, status: str = "registe
     register them at ``event``: the one place where a channel's matching rule is applied.
 
     - A channel that :attr:`~Channel.may_match` reuses the directory person with the same phone
-      or email (its details are left as they are) and refuses one already registered.
+      or email whose names agree (:func:`pick_directory_person`; its details are left as they
+      are) and refuses one already registered. Someone else sharing that phone is a new person.
     - Any other channel always makes a new person (``origin`` = the channel), which the
       duplicates page shows beside any person with the same phone, email or names.
     - ``client_id`` (a submission key) makes one registration however often it is sent, also
@@ -171,7 +217,7 @@ def enrol(event: Event, clean: dict, *, channel: Channel, status: str = "registe
     person = None
     if channel.may_match:
         by_phone, by_email = directory_matches(channel, [clean.get("phone")], [clean.get("email")])
-        match = by_phone.get(clean.get("phone")) or by_email.get(clean.get("email"))
+        match = pick_directory_person(clean, by_phone, by_email)
         person = db.session.get(Person, match) if match else None
     reused = person is not None
     if reused and find_registration(event, person) is not None:

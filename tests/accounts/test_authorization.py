@@ -37,7 +37,7 @@ from eventapp.door.models import CheckIn, Station
 from eventapp.events.models import Event, Project
 from eventapp.extensions import db
 from eventapp.people.imports import store_upload
-from eventapp.people.models import Person
+from eventapp.people.models import Category, Person
 from eventapp.registration.models import Registration
 from eventapp.reports.certificates import new_code as new_certificate_code
 from eventapp.reports.models import Certificate
@@ -179,6 +179,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.person": {"GET": organizers(200), "POST": organizers(302)},
     "people.duplicates": {"GET": organizers(200)},
     "people.merge": {"GET": organizers(200), "POST": organizers(302)},
+    "categories.index": {"GET": organizers(200), "POST": organizers(200)},  # empty: the labels are required
+    "categories.edit": {"GET": organizers(200), "POST": organizers(302)},  # empty: unchanged
+    "categories.move": {"POST": organizers(302)},  # no position: a message
+    "categories.retire": {"POST": organizers(302)},
+    "categories.restore": {"POST": organizers(302)},
+    "categories.merge": {"GET": organizers(200), "POST": organizers(302)},  # nothing chosen: back to the choice
     # pages for participants, without signing in (issue 3)
     "public.answer": {"GET": everyone(200), "POST": everyone(409)},  # the event is over: answers closed
     "public.register": {"GET": everyone(200), "POST": everyone(409)},  # the form is closed
@@ -279,6 +285,7 @@ class World:
     spare_user: User
     duplicates: tuple[Person, Person]  # two persons to merge, the second into the first
     project: Project
+    category: Category  # a category of its own, that a retire or a move may change
     certificate: Certificate
     logo_kind: str
     upload_id: str  # a participants file waiting for its import preview
@@ -357,11 +364,15 @@ def make_world() -> World:
                              Path(current_app.instance_path) / "imports")
     duplicates = (factories.make_person("Oumar", "Diarra", phone="+223 70 00 00 01"),
                   factories.make_person("Oumar", "Diarra", phone="+223 70 00 00 01"))
+    category = Category(code=f"world_{next(_worlds)}", label_fr=f"Catégorie {next(_worlds)}", label_en="World")
+    db.session.add(category)
+    db.session.commit()
     return World(event=event, other_event=other, person=person, registration=registration, users=users,
                  station_token=token, station=own_station, agenda_item=factories.make_agenda_item(event),
                  official=factories.make_official(event), checkin=checkin,
                  spare_user=factories.make_user(role="door", name="Kadiatou Sidibé"), duplicates=duplicates,
                  project=project, certificate=certificate, logo_kind="organizer_logo", upload_id=upload_id,
+                 category=category,
                  job_id=_finished_print(event, registration))
 
 
@@ -387,6 +398,7 @@ URL_ARGUMENTS = {
     "kept_id": lambda w: w.duplicates[0].id,
     "merged_id": lambda w: w.duplicates[1].id,
     "project_id": lambda w: w.project.id,
+    "category_id": lambda w: w.category.id,
     "code": lambda w: w.certificate.code,  # also the pairing code of /door/pair/<code> (any text)
     "fmt": lambda w: "pdf",
     "_rest": lambda w: "no/such/thing",

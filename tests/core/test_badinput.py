@@ -40,6 +40,8 @@ ID_ROUTES = [
     ("get", "/events/{slug}/agenda/{n}/edit"), ("post", "/events/{slug}/agenda/{n}/delete"),
     ("get", "/events/{slug}/officials/{n}/edit"), ("post", "/events/{slug}/officials/{n}/move"),
     ("post", "/events/{slug}/officials/{n}/delete"), ("post", "/admin/users/{n}/sign-out-everywhere"),
+    ("get", "/categories/{n}"), ("post", "/categories/{n}/move"), ("post", "/categories/{n}/retire"),
+    ("post", "/categories/{n}/restore"), ("get", "/categories/{n}/merge"),
 ]
 
 

@@ -456,3 +456,64 @@ def test_six_concurrent_public_registrations_never_overbook(app, _schema, tmp_pa
     assert statuses.count(200) == 1 and all(s in (409, 422) for s in statuses if s != 200), statuses
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Registration.id)).where(Registration.event_id == event.id)) == 9
+
+
+# --- issue 13, item 3: a phone or an email shared by two people ---------------------------
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("awa traore", "awa traore", True),
+    ("diarra", "diarra oumou", True),  # a last name alone
+    ("a maiga", "aissata maiga", True),  # an initial
+    ("awa traore", "moussa traore", False),  # a wife and her husband
+    ("awa traore", "a b traore", True),
+    ("ndiaye ousmane", "maiga ousmane", False),
+])
+def test_names_agree(a, b, same):
+    assert registrations.names_agree(a, b) is same and registrations.names_agree(b, a) is same
+
+
+def test_an_organizer_adding_the_wife_with_her_husbands_phone_registers_her_not_him(app):
+    husband = factories.make_person("Moussa", "Traoré", phone="+22376123456", email="famille.traore@example.org")
+    event = future_event()
+    registration, reused = registrations.add_participant(event, {"first_name": "Awa", "last_name": "Traoré",
+                                                                 "phone": "76 12 34 56", "sex": "F"},
+                                                         settings=web.settings())
+    assert not reused and registration.person_id != husband.id
+    assert registration.person.full_name == "Awa Traoré" and registration.person.phone == husband.phone
+    # By the shared email too; and the husband himself is still found by it.
+    other = future_event()
+    by_email = registrations.enrol(other, {"first_name": "Awa", "last_name": "Traoré",
+                                           "email": "famille.traore@example.org"},
+                                   channel=registrations.Channel.ORGANIZER)
+    assert not by_email.reused and by_email.registration.person_id not in (husband.id, registration.person_id)
+    him = registrations.enrol(other, {"first_name": "Moussa", "last_name": "TRAORE", "phone": "+22376123456"},
+                              channel=registrations.Channel.IMPORT)
+    assert him.reused and him.registration.person_id == husband.id
+
+
+def test_an_import_matches_each_of_two_people_sharing_a_phone_to_their_own_person(app):
+    husband = factories.make_person("Moussa", "Traoré", phone="+22376123456")
+    wife = factories.make_person("Awa", "Traoré", phone="+22376123456")
+    event = future_event()
+    content = "Prénom;Nom;Téléphone\nAwa;TRAORE;76 12 34 56\nMoussa;Traoré;76123456\nHawa;Traoré;76123456\n"
+    summary = imports.import_file(event, content.encode("cp1252"), "liste.csv", settings=web.settings())
+    assert (summary.rows, summary.reused, summary.created) == (3, 2, 1)
+    assert summary.warnings == [
+        "Row 3, column “Téléphone”: The phone number is also on row 2: both rows are imported, as two people who "
+        "share it.",
+        "Row 4, column “Téléphone”: The phone number is also on row 2: both rows are imported, as two people who "
+        "share it."]
+    by_name = {r.person.first_name: r.person_id for r in event.registrations}
+    assert by_name["Awa"] == wife.id and by_name["Moussa"] == husband.id
+    assert by_name["Hawa"] not in (wife.id, husband.id)
+
+
+def test_two_rows_that_would_be_one_directory_person_are_refused(app):
+    factories.make_person("Moussa", "Traoré", phone="+22376123456")
+    content = "Prénom;Nom;Téléphone\nMoussa;Traoré;76123456\n;Traoré;76123456\n"
+    with pytest.raises(registrations.ValidationError) as info:
+        imports.import_file(future_event(), content.encode("cp1252"), "liste.csv", settings=web.settings())
+    assert "Row 3, column “Téléphone”: Row 2 is already this person of the directory" in "\n".join(
+        info.value.messages())
+    assert count(Registration) == 0
