@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eventapp.audit.services import Actor, record
 from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS
@@ -372,3 +372,15 @@ def logo_bytes(event: Event, kind: str, upload_dir: Path | None) -> bytes | None
         return path.read_bytes() if path else None
     except OSError:  # printing goes on without the logo
         return None
+
+
+def hold_event(event: Event) -> None:
+    """Hold the event's row until the transaction ends, so that what is read next is what was
+    committed before and nothing of the event's can slip in until we commit: a registration
+    past its capacity, a second import of one file, a second purge.
+
+    A no-op UPDATE rather than SELECT … FOR UPDATE: it locks the row on PostgreSQL and takes
+    SQLite's write lock too (a SELECT would not).
+    """
+    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
+                       .execution_options(synchronize_session=False))

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import NotFound, ServiceError, ValidationError
@@ -29,6 +29,7 @@ from eventapp.core.settings import Settings
 from eventapp.core.text import clean_text, fold, name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
+from eventapp.events.services import hold_event
 from eventapp.extensions import db
 from eventapp.people.categories import create_category_from_value, list_categories
 from eventapp.people.models import SEXES, Person
@@ -730,8 +731,7 @@ def lock_event_for_import(event: Event) -> None:
     previous import committed. Two confirmations of one import, or two runs of the CLI on one
     file, then see each other's rows instead of both writing them.
     """
-    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
-                       .execution_options(synchronize_session=False))
+    hold_event(event)
 
 
 def recheck_import(event: Event, plan: ImportPlan) -> None:

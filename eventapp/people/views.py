@@ -299,12 +299,8 @@ def import_preview(slug: str, upload_id: str):
     try:
         content, filename = imports.load_upload(upload_id, _uploads())
         table = imports.read_table(content, filename, settings=settings())
-    except imports.AlreadyConfirmed as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("people.participants", slug=event.slug))
-    except NotFound:
-        flash(_("This upload has expired. Upload the file again."), "warning")
-        return redirect(url_for("people.import_upload", slug=event.slug))
+    except (imports.AlreadyConfirmed, NotFound) as exc:
+        return _upload_gone(event, exc)
     except ValidationError as exc:
         for message in exc.messages():
             flash(message, "error")
@@ -315,36 +311,53 @@ def import_preview(slug: str, upload_id: str):
         mapping = {i: request.form.get(f"col_{i}", "") for i in range(len(table.headers))}
         mapping = {i: f for i, f in mapping.items() if f in imports.FIELDS}
         value_map = _value_map_of_form()
-    plan = imports.prepare_import(event, table, mapping, settings=settings(), value_map=value_map)
-    if request.method == "POST" and request.form.get("action") == "import" and plan.ok:
-        status = request.form.get("status", "registered")
+    importing = request.method == "POST" and request.form.get("action") == "import"
+    if importing:
         # A double click, or the same page confirmed in several tabs, imports once: only the
-        # request that claims the upload imports it; the others are told it was confirmed.
+        # request that claims the upload imports it; the others are told it was confirmed. It
+        # is claimed before the rows are checked, so that a late copy is told so, not shown
+        # the rows the first one registered as "already registered".
         try:
             imports.claim_upload(upload_id, _uploads())
-        except imports.AlreadyConfirmed as exc:
-            flash(str(exc), "warning")
-            return redirect(url_for("people.participants", slug=event.slug))
-        except NotFound:
-            flash(_("This upload has expired. Upload the file again."), "warning")
-            return redirect(url_for("people.import_upload", slug=event.slug))
-        try:
-            summary = imports.run_import(event, plan, actor=actor(), filename=filename,
-                                         status=status if status in imports.IMPORT_STATUSES else "registered")
-        except ValidationError:
-            # Another import registered some of these people meanwhile: the preview below shows who.
+        except (imports.AlreadyConfirmed, NotFound) as exc:
+            return _upload_gone(event, exc)
+    try:
+        plan = imports.prepare_import(event, table, mapping, settings=settings(), value_map=value_map)
+        summary = _run_import(event, plan, filename) if importing and plan.ok else None
+    except BaseException:
+        if importing:
             imports.release_upload(upload_id, _uploads())
-        except BaseException:
-            imports.release_upload(upload_id, _uploads())
-            raise
-        else:
-            imports.finish_upload(upload_id, _uploads())
-            _flash_imported(summary)
-            return redirect(url_for("people.participants", slug=event.slug))
+        raise
+    if summary is not None:
+        imports.finish_upload(upload_id, _uploads())
+        _flash_imported(summary)
+        return redirect(url_for("people.participants", slug=event.slug))
+    if importing:  # refused (its rows, or another import meanwhile): given back, the preview says why
+        imports.release_upload(upload_id, _uploads())
     return render_template("people/import_preview.html", event=event, form=form, table=table, plan=plan,
                            mapping=plan.mapping, upload_id=upload_id, filename=filename, fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, preview_limit=500, values_limit=VALUES_LIMIT,
                            new_category=imports.NEW_CATEGORY)
+
+
+def _upload_gone(event, exc: Exception):
+    """Back to the participants (the import was confirmed already) or to the upload (expired)."""
+    if isinstance(exc, imports.AlreadyConfirmed):
+        flash(str(exc), "warning")
+        return redirect(url_for("people.participants", slug=event.slug))
+    flash(_("This upload has expired. Upload the file again."), "warning")
+    return redirect(url_for("people.import_upload", slug=event.slug))
+
+
+def _run_import(event, plan: imports.ImportPlan, filename: str) -> imports.ImportSummary | None:
+    """Write a checked plan; None when another import registered some of its people meanwhile
+    (the plan then holds why)."""
+    status = request.form.get("status", "registered")
+    try:
+        return imports.run_import(event, plan, actor=actor(), filename=filename,
+                                  status=status if status in imports.IMPORT_STATUSES else "registered")
+    except ValidationError:
+        return None
 
 
 def _flash_imported(summary: imports.ImportSummary) -> None:

@@ -33,6 +33,7 @@ from eventapp.core.mail import outbox_files
 from eventapp.core.models import utcnow
 from eventapp.door.models import CheckIn, ScanLog
 from eventapp.events.models import Event
+from eventapp.events.services import hold_event
 from eventapp.extensions import db
 from eventapp.people.models import Consent, Person, PersonMerge
 from eventapp.people.services import PERSON_FIELD_TABLE
@@ -350,10 +351,7 @@ def _lock(event: Event) -> None:
     SQLite's write lock too (a SELECT would not), so the re-read that follows sees whatever
     another process committed while we waited.
     """
-    db.session.execute(
-        update(Event).where(Event.id == event.id)
-        .values(purged_at=Event.purged_at, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False))
+    hold_event(event)
     db.session.refresh(event)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +18,7 @@ from eventapp.core.settings import Settings
 from eventapp.core.text import name_key
 from eventapp.core.tokens import new_answer_token, new_checkin_token
 from eventapp.events.models import Event
+from eventapp.events.services import hold_event
 from eventapp.extensions import db
 from eventapp.people.models import Person
 from eventapp.people.services import apply_person_data, clean_person_data
@@ -171,17 +172,6 @@ def find_by_client_id(event: Event, client_id: str | None) -> Registration | Non
         return None
     return db.session.scalar(select(Registration).where(Registration.event_id == event.id,
                                                         Registration.client_id == client_id))
-
-
-def hold_event(event: Event) -> None:
-    """Hold the event's row until commit, so that counts read next (its capacity) see every
-    registration committed before and none can slip in until we commit.
-
-    A no-op UPDATE rather than SELECT … FOR UPDATE: it locks the row on PostgreSQL and takes
-    SQLite's write lock too (a SELECT would not).
-    """
-    db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at)
-                       .execution_options(synchronize_session=False))
 
 
 def enrol(event: Event, clean: dict, *, channel: Channel, status: str = "registered", actor: Actor | None = None,
