@@ -18,7 +18,7 @@ from eventapp.core.documents.spreadsheet import append_row
 from eventapp.core.documents.tables import FRAME_PADDING, paged_table
 from eventapp.core.documents.words import translator
 from eventapp.reports.documents.report_xlsx import BOLD, HEADER_FILL
-from eventapp.reports.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, _lines
+from eventapp.reports.documents.sheets import FONT_SIZE, GRID, HEAD, ROW_H, cell
 
 
 def _headers(_, currency: str) -> list[str]:
@@ -72,8 +72,9 @@ def payment_pdf(view) -> bytes:
     buffer = io.BytesIO()
     doc = LetterheadDocument(buffer, letterhead, orientation="landscape")
     widths = [12 * mm, 70 * mm, 45 * mm, 22 * mm, 30 * mm, 30 * mm, 53 * mm]
-    headers = [_lines(h, widths[i] - 8, 2, cut=True) for i, h in enumerate(_headers(_, view.currency))]  # bold is wider
-    body = [[str(r.number), _lines(r.name, widths[1], 2, cut=False), _lines(r.category, widths[2], 2, cut=True),
+    headers = [cell(h, widths[i], font=CONDENSED_BOLD, row_height=10 * mm)
+               for i, h in enumerate(_headers(_, view.currency))]
+    body = [[str(r.number), cell(r.name, widths[1]), cell(r.category, widths[2]),
              str(r.days), money(r.rate), money(r.amount), ""] for r in view.rows]
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
