@@ -125,7 +125,8 @@ def bar_svg(categories: list[str], series: list[list[int]], series_labels: list[
              f'aria-label="{escape(title)}">', f"<title>{escape(title)}</title>"]
     x = left
     for i, label in enumerate(series_labels if len(series) > 1 else []):
-        parts.append(f'<rect x="{x:.0f}" y="6" width="10" height="10" fill="{SERIES_COLOURS[i % len(SERIES_COLOURS)]}"/>'
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        parts.append(f'<rect x="{x:.0f}" y="6" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{x + 14:.0f}" y="15" font-size="11">{escape(label)}</text>')
         x += 14 + stringWidth(label, REGULAR, 11) + 18  # measured, so that long names never overlap
     for k in range(6):

@@ -15,10 +15,15 @@ branch_labels = None
 depends_on = None
 
 
+# payment_sheets is the parent of payment_lines and payment_overrides (ON DELETE CASCADE): a
+# batch "copy and move" of it on SQLite would drop the old table and, with foreign keys on,
+# delete every line and override with it. Its columns are added and dropped in place instead
+# (ALTER TABLE … ADD/DROP COLUMN: PostgreSQL, and SQLite since 3.35).
+
+
 def upgrade():
-    with op.batch_alter_table('payment_sheets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('default_transport', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('transport_rates', sa.Text(), server_default='{}', nullable=False))
+    op.add_column('payment_sheets', sa.Column('default_transport', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('payment_sheets', sa.Column('transport_rates', sa.Text(), server_default='{}', nullable=False))
     with op.batch_alter_table('payment_overrides', schema=None) as batch_op:
         batch_op.alter_column('rate', existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column('transport', sa.Integer(), nullable=True))
@@ -34,6 +39,5 @@ def downgrade():
     with op.batch_alter_table('payment_overrides', schema=None) as batch_op:
         batch_op.drop_column('transport')
         batch_op.alter_column('rate', existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table('payment_sheets', schema=None) as batch_op:
-        batch_op.drop_column('transport_rates')
-        batch_op.drop_column('default_transport')
+    op.execute("ALTER TABLE payment_sheets DROP COLUMN transport_rates")
+    op.execute("ALTER TABLE payment_sheets DROP COLUMN default_transport")

@@ -96,16 +96,16 @@ def payment_pdf(view) -> bytes:
                enumerate(_headers(_, None))]
     body = [[str(r.number), cell(r.name, widths[1]), cell(r.category, widths[2]), str(r.days), money(r.rate, view),
              money(r.per_diem, view), money(r.transport, view), money(r.amount, view), ""] for r in view.rows]
-    style = table_style() + [("ALIGN", (0, 1), (0, -1), "RIGHT"), ("ALIGN", (3, 1), (7, -1), "RIGHT")]
+    style = table_style() + [("ALIGN", (0, 0), (0, -1), "RIGHT"), ("ALIGN", (3, 0), (7, -1), "RIGHT")]
     status = (_("Paid on %(when)s by %(who)s") % {"when": view.paid_at, "who": view.paid_by} if view.locked
               else _("Draft: amounts may still change."))
     opening = intro(title, view.period, " — ".join(x for x in (view.event_title, status) if x), width)
     available = doc.height - FRAME_PADDING
+    total_style = [c for c in table_style() if c[0] not in ("BACKGROUND", "FONT")] + [
+        ("FONT", (0, 0), (-1, -1), CONDENSED_BOLD, FONT_SIZE), ("ALIGN", (3, 0), (7, 0), "RIGHT")]
     total = Table([["", _("Total"), "", str(view.total_days), "", money(view.total_per_diem, view),
                     money(view.total_transport, view), money(view.total, view), ""]], colWidths=widths,
-                  rowHeights=[ROW_H], style=TableStyle(table_style()[:1] + [
-                      ("FONT", (0, 0), (-1, -1), CONDENSED_BOLD, FONT_SIZE), ("ALIGN", (3, 0), (7, 0), "RIGHT"),
-                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+                  rowHeights=[ROW_H], style=TableStyle(total_style))
     story = opening + paged_table(headers, body, widths, row_height=ROW_H, header_height=HEAD_ROWS,
                                   page_room=available - ROW_H,
                                   first_room=available - flowables_height(opening, width) - ROW_H, style=style)
