@@ -450,21 +450,30 @@ def report_command(event, out, external):
 @click.command("payments")
 @click.argument("event")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.xlsx or FILE.pdf")
+              help="FILE.xlsx, FILE.pdf, or FILE.csv (the mobile-money bulk file of a paid sheet)")
+@click.option("--valid-only", is_flag=True,
+              help="CSV: leave out the people whose phone cannot be paid (they are listed) instead of refusing.")
 @with_appcontext
-def payments_command(event, out):
-    """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign)."""
+def payments_command(event, out, valid_only):
+    """Write the transport and per diem sheet (XLSX for the accountant, PDF to sign, CSV to pay by phone)."""
     from eventapp.audit.services import Actor
+    from eventapp.reports import mobile_money
     from eventapp.reports.payments import export_payments
 
     ev = event_arg(event)
     fmt = out.suffix.lower().lstrip(".")
     try:
-        data, _name = export_payments(ev, fmt, actor=Actor.cli(), upload_dir=_upload_dir())
+        if fmt == "csv":
+            data, _name = mobile_money.export_mobile_money(ev, valid_only=valid_only, actor=Actor.cli())
+        else:
+            data, _name = export_payments(ev, fmt, actor=Actor.cli(), upload_dir=_upload_dir())
     except ValidationError as exc:
         fail("\n".join(exc.messages()))
     out.write_bytes(data)
     click.echo(f"Wrote {out} ({len(data)} bytes)")
+    if fmt == "csv":
+        for line in mobile_money.problem_lines(mobile_money.bulk_payments(ev), ev.language):
+            click.echo(f"Left out: {line}", err=True)
 
 
 @click.command("certificates")

@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from eventapp.core.money import format_amount
 from eventapp.core.web import station_api_request
 from eventapp.extensions import babel
 
@@ -115,6 +116,11 @@ def format_datetime(value: datetime, language: str | None = None, tz: str | None
                                        tzinfo=value.tzinfo)
 
 
+def format_amount_here(value, currency: str | None = "XOF", language: str | None = None) -> str:
+    """An amount as the page's language writes it ('1 020 000 FCFA'); the ``amount`` filter."""
+    return format_amount(value, currency, language or current_language())
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and the template helpers."""
     babel.init_app(app, locale_selector=_selected_locale,
@@ -122,6 +128,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["hhmm"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["amount"] = format_amount_here
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     from eventapp.core.labels import label

@@ -12,9 +12,12 @@ PAYMENT_STATUSES = ("draft", "paid")
 
 
 class PaymentSheet(TimestampMixin, Base):
-    """The transport and per diem sheet of an event: daily rates, then locked once paid.
+    """The transport and per diem sheet of an event: rates, then locked once paid.
 
-    Amounts are whole units of ``currency`` (the CFA franc has no cents).
+    Two amounts per person: a per diem for each day attended, and a transport paid once to
+    whoever came at least one day. Each has a rate per category, a default for categories
+    without one, and a per-person override. Amounts are whole units of ``currency`` (the CFA
+    franc has no cents).
     """
 
     __tablename__ = "payment_sheets"
@@ -24,6 +27,9 @@ class PaymentSheet(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="XOF")
     default_rate: Mapped[int] = mapped_column(default=0)  # per day attended, for categories without a rate
     rates: Mapped[str] = mapped_column(Text, default="{}")  # JSON {category code: amount per day}
+    # paid once to whoever came, for categories without a transport rate
+    default_transport: Mapped[int] = mapped_column(default=0, server_default="0")
+    transport_rates: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON {code: amount}
     status: Mapped[str] = mapped_column(String(10), default="draft")  # one of PAYMENT_STATUSES
     paid_at: Mapped[datetime | None]
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -35,7 +41,7 @@ class PaymentSheet(TimestampMixin, Base):
 
 
 class PaymentOverride(Base):
-    """A daily amount for one person that replaces their category's rate."""
+    """Amounts for one person that replace their category's: per day, transport, or both."""
 
     __tablename__ = "payment_overrides"
     __table_args__ = (UniqueConstraint("sheet_id", "registration_id", name="uq_payment_overrides_sheet_registration"),)
@@ -43,7 +49,8 @@ class PaymentOverride(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("payment_sheets.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
-    rate: Mapped[int]  # per day attended
+    rate: Mapped[int | None]  # per day attended; None: the category's rate
+    transport: Mapped[int | None]  # once; None: the category's transport
 
     sheet: Mapped[PaymentSheet] = relationship(back_populates="overrides")
 
@@ -60,8 +67,9 @@ class PaymentLine(Base):
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(120), default="")
     days: Mapped[int] = mapped_column(default=0)
-    rate: Mapped[int] = mapped_column(default=0)
-    amount: Mapped[int] = mapped_column(default=0)
+    rate: Mapped[int] = mapped_column(default=0)  # per diem per day
+    transport: Mapped[int] = mapped_column(default=0, server_default="0")  # paid once
+    amount: Mapped[int] = mapped_column(default=0)  # the total: rate × days + transport
 
     sheet: Mapped[PaymentSheet] = relationship(back_populates="lines")
 

@@ -20,6 +20,7 @@ from eventapp.core.web import links, settings
 from eventapp.events.view_helpers import actor, event_or_404, public_base_url
 from eventapp.extensions import limiter
 from eventapp.reports import certificates as certificate_service
+from eventapp.reports import mobile_money
 from eventapp.reports import payments as payment_service
 from eventapp.reports import reach as reach_service
 from eventapp.reports import services as report_service
@@ -119,9 +120,11 @@ def payments(slug: str):
 
 def _payments_page(event, errors: dict[str, list[str]] | None = None):
     view = payment_service.payment_view(event, language=_language())
+    bulk = mobile_money.bulk_payments(event, view, language=_language())
     editable = not view.locked and current_user.has_role(*WRITERS)
-    return render_template("reports/payments.html", event=event, view=view, errors=errors or {}, editable=editable,
-                           form=request.form if errors else None), (400 if errors else 200)
+    return render_template("reports/payments.html", event=event, view=view, bulk=bulk, errors=errors or {},
+                           editable=editable, form=request.form if errors and request.form else None,
+                           ), (400 if errors else 200)
 
 
 @bp.route("/events/<slug>/payments", methods=["POST"])
@@ -130,15 +133,21 @@ def payments_save(slug: str):
     """Save the rates and per-person amounts of the payment sheet."""
     event = event_or_404(slug)
     form = request.form
-    rates = {k[5:]: v for k, v in form.items() if k.startswith("rate_")}
-    overrides = {k[9:]: v for k, v in form.items() if k.startswith("override_")}
     try:
-        payment_service.update_sheet(event, currency=form.get("currency"), default_rate=form.get("default_rate", ""),
-                                     rates=rates, overrides=overrides, actor=actor())
+        payment_service.update_sheet(
+            event, currency=form.get("currency"), default_rate=form.get("default_rate", ""),
+            rates=_prefixed(form, "rate_"), overrides=_prefixed(form, "override_"),
+            default_transport=form.get("default_transport", ""), transport_rates=_prefixed(form, "transport_rate_"),
+            transport_overrides=_prefixed(form, "transport_override_"), actor=actor())
     except ValidationError as exc:
         return _payments_page(event, exc.errors)
     flash(_("The payment sheet is saved."), "success")
     return redirect(url_for(".payments", slug=slug))
+
+
+def _prefixed(form, prefix: str) -> dict[str, str]:
+    """The form's fields named ``prefix<key>``, by key (``rate_fds`` -> ``fds``)."""
+    return {k[len(prefix):]: v for k, v in form.items() if k.startswith(prefix)}
 
 
 @bp.route("/events/<slug>/payments/paid", methods=["POST"])
@@ -158,8 +167,16 @@ def payments_paid(slug: str):
 @bp.route("/events/<slug>/payments.<fmt>")
 @roles_required(*READERS)
 def payments_file(slug: str, fmt: str):
-    """The payment sheet as XLSX (for the accountant) or PDF (to sign)."""
+    """The payment sheet as XLSX (for the accountant) or PDF (to sign), or the mobile-money
+    bulk file (CSV) of a paid sheet; a refused CSV shows the sheet with the rows to fix."""
     event = event_or_404(slug)
+    if fmt == "csv":
+        try:
+            data, filename = mobile_money.export_mobile_money(
+                event, valid_only=request.args.get("valid_only") == "1", actor=actor(), language=_language())
+        except ValidationError as exc:
+            return _payments_page(event, exc.errors)
+        return _download(data, filename, "text/csv; charset=utf-8")
     if fmt not in MIMETYPES:
         abort(404)
     data, filename = payment_service.export_payments(event, fmt, actor=actor(), upload_dir=_uploads())

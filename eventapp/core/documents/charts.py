@@ -7,11 +7,12 @@ from __future__ import annotations
 from html import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from eventapp.core.documents.fonts import REGULAR, register_fonts
+from eventapp.core.documents.textfit import LEADING, fit_text
 
 SERIES_COLOURS = ["#b35900", "#1f4e79", "#888888", "#1b7a3a", "#6a3d9a"]
 
@@ -27,21 +28,39 @@ def _nice_max(value: int) -> int:
     return 10 * magnitude
 
 
+TITLE_SIZE = 10
+LEGEND_SIZE = 7
+LABEL_SIZE = 7
+LABEL_MIN = 4.5
+LEGEND_ROW = 11  # height of a row of legend entries, in points
+
+
 def bar_drawing(categories: list[str], series: list[list[int]], series_labels: list[str], title: str,
                 width: float = 480, height: float = 220) -> Drawing:
-    """A vertical bar chart (one bar per series in each category) with a legend."""
+    """A vertical bar chart (one bar per series in each category) with its title and legend.
+
+    From the top: the title (fitted to the width, on up to two lines), the legend on rows of
+    its own below it (never over the title), then the chart; category names under the bars are
+    wrapped and shrunk to fit their group, never cut.
+    """
     register_fonts()
     drawing = Drawing(width, height)
-    drawing.add(String(0, height - 12, title, fontName=REGULAR, fontSize=10))
+    y = _draw_title(drawing, title, width, height)
+    if len(series) > 1:
+        y = _draw_legend(drawing, series_labels, width, y - 4)
     chart = VerticalBarChart()
-    chart.x, chart.y = 35, 45
-    chart.width, chart.height = width - 50, height - 80
+    n = max(len(categories), 1)
+    chart.x, chart.width = 35, width - 50
+    names, size, lines = _category_names(categories, chart.width / n)
+    chart.y = 12 + lines * size * LEADING
+    chart.height = max(40.0, y - 16 - chart.y)  # room above the tallest bar for its number
     chart.data = [tuple(s) for s in series] if categories else [(0,)]
-    chart.categoryAxis.categoryNames = [c if len(c) <= 18 else c[:17] + "…" for c in categories] or [""]
+    chart.categoryAxis.categoryNames = names or [""]
     chart.categoryAxis.labels.fontName = REGULAR
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 30 if len(categories) > 6 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(categories) > 6 else "n"
+    chart.categoryAxis.labels.fontSize = size
+    chart.categoryAxis.labels.leading = size * LEADING
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.labels.textAnchor = "middle"
     chart.valueAxis.labels.fontName = REGULAR
     chart.valueAxis.labels.fontSize = 7
     top = max([max(s) for s in series if s] + [0])
@@ -56,19 +75,44 @@ def bar_drawing(categories: list[str], series: list[list[int]], series_labels: l
     chart.barLabels.fontSize = 6
     chart.barLabels.nudge = 6
     drawing.add(chart)
-    if len(series) > 1:
-        legend = Legend()
-        legend.x, legend.y = width - 10, height - 6
-        legend.alignment = "right"
-        legend.boxAnchor = "ne"
-        legend.columnMaximum = 1
-        legend.fontName = REGULAR
-        legend.fontSize = 7
-        legend.colorNamePairs = [(colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)]), series_labels[i])
-                                 for i in range(len(series))]
-        legend.deltax = 60
-        drawing.add(legend)
     return drawing
+
+
+def _draw_title(drawing: Drawing, title: str, width: float, height: float) -> float:
+    """The title at the top, fitted to the width; returns where the space below it starts."""
+    fitted = fit_text(title, REGULAR, width, 2 * TITLE_SIZE * LEADING, TITLE_SIZE, 7, 2)
+    y = height
+    for line in fitted.lines:
+        y -= fitted.size * LEADING
+        drawing.add(String(0, y + fitted.size * 0.2, line, fontName=REGULAR, fontSize=fitted.size))
+    return y
+
+
+def _draw_legend(drawing: Drawing, labels: list[str], width: float, top: float) -> float:
+    """A swatch and a name per series, left to right on rows below ``top``; returns the bottom."""
+    x, y = 0.0, top - LEGEND_ROW
+    for i, label in enumerate(labels):
+        entry = 11 + stringWidth(label, REGULAR, LEGEND_SIZE)
+        if x and x + entry > width:
+            x, y = 0.0, y - LEGEND_ROW
+        colour = colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
+        drawing.add(Rect(x, y + 1, 8, 8, fillColor=colour, strokeColor=None))
+        drawing.add(String(x + 11, y + 2, label, fontName=REGULAR, fontSize=LEGEND_SIZE))
+        x += entry + 14
+    return y
+
+
+def _category_names(categories: list[str], group_width: float) -> tuple[list[str], float, int]:
+    """The names under the bars wrapped to their group's width, one size for all (never cut).
+
+    Returns the names (lines joined by newlines), their size and the most lines any has.
+    """
+    room = max(group_width - 4, 10)
+    fits = [fit_text(c, REGULAR, room, 3 * LABEL_SIZE * LEADING, LABEL_SIZE, LABEL_MIN, 3) for c in categories]
+    size = min([f.size for f in fits] + [LABEL_SIZE])
+    fits = [fit_text(c, REGULAR, room, 4 * size * LEADING, size, min(size, LABEL_MIN), 3) for c in categories]
+    size = min([f.size for f in fits] + [size])
+    return ["\n".join(f.lines) for f in fits], size, max([len(f.lines) for f in fits] + [1])
 
 
 def bar_svg(categories: list[str], series: list[list[int]], series_labels: list[str], title: str,
@@ -79,10 +123,12 @@ def bar_svg(categories: list[str], series: list[list[int]], series_labels: list[
     top = _nice_max(max([max(s) for s in series if s] + [0]))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
              f'aria-label="{escape(title)}">', f"<title>{escape(title)}</title>"]
+    x = left
     for i, label in enumerate(series_labels if len(series) > 1 else []):
-        x = left + i * 130
-        parts.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{SERIES_COLOURS[i % len(SERIES_COLOURS)]}"/>'
-                     f'<text x="{x + 14}" y="15" font-size="11">{escape(label)}</text>')
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        parts.append(f'<rect x="{x:.0f}" y="6" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 14:.0f}" y="15" font-size="11">{escape(label)}</text>')
+        x += 14 + stringWidth(label, REGULAR, 11) + 18  # measured, so that long names never overlap
     for k in range(6):
         value = top * k / 5
         y = top_pad + plot_h - plot_h * k / 5
@@ -103,8 +149,15 @@ def bar_svg(categories: list[str], series: list[list[int]], series_labels: list[
             if v:
                 parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 2:.1f}" font-size="9" '
                              f'text-anchor="middle">{v}</text>')
-        short = label if len(label) <= 16 else label[:15] + "…"
-        parts.append(f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" font-size="10" '
-                     f'text-anchor="middle">{escape(short)}</text>')
+        parts.append(_svg_label(label, gx + group_w * 0.4, top_pad + plot_h + 14, group_w))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _svg_label(label: str, x: float, y: float, group_width: float) -> str:
+    """A category name under its bars, wrapped on up to three lines and shrunk, never cut."""
+    register_fonts()
+    fitted = fit_text(label, REGULAR, max(group_width - 4, 10), 3 * 10 * LEADING, 10, 6, 3)
+    lines = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else fitted.size * LEADING:.1f}">{escape(line)}</tspan>'
+                    for i, line in enumerate(fitted.lines))
+    return f'<text x="{x:.1f}" y="{y}" font-size="{fitted.size:.1f}" text-anchor="middle">{lines}</text>'

@@ -22,6 +22,8 @@ MARGIN = 15 * mm
 HEADER_HEIGHT = 22 * mm
 FOOTER_HEIGHT = 10 * mm
 GREY = colors.HexColor("#555555")
+#: The least bottom margin that keeps the body clear of the footer's line (drawn at MARGIN / 2).
+COMPACT_BOTTOM = MARGIN / 2 + 5 * mm
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,14 @@ def numbered_canvas(language: str):
 class LetterheadDocument(BaseDocTemplate):
     """An A4 document (portrait or landscape) with the letterhead on every page."""
 
-    def __init__(self, buffer, letterhead: Letterhead, *, orientation: str = "portrait", **kwargs):
+    def __init__(self, buffer, letterhead: Letterhead, *, orientation: str = "portrait",
+                 bottom_margin: float = MARGIN + FOOTER_HEIGHT, **kwargs):
+        """``bottom_margin`` is where the body ends; a long sheet may take the room down to just
+        above the footer's line (COMPACT_BOTTOM)."""
         register_fonts()
         pagesize = landscape(A4) if orientation == "landscape" else A4
         super().__init__(buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                         topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=MARGIN + FOOTER_HEIGHT,
+                         topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=bottom_margin,
                          title=letterhead.title, author=letterhead.organizer, creator="eventapp", **kwargs)
         self.letterhead = letterhead
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")

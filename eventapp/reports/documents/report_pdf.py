@@ -64,9 +64,11 @@ def _count_table_with_chart(report, table, st, width: float, _) -> list:
     # Short tables stay on one page; long ones (many localities) may break, header repeated.
     story = [KeepTogether(flowables)] if len(table.rows) < 25 else list(flowables)
     if table is report.arrivals and report.arrivals_chart:
+        story.append(Spacer(1, 3 * mm))
         story.append(bar_drawing([h for h, _n in report.arrivals_chart], [[n for _h, n in report.arrivals_chart]],
                                  [_("Arrivals")], _("Arrivals per hour")))
     if table is report.by_sex_category and report.category_chart:
+        story.append(Spacer(1, 3 * mm))
         story.append(bar_drawing([c for c, _v in report.category_chart],
                                  [[v[i] for _c, v in report.category_chart] for i in range(3)],
                                  report.sex_labels, _("Attendance by category and sex")))
