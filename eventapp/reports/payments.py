@@ -197,9 +197,9 @@ def _computed_rows(event: Event, sheet: PaymentSheet, language: str | None = Non
     overrides = {o.registration_id: o.rate for o in sheet.overrides}
     rows = []
     for a in load_attendees(event, language):
-        if not a.attended:
+        days = sorted(d for d in a.arrivals if a.registered_for(d))  # per diem: registered days attended
+        if not days:
             continue
-        days = sorted(a.arrivals)
         overridden = a.registration_id in overrides
         rate = overrides[a.registration_id] if overridden else rates.get(a.category_code or "", sheet.default_rate)
         rows.append(PaymentRow(
