@@ -171,8 +171,9 @@ def _agenda_errors(data: dict, event: Event, start: date, end: date) -> dict[str
 
 def _restricted_days(event: Event) -> list[tuple[int, date]]:
     """(registration id, day) of the event's registrations that are for some days only."""
-    return list(db.session.execute(select(RegistrationDay.registration_id, RegistrationDay.day)
-                                   .join(Registration).where(Registration.event_id == event.id)).tuples())
+    return [(reg_id, day) for reg_id, day in db.session.execute(
+        select(RegistrationDay.registration_id, RegistrationDay.day).join(Registration)
+        .where(Registration.event_id == event.id))]
 
 
 def has_restricted_days(event: Event) -> bool:
