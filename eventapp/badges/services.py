@@ -171,7 +171,8 @@ def _registration_ids(raw: list[str] | None) -> list[int] | None:
 
 
 def _with_people(query):
-    return query.options(selectinload(Registration.person).selectinload(Person.category))
+    return query.options(selectinload(Registration.person).selectinload(Person.category),
+                         selectinload(Registration.day_rows))
 
 
 def select_registrations(event: Event, selection: Selection) -> list[Registration]:
@@ -260,14 +261,14 @@ def badge_event(event: Event, upload_dir: Path | None, discreet: bool | None = N
 
 
 def badge_person(registration: Registration, language: str) -> BadgePerson:
-    """One badge's words and QR payload."""
+    """One badge's words and QR payload, and the days it is valid for when they are not all."""
     person = registration.person
     category = person.category
     return BadgePerson(
         payload=qr_payload(registration.checkin_token), first_name=person.first_name, last_name=person.last_name,
         organisation=person.organisation, function=person.function,
         category_label=category.label(language) if category else "",
-        category_colour=category.colour if category else "#555555",
+        category_colour=category.colour if category else "#555555", days=tuple(registration.days),
     )
 
 

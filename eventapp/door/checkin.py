@@ -9,7 +9,9 @@ The admission rule, in plain words. A scan lets its badge's holder in when
 4. it was not cancelled (``cancelled``);
 5. the scan's day is a day of the event (``not_event_day``): the event-local date of the
    device's ``scanned_at``, or of the time the scan arrives;
-6. for a session of the agenda, the session is one of this event (``unknown_agenda_item``)
+6. the registration is for that day (``not_registered_for_day``): a registration restricted to
+   some days of the event (``registration.models.registered_for``) is refused on the others;
+7. for a session of the agenda, the session is one of this event (``unknown_agenda_item``)
    held on that day (``agenda_item_other_day``).
 
 Let in, the holder is ``checked_in`` on their first scan of the day (or of the session) and
@@ -53,7 +55,7 @@ from eventapp.door.models import CHECKIN_SOURCES, CheckIn, ScanLog, Station
 from eventapp.events.models import AgendaItem, Event
 from eventapp.extensions import db
 from eventapp.people.models import Category, Person
-from eventapp.registration.models import ADMITTED_STATUSES, Registration
+from eventapp.registration.models import ADMITTED_STATUSES, Registration, RegistrationDay, registered_for
 
 #: A device clock further than this from the server's is flagged (and, live, not trusted for the day).
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
@@ -66,8 +68,8 @@ BATCH_MAX = 20_000
 DEVICE_TIME_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 #: Reasons of ``not_admitted`` and ``unknown_token`` results (stable codes for the API).
-REASONS = ("cancelled", "other_event", "not_event_day", "unknown_agenda_item", "agenda_item_other_day", "garbage",
-           "unknown")
+REASONS = ("cancelled", "other_event", "not_event_day", "not_registered_for_day", "unknown_agenda_item",
+           "agenda_item_other_day", "garbage", "unknown")
 
 
 def _reason_text(reason: str, **kw) -> str:
@@ -75,6 +77,7 @@ def _reason_text(reason: str, **kw) -> str:
         "cancelled": _("This registration was cancelled."),
         "other_event": _("This badge is for another event."),
         "not_event_day": _("%(day)s is not a day of this event.", day=kw.get("day", "")),
+        "not_registered_for_day": _("This participant is not registered for %(day)s.", day=kw.get("day", "")),
         "unknown_agenda_item": _("This session is not in the event's agenda."),
         "agenda_item_other_day": _("This session is not held on %(day)s.", day=kw.get("day", "")),
         "garbage": _("This is not an eventapp badge code."),
@@ -160,6 +163,8 @@ class Badge:
     registration_id: int
     event_id: int
     status: str
+    #: The days the registration is restricted to; empty: every day of the event.
+    days: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,8 @@ def decide(readable: bool, badge: Badge | None, checkins: Iterable[CheckInInfo],
         return Decision("not_admitted", "cancelled")
     if day not in event_days:
         return Decision("not_admitted", "not_event_day")
+    if not registered_for(badge.days, day):
+        return Decision("not_admitted", "not_registered_for_day")
     if agenda_item_id is not None and agenda_item_day is None:
         return Decision("not_admitted", "unknown_agenda_item")
     if agenda_item_id is not None and agenda_item_day != day:
@@ -255,11 +262,18 @@ def _aware(value: datetime | None) -> datetime | None:
 _registrations, _people, _categories = Registration.__table__, Person.__table__, Category.__table__
 _checkins, _scan_logs, _agenda = CheckIn.__table__, ScanLog.__table__, AgendaItem.__table__
 _stations, _users, _events = Station.__table__, User.__table__, Event.__table__
+_registration_days = RegistrationDay.__table__
+
+#: The days a registration is restricted to, as 'YYYY-MM-DD,…' (NULL: every day): one small
+#: correlated read by the primary key, so the badge and its days still come in one statement.
+REGISTRATION_DAYS = (select(func.aggregate_strings(cast(_registration_days.c.day, String), ","))
+         .where(_registration_days.c.registration_id == _registrations.c.id)
+         .scalar_subquery().label("days"))
 
 _PERSON_COLUMNS = (
     _registrations.c.id, _registrations.c.event_id, _registrations.c.status, _registrations.c.checkin_token,
     _people.c.first_name, _people.c.last_name, _people.c.organisation, _people.c.sex,
-    _categories.c.code, _categories.c.label_fr, _categories.c.label_en,
+    _categories.c.code, _categories.c.label_fr, _categories.c.label_en, REGISTRATION_DAYS,
 )
 
 
@@ -400,6 +414,11 @@ def _info(row, prefix: str = "") -> CheckInInfo:
                        client_id=get("client_id"))
 
 
+def days_of(text: str | None) -> frozenset[date]:
+    """The days of a lookup's ``days`` column ('YYYY-MM-DD,…', or None for every day)."""
+    return frozenset(date.fromisoformat(d) for d in text.split(",")) if text else frozenset()
+
+
 def _badge_rows(rows) -> tuple[object | None, list[CheckInInfo]]:
     """The badge's row and its check-ins, from the rows of a lookup."""
     if not rows or rows[0].id is None:
@@ -493,7 +512,7 @@ def _answer_scan(door: _Door, scan: Scan, row, checkins: list[CheckInInfo], item
     its check-ins, ``item_day`` the day of the scan's agenda item when it is the event's.
     """
     when = scan_time(scan.scanned_at, door.now, door.tz, offset=offset, live=scan.source != "offline_sync")
-    badge = Badge(row.id, row.event_id, row.status) if row is not None else None
+    badge = Badge(row.id, row.event_id, row.status, days_of(row.days)) if row is not None else None
     decision = decide(parse_payload(scan.payload) is not None, badge, checkins, event_id=door.event_id,
                       event_days=door.days, day=when.day, agenda_item_id=scan.agenda_item_id,
                       agenda_item_day=item_day)

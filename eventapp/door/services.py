@@ -21,7 +21,7 @@ from eventapp.door.models import CheckIn, ScanLog, Station
 from eventapp.events.models import AgendaItem, Event
 from eventapp.extensions import db
 from eventapp.people.models import SEXES, Category, Person
-from eventapp.registration.models import ADMITTED_STATUSES, Registration
+from eventapp.registration.models import ADMITTED_STATUSES, Registration, registered_for_clause
 
 ROSTER_OVERLAP = timedelta(seconds=5)  # rows changed around the cursor's instant are sent again
 #: A roster download asking for the changes over a longer span than this is nearly the whole
@@ -48,9 +48,10 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     the cursor ``since`` (a registration or person edited, a check-in made or voided).
 
     An entry holds only what the door screen shows (name, organisation, category, status and
-    today's check-in), never sex, age band, phone or email. With an ``actor``, a download of the
-    whole list (or of the changes since long ago) is recorded in the audit log and committed;
-    the door's polls every few seconds are not.
+    today's check-in) and what the offline decision needs (the days a registration is
+    restricted to: ``days``, empty for every day), never sex, age band, phone or email. With
+    an ``actor``, a download of the whole list (or of the changes since long ago) is recorded
+    in the audit log and committed; the door's polls every few seconds are not.
 
     Returns ``{"cursor": ISO time to send next, "full": bool, "day", "entries": [...]}``.
     """
@@ -58,7 +59,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
     day = day or checkin_service.event_local_today(event, now)
     query = (select(Registration.id, Registration.checkin_token, Registration.status, Person.first_name,
                     Person.last_name, Person.organisation, Category.code, Category.label_fr,
-                    Category.label_en)
+                    Category.label_en, checkin_service.REGISTRATION_DAYS)
              .join(Person, Person.id == Registration.person_id)
              .outerjoin(Category, Category.id == Person.category_id)
              .where(Registration.event_id == event.id))
@@ -89,6 +90,7 @@ def roster(event: Event, since: datetime | None = None, *, language: str = "fr",
             "name": " ".join(p for p in (r.first_name, r.last_name) if p),
             "organisation": r.organisation or "", "category_label": _label(r, language),
             "status": r.status, "admitted": r.status in ADMITTED_STATUSES,
+            "days": sorted(d.isoformat() for d in checkin_service.days_of(r.days)),
             "checked_in_today": seen is not None,
             "checked_in_at": seen[0].astimezone(UTC).isoformat() if seen else None,
             "checked_in_station": seen[1] if seen else None,
@@ -209,10 +211,14 @@ def walk_in(event: Event, data: dict, *, settings: Settings, actor: Actor | None
 # --- counts and the board -------------------------------------------------------------
 
 
-def expected_count(event: Event) -> int:
-    """Registrations expected at the door (not cancelled)."""
-    return db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.event_id == event.id, Registration.status.in_(ADMITTED_STATUSES))) or 0
+def expected_count(event: Event, day: date | None = None) -> int:
+    """Registrations expected at the door (not cancelled); on ``day``, only those registered
+    for it (a registration restricted to other days is not expected)."""
+    query = select(func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.status.in_(ADMITTED_STATUSES))
+    if day is not None:
+        query = query.where(registered_for_clause(day))
+    return db.session.scalar(query) or 0
 
 
 def stats(event: Event, day: date | None = None) -> dict:
@@ -221,8 +227,9 @@ def stats(event: Event, day: date | None = None) -> dict:
     checked = db.session.scalar(select(func.count(CheckIn.id)).where(
         CheckIn.event_id == event.id, CheckIn.day == day, CheckIn.agenda_item_id.is_(None),
         CheckIn.voided_at.is_(None))) or 0
-    return {"day": day.isoformat(), "checked_in": checked, "expected": expected_count(event),
-            "is_event_day": day in event.days}
+    is_event_day = day in event.days
+    return {"day": day.isoformat(), "checked_in": checked,
+            "expected": expected_count(event, day if is_event_day else None), "is_event_day": is_event_day}
 
 
 def board(event: Event, day: date | None = None, *, language: str = "fr", bucket_minutes: int = 15,
@@ -264,7 +271,7 @@ def board(event: Event, day: date | None = None, *, language: str = "fr", bucket
         entry["total"] += 1
         by_sex[r.sex if r.sex in SEXES else "X"] += 1
     return {
-        "day": day.isoformat(), "checked_in": len(rows), "expected": expected_count(event),
+        "day": day.isoformat(), "checked_in": len(rows), "expected": expected_count(event, day),
         "arrivals": [{"time": k, "count": v} for k, v in sorted(buckets.items())],
         "by_station": [{"station": k, "count": v} for k, v in sorted(by_station.items(), key=lambda kv: -kv[1])],
         "by_category": sorted(by_category.values(), key=lambda e: -e["total"]),

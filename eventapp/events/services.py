@@ -9,16 +9,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from eventapp.audit.services import Actor, record
 from eventapp.badges.documents.badges import DEFAULT_LAYOUT, LAYOUTS
 from eventapp.core.errors import NotFound, ValidationError
+from eventapp.core.models import utcnow
 from eventapp.core.text import slugify
 from eventapp.events import agenda, officials
 from eventapp.events.models import EVENT_STATUSES, AgendaItem, AgendaItemOfficial, Event, Official, Project
 from eventapp.extensions import db
-from eventapp.registration.models import Registration
+from eventapp.registration.models import Registration, RegistrationDay
 
 EVENT_FIELDS = ("title", "slug", "organizer", "partner", "venue_name", "venue_address", "city",
                 "start_date", "end_date", "timezone", "language", "status", "description",
@@ -104,6 +106,7 @@ def _validate(data: dict, event: Event | None) -> dict[str, list[str]]:
     errors.update(_slug_errors(data.get("slug"), event))
     if event is not None and isinstance(start, date) and isinstance(end, date):
         errors.update(_agenda_errors(data, event, start, end))
+        errors.update(_registration_day_errors(data, event, start, end))
     return errors
 
 
@@ -166,6 +169,50 @@ def _agenda_errors(data: dict, event: Event, start: date, end: date) -> dict[str
         _("%(n)d agenda items would fall outside the new dates; move them first.", n=len(outside))]}
 
 
+def _restricted_days(event: Event) -> list[tuple[int, date]]:
+    """(registration id, day) of the event's registrations that are for some days only."""
+    return [(reg_id, day) for reg_id, day in db.session.execute(
+        select(RegistrationDay.registration_id, RegistrationDay.day).join(Registration)
+        .where(Registration.event_id == event.id))]
+
+
+def has_restricted_days(event: Event) -> bool:
+    """Whether some registration of the event is for some of its days only."""
+    return bool(db.session.scalar(select(RegistrationDay.registration_id).join(Registration)
+                                  .where(Registration.event_id == event.id).limit(1)))
+
+
+def _registration_day_errors(data: dict, event: Event, start: date, end: date) -> dict[str, list[str]]:
+    """New dates must keep the days of registrations for some days only inside the event
+    (moved with the agenda when asked): nobody becomes registered for a day that is gone."""
+    shift = _agenda_shift(data, event)
+    outside = {reg_id for reg_id, day in _restricted_days(event) if not start <= day + shift <= end}
+    if not outside:
+        return {}
+    return {"start_date": [ngettext(
+        "%(num)d participant is registered for days that would fall outside the new dates; tick “Move the agenda "
+        "with the dates” or change their days first.",
+        "%(num)d participants are registered for days that would fall outside the new dates; tick “Move the agenda "
+        "with the dates” or change their days first.", len(outside))]}
+
+
+def _move_registration_days(event: Event, shift: timedelta) -> None:
+    """Move the days of registrations for some days only with the event (a postponed workshop
+    keeps who comes which day). Emptied and flushed first: a shift by one day would otherwise
+    collide, row by row, with the next day's row of the same registration."""
+    ids = sorted({reg_id for reg_id, _day in _restricted_days(event)}) if shift else []
+    if not ids:
+        return
+    restricted = list(db.session.scalars(select(Registration).where(Registration.id.in_(ids))))
+    moved = {r.id: [d + shift for d in r.days] for r in restricted}
+    for registration in restricted:
+        registration.day_rows = []
+    db.session.flush()
+    for registration in restricted:
+        registration.day_rows = [RegistrationDay(day=d) for d in moved[registration.id]]
+        registration.updated_at = utcnow()  # the door's roster sends it again, with its new days
+
+
 def _agenda_shift(data: dict, event: Event) -> timedelta:
     """How far the agenda moves with the event: by as many days as the first day moves,
     when ``move_agenda`` is asked for (a postponed workshop keeps its programme)."""
@@ -190,7 +237,8 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
     """Create (``event`` None) or update an event from ``data``; nothing saved on error.
 
     ``data`` holds the fields of EVENT_FIELDS plus ``project`` (a name) and, when updating,
-    ``move_agenda`` (move every agenda item by as many days as the first day moves). ``logos`` maps
+    ``move_agenda`` (move every agenda item, and the days of registrations for some days only, by
+    as many days as the first day moves). ``logos`` maps
     ``organizer_logo``/``partner_logo`` to uploaded bytes, kept in ``upload_dir``; they are
     checked with the fields, so a bad logo saves nothing either.
     """
@@ -213,6 +261,7 @@ def save_event(data: dict, event: Event | None = None, *, actor: Actor | None = 
         shift = _agenda_shift(data, event)
         for item in event.agenda_items if shift else ():
             item.day = item.day + shift
+        _move_registration_days(event, shift)
     _apply_fields(event, data)
     replaced = [_write_logo(event, kind, logos[kind], ext, upload_dir) for kind, ext in checked.items()]
     db.session.flush()

@@ -75,7 +75,8 @@ def edit(slug: str):
         else:
             flash(_("The event is saved."), "success")
             return redirect(url_for("events.show", slug=event.slug))
-    return render_template("events/form.html", form=form, event=event, projects=event_service.project_names())
+    return render_template("events/form.html", form=form, event=event, projects=event_service.project_names(),
+                           restricted_days=event_service.has_restricted_days(event))
 
 
 @bp.route("/<slug>/duplicate", methods=["GET", "POST"])

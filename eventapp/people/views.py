@@ -8,13 +8,23 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
-from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from eventapp.accounts.security import roles_required
 from eventapp.core.errors import NotFound, ValidationError
-from eventapp.core.i18n import current_language
+from eventapp.core.i18n import current_language, format_day
 from eventapp.core.input import Form, db_int
 from eventapp.core.labels import choices
 from eventapp.core.web import links, settings
@@ -83,10 +93,23 @@ class ParticipantForm(PersonForm):
     consent_photos = BooleanField(_l("Agrees to photos"))
     consent_recordings = BooleanField(_l("Agrees to recordings"))
     consent_share_funder = BooleanField(_l("Agrees to sharing with the funder"))
+    #: The event days the registration is for (shown for events of several days only).
+    days = SelectMultipleField(_l("Days"), choices=[], validate_choice=False)
 
-    def fill_choices(self) -> None:
+    def fill_choices(self, event=None) -> None:
         super().fill_choices()
         self.status.choices = choices("registration_status")
+        if event is not None:
+            self.days.choices = day_choices(event)
+
+    def chosen_days(self, event) -> list[str] | None:
+        """The days ticked, or None when the form has no days to tick (a one-day event)."""
+        return list(self.days.data or []) if len(event.days) > 1 else None
+
+
+def day_choices(event) -> list[tuple[str, str]]:
+    """(YYYY-MM-DD, the day in words) of each day of the event, in the reader's language."""
+    return [(d.isoformat(), format_day(d, fmt="EEEE d MMMM y")) for d in event.days]
 
 
 #: The organizer's words for the public form's answers to "ask this question?".
@@ -159,7 +182,8 @@ def participants(slug: str):
     page = registrations.list_participants(event, page=_int_arg("page", 1), per_page=PER_PAGE, **filters)
     return render_template("people/participants.html", event=event, page=page, filters=filters,
                            counts=registrations.status_counts(event), categories=list_categories(),
-                           statuses=choices("registration_status"), sexes=choices("sex"))
+                           statuses=choices("registration_status"), sexes=choices("sex"),
+                           day_choices=day_choices(event))
 
 
 @bp.route("/events/<slug>/participants/new", methods=["GET", "POST"])
@@ -168,13 +192,15 @@ def participant_new(slug: str):
     """Add one participant (an existing directory person with the same phone or email is reused)."""
     event = event_or_404(slug)
     form = ParticipantForm()
-    form.fill_choices()
+    form.fill_choices(event)
     if request.method == "GET":
         form.status.data = "registered"
+        form.days.data = [d.isoformat() for d in event.days]
     if form.validate_on_submit():
         try:
             registration, reused = registrations.add_participant(
-                event, form.person_data(), settings=settings(), status=form.status.data or "registered", actor=actor())
+                event, form.person_data(), settings=settings(), status=form.status.data or "registered",
+                actor=actor(), days=form.chosen_days(event))
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -196,9 +222,10 @@ def participant_edit(slug: str, registration_id: int):
     person = registration.person
     current = people.current_consents(person)
     form = ParticipantForm(obj=person)
-    form.fill_choices()
+    form.fill_choices(event)
     if request.method == "GET":
         form.status.data = registration.status
+        form.days.data = [d.isoformat() for d in (registration.days or event.days)]
         form.registration_notes.data = registration.notes
         form.category_id.data = str(person.category_id or "")
         form.age_band.data = person.age_band or ""
@@ -207,7 +234,8 @@ def participant_edit(slug: str, registration_id: int):
         people.record_view(person, actor=actor())  # who looked: the form shows the person's details
     if form.validate_on_submit():
         data = form.person_data()
-        data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data)
+        data.update(status=form.status.data or registration.status, registration_notes=form.registration_notes.data,
+                    days=form.chosen_days(event))
         consents = {kind: getattr(form, f"consent_{kind}").data for kind in ("photos", "recordings", "share_funder")}
         try:
             registrations.update_participant(registration, data, settings=settings(), actor=actor())
@@ -231,6 +259,25 @@ def cancel_selected(slug: str):
     event = event_or_404(slug)
     n = registrations.cancel_registrations(event, _selected_ids(), actor=actor())
     flash(_("%(n)d registrations cancelled.", n=n), "success" if n else "warning")
+    return redirect(url_for("people.participants", slug=event.slug))
+
+
+@bp.route("/events/<slug>/participants/days", methods=["POST"])
+@roles_required(*EDIT_ROLES)
+def days_selected(slug: str):
+    """Set the days of the selected registrations (the days ticked under the list)."""
+    event = event_or_404(slug)
+    if not _selected_ids():
+        flash(_("No participant is ticked."), "warning")
+        return redirect(url_for("people.participants", slug=event.slug))
+    try:
+        n = registrations.set_days_of_selection(event, _selected_ids(), request.form.getlist("days"), actor=actor())
+    except ValidationError as exc:
+        for message in exc.messages():
+            flash(message, "error")
+    else:
+        flash(ngettext("The days of %(num)d registration were changed.",
+                       "The days of %(num)d registrations were changed.", n), "success" if n else "info")
     return redirect(url_for("people.participants", slug=event.slug))
 
 

@@ -460,7 +460,7 @@ def export_person(person: Person, actor: Actor | None = None) -> dict:
         "registrations": [{
             "event": events[r.event_id].slug, "event_title": events[r.event_id].title,
             "status": r.status, "source": r.source, "created_at": _iso(r.created_at),
-            "responded_at": _iso(r.responded_at), "notes": r.notes,
+            "responded_at": _iso(r.responded_at), "notes": r.notes, "days": [_iso(d) for d in r.days],
             "invitations": [{"channel": i.channel, "kind": i.kind, "sent_at": _iso(i.sent_at), "status": i.status}
                             for i in r.invitations],
         } for r in registrations],

@@ -1,10 +1,11 @@
 """Registrations tie a person to an event; invitations record what was sent."""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.models import Base, TimestampMixin, utcnow
@@ -19,6 +20,16 @@ ADMITTED_STATUSES = ("invited", "accepted", "declined", "registered")
 #: Statuses that hold a place (the public form's capacity counts them): not merely invited.
 CONFIRMED_STATUSES = ("accepted", "registered")
 REGISTRATION_SOURCES = ("organizer", "import", "invitation", "public_form", "walk_in")
+
+
+def registered_for(days: Collection[date], day: date) -> bool:
+    """The one rule of a registration's days: valid on ``day`` when ``days`` (the days it is
+    restricted to) is empty, meaning every day of the event, or holds ``day``.
+
+    The door (``door.checkin.decide`` and the phones' offline copy of it), the expected lists,
+    sheets, absences and per diem all ask this.
+    """
+    return not days or day in days
 
 
 class Registration(TimestampMixin, Base):
@@ -52,6 +63,30 @@ class Registration(TimestampMixin, Base):
     invitations: Mapped[list[Invitation]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Invitation.sent_at"
     )
+    #: The days it is restricted to; none (the usual case) is every day of the event.
+    day_rows: Mapped[list[RegistrationDay]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RegistrationDay.day"
+    )
+
+    @property
+    def days(self) -> list[date]:
+        """The event days this registration is for, in order; empty: every day of the event."""
+        return [row.day for row in self.day_rows]
+
+    def is_for_day(self, day: date) -> bool:
+        """Valid on ``day`` (see :func:`registered_for`)."""
+        return registered_for(self.days, day)
+
+
+class RegistrationDay(Base):
+    """One event day a registration is restricted to (a three-day training where officials come
+    to the opening only). A registration without any is for every day of its event."""
+
+    __tablename__ = "registration_days"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)  # a day of the registration's event
 
 
 class Invitation(Base):
@@ -69,3 +104,9 @@ class Invitation(Base):
     error: Mapped[str] = mapped_column(Text, default="")
 
     registration: Mapped[Registration] = relationship(back_populates="invitations")
+
+
+def registered_for_clause(day: date):
+    """:func:`registered_for` as SQL, for a query of ``Registration`` rows: valid on ``day``."""
+    restricted = select(RegistrationDay.registration_id).where(RegistrationDay.registration_id == Registration.id)
+    return or_(~restricted.exists(), restricted.where(RegistrationDay.day == day).exists())

@@ -5,11 +5,12 @@ import enum
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.audit.services import Actor, record
 from eventapp.core.errors import ValidationError
@@ -22,7 +23,7 @@ from eventapp.events.services import hold_event
 from eventapp.extensions import db
 from eventapp.people.models import Person
 from eventapp.people.services import apply_person_data, clean_person_data
-from eventapp.registration.models import REGISTRATION_SOURCES, REGISTRATION_STATUSES, Registration
+from eventapp.registration.models import REGISTRATION_SOURCES, REGISTRATION_STATUSES, Registration, RegistrationDay
 
 
 def find_registration(event: Event, person: Person) -> Registration | None:
@@ -278,7 +279,7 @@ def list_participants(event: Event, *, q: str = "", status: str = "", category_i
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(1, page)
     items = list(db.session.scalars(
-        stmt.options(joinedload(Registration.person).joinedload(Person.category))
+        stmt.options(joinedload(Registration.person).joinedload(Person.category), selectinload(Registration.day_rows))
         .order_by(Person.last_name, Person.first_name, Registration.id)
         .offset((page - 1) * per_page).limit(per_page)
     ).unique())
@@ -314,29 +315,108 @@ def registrations_by_ids(event: Event, ids) -> list[Registration]:
 
 
 def add_participant(event: Event, data: dict, *, settings: Settings, status: str = "registered",
-                    actor: Actor | None = None) -> tuple[Registration, bool]:
+                    actor: Actor | None = None, days: Iterable | None = None) -> tuple[Registration, bool]:
     """Add a participant from an organizer's form (:attr:`Channel.ORGANIZER`: a directory person
-    with the same phone or email is reused).
+    with the same phone or email is reused); ``days`` restricts the registration to some days
+    of the event (None: every day, see :func:`set_registration_days`).
 
     Returns (registration, reused). Refuses a person already registered.
     """
     clean, errors = clean_person_data(data, settings)
+    chosen = None
+    if days is not None:
+        try:
+            chosen = event_days(event, days)
+        except ValidationError as exc:
+            errors = {**errors, **exc.errors}
     if errors:
         raise ValidationError(errors)
-    enrolment = enrol(event, clean, channel=Channel.ORGANIZER, status=status, actor=actor)
+    enrolment = enrol(event, clean, channel=Channel.ORGANIZER, status=status, actor=actor, commit=chosen is None)
+    if chosen is not None and not enrolment.replayed:
+        set_registration_days(enrolment.registration, chosen, actor=actor, commit=False)
+        db.session.commit()
     return enrolment.registration, enrolment.reused
+
+
+# --- the days of a registration (events of several days) ------------------------------------
+
+
+def event_days(event: Event, values: Iterable) -> list[date]:
+    """The days of ``event`` among ``values`` (dates, or 'YYYY-MM-DD' as a form posts them), in
+    order; ValidationError (under ``days``) for none, or for one that is not a day of the event."""
+    chosen: set[date] = set()
+    for value in values:
+        day = value
+        if isinstance(value, str):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                day = None
+        if not isinstance(day, date) or day not in event.days:
+            raise ValidationError({"days": [_("%(day)s is not a day of this event.", day=str(value)[:20])]})
+        chosen.add(day)
+    if not chosen:
+        raise ValidationError({"days": [_("Tick at least one day.")]})
+    return sorted(chosen)
+
+
+def set_registration_days(registration: Registration, days: Iterable, *, actor: Actor | None = None,
+                          commit: bool = True) -> bool:
+    """Restrict ``registration`` to ``days`` of its event; every day of the event lifts the
+    restriction (the registration is then for every day, also if the event grows longer).
+
+    Returns whether anything changed (the same days again, a double click, write nothing).
+    ValidationError, changing nothing, for no day or a day that is not the event's.
+    """
+    event = registration.event
+    chosen = event_days(event, days)
+    if chosen == event.days:
+        chosen = []
+    if chosen == registration.days:
+        return False
+    # Rows kept for the days that stay: a row deleted and inserted again with the same key in
+    # one flush is not what the database should be asked to do.
+    kept = {row.day: row for row in registration.day_rows}
+    registration.day_rows = [kept.get(day) or RegistrationDay(day=day) for day in chosen]
+    # The door's roster sends what changed since its cursor, by the registration's updated_at.
+    registration.updated_at = utcnow()
+    record(actor, "registration.days", registration, event_id=registration.event_id,
+           days=[d.isoformat() for d in chosen])
+    if commit:
+        db.session.commit()
+    return True
+
+
+def set_days_of_selection(event: Event, ids, days: Iterable, *, actor: Actor | None = None) -> int:
+    """Set the days of the selected registrations of ``event`` (see :func:`set_registration_days`);
+    all or nothing. Returns how many changed."""
+    chosen = event_days(event, days)
+    changed = sum(set_registration_days(r, chosen, actor=actor, commit=False) for r in registrations_by_ids(event, ids))
+    db.session.commit()
+    return changed
 
 
 def update_participant(registration: Registration, data: dict, *, settings: Settings,
                        actor: Actor | None = None) -> Registration:
-    """Change a participant's details and the registration's status and notes."""
+    """Change a participant's details, the registration's status and notes and, when ``data``
+    has ``days``, the days it is for (:func:`set_registration_days`); nothing saved on error."""
     from eventapp.people.services import save_person
 
     status = data.get("status", registration.status)
     if status not in REGISTRATION_STATUSES:
         raise ValidationError({"status": [_("Unknown status.")]})
-    person_data = {k: v for k, v in data.items() if k not in ("status", "registration_notes")}
+    person_data = {k: v for k, v in data.items() if k not in ("status", "registration_notes", "days")}
+    errors = clean_person_data(person_data, settings)[1]
+    if data.get("days") is not None:
+        try:
+            event_days(registration.event, data["days"])
+        except ValidationError as exc:
+            errors = {**errors, **exc.errors}
+    if errors:
+        raise ValidationError(errors)
     save_person(person_data, registration.person, settings=settings, actor=actor, commit=False)
+    if data.get("days") is not None:
+        set_registration_days(registration, data["days"], actor=actor, commit=False)
     changes = {}
     if status != registration.status:
         changes["status"] = status

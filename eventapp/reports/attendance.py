@@ -2,7 +2,9 @@
 
 Attendance comes from check-ins only, and voided check-ins never count. A person is present on
 a day when they have at least one check-in of that day (for the day or for an agenda item); their
-arrival that day is the earliest of those scans.
+arrival that day is the earliest of those scans. A person is expected on a day when their
+registration is for that day (``registration.models.registered_for``: every day unless it was
+restricted to some), so nobody is absent on a day they were never meant to attend.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from eventapp.events.models import Event
 from eventapp.events.services import logo_bytes as event_logo
 from eventapp.extensions import db
 from eventapp.people.models import Person
-from eventapp.registration.models import Invitation, Registration
+from eventapp.registration.models import Invitation, Registration, RegistrationDay, registered_for
 
 #: Registration statuses of people expected at the door (not those who declined or cancelled).
 EXPECTED_STATUSES = ("invited", "accepted", "registered")
@@ -50,11 +52,20 @@ class Attendee:
     invited: bool
     arrivals: dict[date, datetime] = field(default_factory=dict)  # earliest valid scan per day (UTC)
     item_arrivals: dict[int, datetime] = field(default_factory=dict)  # per agenda item
+    days: frozenset[date] = frozenset()  # the days the registration is restricted to; empty: every day
 
     @property
     def expected(self) -> bool:
         """On the list of people expected (not declined, not cancelled)."""
         return self.status in EXPECTED_STATUSES
+
+    def registered_for(self, day: date) -> bool:
+        """The registration is for ``day`` (every day unless restricted to some)."""
+        return registered_for(self.days, day)
+
+    def expected_on(self, day: date) -> bool:
+        """On the list of people expected on ``day``: expected, and registered for that day."""
+        return self.expected and self.registered_for(day)
 
     @property
     def attended(self) -> bool:
@@ -88,6 +99,13 @@ def load_attendees(event: Event, language: str | None = None) -> list[Attendee]:
         select(Invitation.registration_id).join(Registration).where(Registration.event_id == event.id)
     ))
     attendees = {reg.id: _attendee(reg, language, reg.id in invited_ids) for reg in rows}
+    restricted: dict[int, set[date]] = {}
+    for registration_id, day in db.session.execute(
+            select(RegistrationDay.registration_id, RegistrationDay.day).join(Registration)
+            .where(Registration.event_id == event.id)):
+        restricted.setdefault(registration_id, set()).add(day)
+    for registration_id, days in restricted.items():
+        attendees[registration_id].days = frozenset(days)
     checkins = db.session.execute(
         select(CheckIn.registration_id, CheckIn.day, CheckIn.scanned_at, CheckIn.agenda_item_id)
         .where(CheckIn.event_id == event.id, CheckIn.voided_at.is_(None))

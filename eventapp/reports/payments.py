@@ -285,8 +285,9 @@ class _Rates:
 
 
 def paid_days(attendee: Attendee) -> list[date]:
-    """The days a person is paid a per diem for: the days they came (from the check-ins)."""
-    return sorted(attendee.arrivals)
+    """The days a person is paid a per diem for: the days they came (from the check-ins) among
+    the days they were registered for."""
+    return sorted(d for d in attendee.arrivals if attendee.registered_for(d))
 
 
 def _computed_rows(event: Event, sheet: PaymentSheet, language: str | None = None) -> list[PaymentRow]:
@@ -294,9 +295,9 @@ def _computed_rows(event: Event, sheet: PaymentSheet, language: str | None = Non
     rates = _Rates.of(sheet)
     rows = []
     for a in load_attendees(event, language):
-        if not a.attended:
-            continue
         days = paid_days(a)
+        if not days:
+            continue
         rate, rate_own = rates.per_day_for(a)
         transport, transport_own = rates.transport_for(a) if days else (0, False)  # once, to who came
         rows.append(PaymentRow(

@@ -214,6 +214,7 @@ class _Funnel:
     invited: tuple
     accepted: tuple
     registered: tuple
+    registered_keys: list  # per day: those registered for that day
     declined: tuple
     cancelled: tuple
     everyone: tuple
@@ -231,14 +232,24 @@ def _funnel_cells(cells: _Cells, attendees: list[Attendee], registered: list[Att
         declined=cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined")),
         cancelled=cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled")),
         everyone=cells.cell(("N",), len(came)),
+        registered_keys=[_registered_on(cells, registered, d) for d in days],
         day_keys=[cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days],
-        absent_keys=[cells.cell(("absent", d), sum(1 for a in registered if d not in a.arrivals)) for d in days],
+        # Absent on a day: registered for that day and not there (not someone never meant to come).
+        absent_keys=[cells.cell(("absent", d), sum(1 for a in registered
+                                                   if a.registered_for(d) and d not in a.arrivals)) for d in days],
         absent_all=cells.cell(("absent",), sum(1 for a in registered if not a.attended)),
     )
     if len(days) == 1:  # present on the day is present at all
         cells.line(funnel.everyone, funnel.day_keys)
         cells.line(funnel.absent_all, funnel.absent_keys)
     return funnel
+
+
+def _registered_on(cells: _Cells, registered: list[Attendee], day: date):
+    """The cell of those registered for ``day``: the overall one when it is everyone (one figure,
+    one cell, hidden everywhere or nowhere)."""
+    n = sum(1 for a in registered if a.registered_for(day))
+    return ("registered",) if n == len(registered) else cells.cell(("registered", day), n)
 
 
 def _category_cells(cells: _Cells, attendees: list[Attendee], came: list[Attendee], everyone, language: str, _):
@@ -325,13 +336,13 @@ def _funnel_table(table, funnel: _Funnel, columns: list[str], _) -> CountTable:
     return table("attendance", _("Invited, registered and present"), _("Figure"), columns, [
         (_("People invited"), [funnel.invited] * n),
         (_("People who accepted"), [funnel.accepted] * n),
-        (_("People registered"), [funnel.registered] * n),
+        (_("People registered"), funnel.registered_keys + [funnel.registered]),
         (_("People who attended"), funnel.day_keys + [funnel.everyone]),
         (_("People absent"), funnel.absent_keys + [funnel.absent_all]),
         (_("People who declined"), [funnel.declined] * n),
         (_("Registrations cancelled"), [funnel.cancelled] * n),
-    ], note=_("Registered: accepted or registered places. Absent: registered but not checked in. "
-              "Overall: present on at least one day."))
+    ], note=_("Registered: accepted or registered places (per day: those registered for that day). "
+              "Absent: registered for the day but not checked in. Overall: present on at least one day."))
 
 
 def _summary(show, funnel: _Funnel, days: list[date], language: str, _) -> list[tuple[str, Value]]:

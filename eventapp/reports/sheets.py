@@ -1,8 +1,9 @@
 """Sign-in sheets (feuilles d'émargement): who is expected on a day, or who came and when.
 
 A sheet is for one event day, or for a half-day or an agenda item of that day. The *expected*
-sheet lists everyone expected, to sign on arrival; the *attended* sheet is the record of those
-who came, with their arrival times from the check-ins (voided ones never count).
+sheet lists everyone expected that day (registered for it), to sign on arrival; the *attended*
+sheet is the record of those who came, with their arrival times from the check-ins (voided
+ones never count).
 """
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def sign_in_sheet(event: Event, day, *, kind: str = "expected", part: str = "day
 
     attendees = load_attendees(event)
     if kind == "expected":
-        chosen = [(a, None) for a in attendees if a.expected]
+        chosen = [(a, None) for a in attendees if a.expected_on(day)]
     else:
         chosen = []
         for a in attendees:

@@ -166,6 +166,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.participant_new": {"GET": organizers(200), "POST": organizers(200)},
     "people.participant_edit": {"GET": organizers(200), "POST": organizers(302)},  # empty: unchanged
     "people.cancel_selected": {"POST": organizers(302)},  # nothing selected: a warning
+    "people.days_selected": {"POST": organizers(302)},  # nothing selected: a warning
     "people.add_bulk": {"GET": organizers(200), "POST": organizers(302)},
     "people.import_upload": {"GET": organizers(200), "POST": organizers(200)},
     "people.import_preview": {"GET": organizers(200), "POST": organizers(200)},

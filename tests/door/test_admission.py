@@ -67,6 +67,21 @@ def test_day_outside_the_event():
     assert _decide(day=date(2024, 3, 14)) == Decision("not_admitted", "not_event_day")
 
 
+def test_registration_for_some_days_only():
+    opening_only = Badge(1, EVENT, "registered", days=frozenset({DAYS[0]}))
+    assert _decide(badge=opening_only, day=DAYS[0]) == Decision("checked_in")
+    assert _decide(badge=opening_only, day=DAYS[1]) == Decision("not_admitted", "not_registered_for_day")
+    # A day outside the event is said as such first; a cancelled registration is cancelled every day.
+    assert _decide(badge=opening_only, day=date(2024, 3, 14)) == Decision("not_admitted", "not_event_day")
+    cancelled = Badge(1, EVENT, "cancelled", days=frozenset({DAYS[0]}))
+    assert _decide(badge=cancelled, day=DAYS[1]) == Decision("not_admitted", "cancelled")
+    # Not registered for the day: not for its sessions either.
+    assert _decide(badge=opening_only, day=DAYS[1], agenda_item_id=5, agenda_item_day=DAYS[1]) == Decision(
+        "not_admitted", "not_registered_for_day")
+    # No days is every day (every registration made before days existed).
+    assert _decide(badge=Badge(1, EVENT, "registered"), day=DAYS[1]) == Decision("checked_in")
+
+
 def test_agenda_item_rules():
     item = 5
     assert _decide(agenda_item_id=item, agenda_item_day=None) == Decision("not_admitted", "unknown_agenda_item")

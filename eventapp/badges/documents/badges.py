@@ -184,6 +184,8 @@ class BadgePerson:
     function: str = ""
     category_label: str = ""
     category_colour: str = "#555555"
+    #: The days the badge is valid for, when the registration is for some days only; empty: every day.
+    days: tuple[date, ...] = ()
 
 
 # --- what goes where on a badge -------------------------------------------------------------
@@ -259,6 +261,33 @@ def event_dates(event: BadgeEvent) -> str:
     return format_interval(event.start_date, event.end_date, skeleton="yMMMd", locale=event.language)
 
 
+def day_in_words(day: date, language: str) -> str:
+    """A day of the event in words, without the year: 'jeudi 15 janvier', 'jeudi 1er janvier',
+    'Thursday 15 January'."""
+    from babel.dates import format_date
+
+    text = format_date(day, format="EEEE d MMMM", locale=language)
+    if language == "fr" and day.day == 1:
+        text = text.replace(" 1 ", " 1er ", 1)  # French writes the first of the month as an ordinal
+    return text
+
+
+def validity_text(days, language: str) -> str:
+    """What a badge for some days only says: 'Valable le jeudi 15 janvier', 'Valable les jeudi
+    15 janvier et samedi 17 janvier', 'Valid on Thursday 15 January'; '' for every day."""
+    if not days:
+        return ""
+    _ = translator(language)  # the event's language (the module's _ only marks)
+    words = [day_in_words(d, language) for d in sorted(days)]
+    if len(words) == 1:
+        return _("Valid on %(day)s") % {"day": words[0]}
+    listed = _("%(days)s and %(last)s") % {"days": ", ".join(words[:-1]), "last": words[-1]}
+    return _("Valid on %(days)s") % {"days": listed}
+
+
+VALIDITY_COLOUR = "#8a1c1c"  # the days a badge is valid for stand out from the person's details
+
+
 def _lines(fitted: Fitted, x: float, width: float, top: float, colour: str = "#000000",
            align: str = "centre") -> list[TextItem]:
     """Place fitted lines from ``top`` downwards, centred (or left-aligned) in ``width``."""
@@ -293,6 +322,11 @@ def person_items(person: BadgePerson, event: BadgeEvent, d: Design) -> list[Text
     x, y, w, h = d.text_box
     align = "left" if d.width > d.height else "centre"
     gap = 1.2 * mm
+    validity = validity_text(person.days, event.language)
+    validity_fit = fit_text(validity, CONDENSED_BOLD, w, h * 0.2, d.detail_max, 5, 2) if validity else None
+    if validity_fit is not None:
+        h -= validity_fit.height + gap  # the days keep their room below; the rest shares what is left
+        y += validity_fit.height + gap
     if event.discreet:
         # The first name only (the last name for someone who gave a single name).
         name = (person.first_name or person.last_name).strip()
@@ -312,6 +346,8 @@ def person_items(person: BadgePerson, event: BadgeEvent, d: Design) -> list[Text
     for fitted, colour in blocks:
         items += _lines(fitted, x, w, top, colour, align)
         top -= fitted.height + gap
+    if validity_fit is not None:
+        items += _lines(validity_fit, x, w, y - gap, VALIDITY_COLOUR, align)
     return items
 
 

@@ -62,6 +62,8 @@ function decideLocally(scan, token, day, e, mine) {
   if (!e) return { kind: "bad", result: "unknown_token", title: T.unknown, note: T.decided_offline };
   if (!e.admitted) return Object.assign({ kind: "bad", result: "not_admitted", title: T.not_admitted, detail: T.cancelled }, person(e));
   if (C.days.indexOf(day) < 0) return { kind: "bad", result: "not_admitted", title: T.not_admitted, name: e.name, detail: T.not_event_day };
+  // A registration for some days only (e.days; none or an older roster's missing field: every day).
+  if (e.days && e.days.length && e.days.indexOf(day) < 0) return Object.assign({ kind: "bad", result: "not_admitted", title: T.not_admitted, detail: T.not_registered_for_day }, person(e));
   if (!scan.agenda_item_id && e.checked_in_today && e.day === day) return already(hhmm(e.checked_in_at), e.checked_in_station || "—");
   if (mine) return already(hhmm(mine.at), T.this_device);
   return Object.assign({ kind: "ok", result: "checked_in", title: T.checked_in, note: T.decided_offline }, person(e));
