@@ -208,6 +208,33 @@ def walk_in(event: Event, data: dict, *, settings: Settings, actor: Actor | None
                                     source="walk_in", scanned_at=scanned_at)
 
 
+# --- where a door user starts -------------------------------------------------------------
+
+
+def door_pages(event_ids: list[int] | None) -> list[Event]:
+    """The events (not archived) whose door page a user may open, ``event_ids`` only when given
+    (a door user's events): those held today where they take place first, then the coming ones
+    (soonest first), then the past ones (latest first)."""
+    query = select(Event).where(Event.status != "archived")
+    if event_ids is not None:
+        query = query.where(Event.id.in_(event_ids))
+
+    def order(event: Event) -> tuple[int, int]:
+        today = event.local_today()
+        if event.start_date <= today <= event.end_date:
+            return 0, event.start_date.toordinal()
+        if event.start_date > today:
+            return 1, event.start_date.toordinal()
+        return 2, -event.end_date.toordinal()
+
+    return sorted(db.session.scalars(query), key=order)
+
+
+def station_event(station: Station) -> Event:
+    """The one event a paired station works at."""
+    return db.session.get(Event, station.event_id)
+
+
 # --- counts and the board -------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from eventapp.door import stations as station_service
 from eventapp.door.models import CHECKIN_SOURCES, SCAN_RESULTS
 from eventapp.events import services as event_service
 from eventapp.events.view_helpers import actor, event_or_404, public_base_url
-from eventapp.extensions import db
+from eventapp.extensions import db, login_manager
 from eventapp.people.categories import list_categories
 
 bp = Blueprint("door", __name__)
@@ -57,6 +57,27 @@ def _door_event(slug: str):
     if station is not None and station.event_id == event.id:
         return event, station
     return None, None
+
+
+@bp.route("/door")
+def home():
+    """Where door staff start: the door page of their one event, else the list of their door pages.
+
+    A paired phone goes to its station's door page; a door user given one event (not archived)
+    to that event's; with several, or for organizers, a list of door pages, today's first.
+    """
+    if not current_user.is_authenticated:
+        station = station_service.active_station(session.get("station_id"), session.get("station_key"))
+        if station is None:
+            return login_manager.unauthorized()
+        return redirect(url_for("door.scan", slug=door_service.station_event(station).slug))
+    if not current_user.has_role("door", "organizer"):
+        abort(403)
+    ids = [e.id for e in current_user.events] if current_user.role == "door" else None
+    events = door_service.door_pages(ids)
+    if len(events) == 1 and current_user.role == "door":
+        return redirect(url_for("door.scan", slug=events[0].slug))
+    return render_template("door/home.html", events=events)
 
 
 @bp.route("/events/<slug>/door")

@@ -131,7 +131,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.login": {"GET": signed_in(302, guest=200), "POST": signed_in(302, guest=200)},
     "auth.logout": {"POST": everyone(LOGIN)},
     "auth.set_language": {"POST": everyone(302)},
-    "main.index": {"GET": signed_in(200)},
+    "main.index": {"GET": with_(signed_in(200), door=302, door_other=302)},  # door users start at the door
     "auth.account": {"GET": signed_in(200)},
     "auth.sign_out_everywhere": {"POST": everyone(LOGIN)},  # one's own sessions; then the sign-in page
     # trust (issue 7)
@@ -191,6 +191,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "public.register": {"GET": everyone(200), "POST": everyone(409)},  # the form is closed
     # the door (issue 4)
     "door.scan": {"GET": door_page(200)},
+    # a door user of one event goes to its door page; organizers get the list of door pages
+    "door.home": {"GET": with_(door_page(200), door=302, door_other=302)},
     "door.service_worker": {"GET": everyone(200)},
     "door.manifest": {"GET": everyone(200)},
     "door.pair": {"GET": everyone(200)},  # the phone spends the code in JavaScript (api.pair)

@@ -3,13 +3,15 @@
    same rules, queues the scan and says so. A code sent twice within a moment counts once. */
 import { C, T, fmt, hhmm, localDay } from "./page.js";
 import { parsePayload, uuid } from "./codes.js";
-import { findForDecision, noteAdmission, queueScan, searchRoster } from "./store.js";
+import { admittedHere, findForDecision, noteAdmission, queueScan, searchRoster } from "./store.js";
 import { isRefused, refreshStats, searchServer, sendScan, sendWalkin, voidCheckin } from "./sync.js";
-import { clearSearch, fromServer, renderSearch, renderStats, reshow, searchQuery, show, showError,
-         showRefusedScan, showWalkinErrors, shownCheckinId, shownName, updateQueue, walkinFields } from "./screens.js";
+import { askUndo, clearSearch, fromServer, markSearchRow, renderSearch, renderStats, reshow, searchQuery,
+         setUndoBusy, show, showError, showRefusedScan, showWalkinErrors, shownCheckinId, shownName, undoReason,
+         updateQueue, walkinFields } from "./screens.js";
 
 let last = { raw: null, at: 0 };
 let searchTimer = null;
+let voiding = false;
 
 function agendaItem() {
   const s = document.getElementById("agenda-item");
@@ -31,7 +33,8 @@ function isRepeat(raw) {
   return false;
 }
 
-/** Checks in whoever the code names: asks the server, or decides offline. */
+/** Checks in whoever the code names: asks the server, or decides offline; answers the result
+ *  shown (nothing for a repeat or a refused phone). */
 export function handleCode(raw, source) {
   raw = (raw || "").trim();
   if (!raw) return Promise.resolve();
@@ -40,9 +43,10 @@ export function handleCode(raw, source) {
   const scan = newScan(raw, source);
   if (navigator.onLine === false) return decideOffline(scan);
   return sendScan(scan).then((d) => {
-    show(fromServer(d));
+    const r = show(fromServer(d));
     noteAdmission(d);
     refreshStats();
+    return r;
   }, (err) => {
     if (err.status && err.status !== 502 && err.status !== 503 && err.status !== 504) {
       showError(err.message);
@@ -81,7 +85,7 @@ function decideOffline(scan) {
                      local_result: r.result, name: entry ? entry.name : "" };
     const admission = r.result === "checked_in" ? { key: key, at: scan.scanned_at } : null;
     // Written before it is shown: a reload right now loses nothing.
-    return queueScan(queued, admission).then(() => { show(r); updateQueue(); });
+    return queueScan(queued, admission).then(() => { show(r); updateQueue(); return r; });
   });
 }
 
@@ -89,16 +93,21 @@ function decideOffline(scan) {
 
 function pickFromSearch(token) {
   last.raw = null;  // picking the same person again is deliberate, not a scanner's echo
-  handleCode(token, "search");
+  return handleCode(token, "search").then((r) => markSearchRow(token, r));
 }
 
-function localSearch(q) { return isRefused() ? Promise.resolve([]) : searchRoster(q); }
+/** Searches this phone's roster; someone this phone let in today offline is shown as in. */
+function localSearch(q) {
+  if (isRefused()) return Promise.resolve([]);
+  return searchRoster(q).then((hits) => admittedHere(hits.map((h) => h.token), localDay()).then((mine) =>
+    hits.map((h) => (mine.has(h.token) ? Object.assign({}, h, { checked_in_today: true }) : h))));
+}
 
 /** Searches the server, or this phone's roster when the server can't be reached. */
 export function runSearch() {
   const q = searchQuery();
   if (q.length < 2) { clearSearch(); return undefined; }
-  const render = (hits) => renderSearch(hits, pickFromSearch);
+  const render = (hits) => renderSearch(hits, pickFromSearch, agendaItem() !== null);
   if (navigator.onLine === false) return localSearch(q).then(render);
   return searchServer(q).then(render, () => localSearch(q).then(render));
 }
@@ -126,14 +135,21 @@ export function submitWalkin(ev) {
   }, showWalkinErrors);
 }
 
-/** Voids the check-in on screen, with the reason the user gives. */
+/** "Undo this check-in": asks first, on the result screen (nothing is sent yet). */
 export function undo() {
+  if (shownCheckinId()) askUndo();
+}
+
+/** Voids the check-in on screen once confirmed, with the reason given; one request however
+ *  many taps. */
+export function confirmUndo(ev) {
+  if (ev) ev.preventDefault();
   const id = shownCheckinId();
-  if (!id) return;
-  const reason = window.prompt(T.undo_reason, "");
-  if (reason === null) return;
-  voidCheckin(id, reason).then((d) => {
+  if (!id || voiding) return undefined;
+  voiding = true;
+  setUndoBusy(true);
+  return voidCheckin(id, undoReason()).then((d) => {
     show({ kind: "warn", result: "voided", title: T.undone, name: shownName() });
     if (d.stats) renderStats(d.stats);
-  }, (err) => showError(err.message));
+  }, (err) => showError(err.message)).then(() => { voiding = false; setUndoBusy(false); });
 }

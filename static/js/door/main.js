@@ -4,14 +4,18 @@
 import { root, C, $ } from "./page.js";
 import { clearConflicts, openStore, savedConflicts, savedStats } from "./store.js";
 import { focusWedge, wireScanning } from "./scan.js";
-import { hide, renderConflicts, renderStats, setNet, tab, updateQueue } from "./screens.js";
+import { cancelUndo, hide, renderConflicts, renderDay, renderStats, setNet, tab, updateQueue } from "./screens.js";
 import { refreshRoster, refreshStats, restoreRefusal, sync } from "./sync.js";
-import { handleCode, runSearch, searchSoon, submitWalkin, undo } from "./checkin.js";
+import { confirmUndo, handleCode, runSearch, searchSoon, submitWalkin, undo } from "./checkin.js";
 
 function wireResult() {
   $("r-next").addEventListener("click", hide);
-  $("result").addEventListener("click", (ev) => { if (ev.target.id !== "r-undo") hide(); });
+  // A tap anywhere dismisses the result, except on the undo step and what leads to it.
+  $("result").addEventListener("click", (ev) => { if (!ev.target.closest("#r-undo, #r-confirm")) hide(); });
   $("r-undo").addEventListener("click", (ev) => { ev.stopPropagation(); undo(); });
+  $("r-confirm").addEventListener("submit", confirmUndo);
+  $("r-confirm-no").addEventListener("click", cancelUndo);
+  $("r-confirm").addEventListener("keydown", (ev) => { if (ev.key === "Escape") cancelUndo(); });
 }
 
 function wireTabsAndForms() {
@@ -45,6 +49,7 @@ function keepForOffline() {
 function boot() {
   return openStore().then(() => {
     root.setAttribute("data-ready", "1");
+    renderDay();
     setNet(navigator.onLine !== false);
     restoreRefusal();
     savedStats().then((s) => { if (s) renderStats(s); });
@@ -62,6 +67,6 @@ if (root) {
   wireNetwork();
   boot();
   setInterval(() => { sync(); }, 5000);
-  setInterval(() => { refreshStats(); refreshRoster(); }, 20000);
+  setInterval(() => { refreshStats(); refreshRoster(); renderDay(); }, 20000);
   focusWedge();
 }

@@ -1,15 +1,18 @@
 /* What the door shows: the full-screen result nobody can misread (colour, sound, vibration), the
    history of the latest scans, the counters, the queue and network badges, the conflicts found by
    a sync, the "refused" notice with its unsent scans, the search list, the walk-in form's errors,
-   and the tabs. It reads the store only to count; it never talks to the server. */
-import { root, T, $, fmt, byScanTime } from "./page.js";
+   the notice of a day that is not one of the event's, and the tabs. Only what applies is shown:
+   every other control keeps its hidden attribute. It reads the store only to count; it never
+   talks to the server. */
+import { root, C, T, $, fmt, byScanTime, dayInWords, localDay } from "./page.js";
 import { parsePayload } from "./codes.js";
-import { countUnsent } from "./store.js";
+import { unsentScans } from "./store.js";
 import { focusWedge } from "./scan.js";
 
 let shown = null;      // the result on screen, or last shown
 let hideTimer = null;
 let lastStats = null;
+let pendingIn = {};    // day -> people this phone let in offline whom the server has not counted yet
 let audio = null;
 
 // --- network and counters -----------------------------------------------------------------
@@ -21,21 +24,47 @@ export function setNet(up) {
   root.classList.toggle("is-offline", !up);
 }
 
+/** Shows the server's counts plus the arrivals this phone let in and has not sent yet. */
 export function renderStats(s) {
   lastStats = s;
-  $("count-in").textContent = s.checked_in;
+  $("count-in").textContent = s.checked_in + (pendingIn[s.day] || 0);
   $("count-expected").textContent = fmt(T.of_expected, { n: s.expected });
 }
 
-/** Shows how many scans wait to be sent (and sets data-queue for whoever watches the page). */
-export function updateQueue() {
-  return countUnsent().then((n) => {
+/** Arrivals (not session attendance) admitted offline and still queued, by event day. */
+function admittedByDay(items) {
+  const byDay = {};
+  items.forEach((q) => {
+    if (q.local_result !== "checked_in" || q.agenda_item_id) return;
+    const day = localDay(new Date(q.scanned_at));
+    byDay[day] = (byDay[day] || 0) + 1;
+  });
+  return byDay;
+}
+
+/** Shows how many scans wait to be sent (and sets data-queue for whoever watches the page);
+ *  counts in those it admitted. ``stats``, when given, are the server's counts that already
+ *  include the scans just sent. */
+export function updateQueue(stats) {
+  return unsentScans().then((items) => {
+    const n = items.length;
     const el = $("queue");
     el.hidden = n === 0;
     el.textContent = fmt(T.waiting, { n: n });
     root.setAttribute("data-queue", n);
+    pendingIn = admittedByDay(items);
+    if (stats) lastStats = stats;
     if (lastStats) renderStats(lastStats);
   });
+}
+
+/** Says so, in words, when today (where the event is) is not one of the event's days. */
+export function renderDay() {
+  const today = localDay();
+  const off = C.days.indexOf(today) < 0;
+  $("not-today").hidden = !off;
+  $("not-today-text").textContent = off ? fmt(T.not_today, { today: dayInWords(today) }) : "";
+  root.setAttribute("data-event-day", off ? "0" : "1");
 }
 
 export function renderConflicts(all) {
@@ -84,17 +113,24 @@ function fillResult(r) {
   $("r-cat").textContent = r.cat || "";
   $("r-detail").textContent = r.detail || "";
   $("r-note").textContent = r.note || "";
+  // Undo only for a check-in the server made and this screen names; asked again before voiding.
   $("r-undo").hidden = !(r.checkinId && r.kind === "ok");
   $("r-undo").setAttribute("data-id", r.checkinId || "");
+  $("r-actions").hidden = false;
+  $("r-confirm").hidden = true;
+  $("r-reason").value = "";
+  $("r-confirm-yes").disabled = false;
   // A walk-in has no badge yet: offer to print it (the API says where, when this user may).
   $("r-badge").hidden = !r.badgeUrl;
   if (r.badgeUrl) $("r-badge").setAttribute("href", r.badgeUrl); else $("r-badge").removeAttribute("href");
 }
 
-/** Shows a result full screen, sounds it, adds it to the history; rapid mode hides it alone. */
+/** Shows a result full screen, sounds it, says it to screen readers, adds it to the history;
+ *  rapid mode hides it alone. Answers the result. */
 export function show(r) {
   shown = r;
   fillResult(r);
+  $("r-live").textContent = [r.title, r.name, r.detail].filter(Boolean).join(" · ");
   const box = $("result");
   box.hidden = false;
   box.setAttribute("data-result", r.result);
@@ -102,7 +138,29 @@ export function show(r) {
   addHistory(r);
   clearTimeout(hideTimer);
   if ($("rapid").checked && !r.badgeUrl) hideTimer = setTimeout(hide, r.kind === "ok" ? 900 : 1800);
+  return r;
 }
+
+/** The undo step: asks, on the result screen, before anything is sent; the screen stays. */
+export function askUndo() {
+  clearTimeout(hideTimer);
+  const name = shownName();
+  $("r-confirm-q").textContent = name ? fmt(T.undo_confirm, { name: name }) : T.undo_confirm_anon;
+  $("r-actions").hidden = true;
+  $("r-confirm").hidden = false;
+  $("r-reason").focus();
+}
+
+/** Back from the undo step: the check-in stays. */
+export function cancelUndo() {
+  $("r-confirm").hidden = true;
+  $("r-actions").hidden = false;
+}
+
+export function undoReason() { return $("r-reason").value.trim(); }
+
+/** Greys the confirmation while the void is on its way: a second tap sends nothing. */
+export function setUndoBusy(busy) { $("r-confirm-yes").disabled = busy; }
 
 export function hide() {
   clearTimeout(hideTimer);
@@ -136,10 +194,11 @@ export function showError(message) { show({ kind: "bad", result: "error", title:
 
 /** Empties every place that showed a name: the result, the history, the search, the conflicts. */
 export function clearScreens() {
-  ["r-title", "r-name", "r-org", "r-cat", "r-detail", "r-note", "history", "search-results", "conflict-list"]
+  ["r-title", "r-name", "r-org", "r-cat", "r-detail", "r-note", "r-live", "r-confirm-q", "history", "search-results",
+   "conflict-list"]
     .forEach((id) => { $(id).textContent = ""; });
   $("result").hidden = true; $("conflicts").hidden = true;
-  shown = null; lastStats = null;
+  shown = null; lastStats = null; pendingIn = {};
   $("search-q").value = "";
 }
 
@@ -166,31 +225,53 @@ export function showRefusedScan() { show({ kind: "bad", result: "refused", title
 
 // --- search, walk-in, tabs ----------------------------------------------------------------
 
-function searchHit(h, onPick) {
+/** What a search row says once its person is in: no "Check in" button any more. */
+function inMark(text) {
+  const span = document.createElement("span");
+  span.className = "door-row-in";
+  span.textContent = "✓ " + text;
+  return span;
+}
+
+function searchHit(h, onPick, forSession) {
   const li = document.createElement("li");
+  li.setAttribute("data-token", h.token);
+  // Someone already in today needs no button, unless a session's attendance is being taken.
+  const inToday = h.checked_in_today && !forSession;
   const who = document.createElement("div");
   const strong = document.createElement("strong"); strong.textContent = h.name; who.appendChild(strong);
   const small = document.createElement("div"); small.className = "muted small";
-  small.textContent = [h.organisation, h.category_label, h.checked_in_today ? T.in_today : "",
+  small.textContent = [h.organisation, h.category_label, h.checked_in_today && !inToday ? T.in_today : "",
                        h.status === "cancelled" ? T.cancelled : ""].filter(Boolean).join(" · ");
   who.appendChild(small);
+  li.appendChild(who);
+  if (inToday) { li.appendChild(inMark(T.in_today)); return li; }
   const b = document.createElement("button");
   b.type = "button"; b.className = "primary"; b.textContent = T.check_in;
   b.setAttribute("data-token", h.token);
   b.addEventListener("click", () => onPick(h.token));
-  li.appendChild(who); li.appendChild(b);
+  li.appendChild(b);
   return li;
 }
 
-/** Lists search hits, each with a "Check in" button that calls onPick(token). */
-export function renderSearch(hits, onPick) {
+/** After a check-in from the list, its row says so instead of offering "Check in" again. */
+export function markSearchRow(token, r) {
+  if (!r || (r.result !== "checked_in" && r.result !== "already_checked_in")) return;
+  const li = Array.prototype.filter.call($("search-results").children, (x) => x.getAttribute("data-token") === token)[0];
+  const button = li && li.querySelector("button");
+  if (button) li.replaceChild(inMark(r.result === "checked_in" ? T.checked_in : T.in_today), button);
+}
+
+/** Lists search hits, each with a "Check in" button that calls onPick(token) (``forSession``:
+ *  attendance of a session is being taken, so people already in today can be picked too). */
+export function renderSearch(hits, onPick, forSession) {
   const ul = $("search-results");
   ul.textContent = "";
   if (!hits.length) {
     const li = document.createElement("li"); li.className = "empty"; li.textContent = T.no_results; ul.appendChild(li);
     return;
   }
-  hits.forEach((h) => ul.appendChild(searchHit(h, onPick)));
+  hits.forEach((h) => ul.appendChild(searchHit(h, onPick, forSession)));
 }
 
 export function clearSearch() { $("search-results").textContent = ""; }

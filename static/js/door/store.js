@@ -92,6 +92,13 @@ export function searchRoster(q) {
                    status: e.status, checked_in_today: e.checked_in_today })));
 }
 
+/** The tokens among ``tokens`` that this device let in on ``day`` (arrival, not a session),
+ *  which its roster does not know until the server has them. */
+export function admittedHere(tokens, day) {
+  return Promise.all(tokens.map((t) => db.get("local", t + "|" + day + "|")))
+    .then((found) => new Set(tokens.filter((_t, i) => !!found[i])));
+}
+
 // --- the queue of scans not yet sent ------------------------------------------------------
 
 /** Queues a scan decided offline, with this device's admission when it let the person in. */

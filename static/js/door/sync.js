@@ -122,7 +122,8 @@ function settle(batch, conflicts, d) {
   // refused again, forever. Errors are listed, never dropped silently.
   return dropSent(batch.map((q) => q.client_id))
     .then(() => (conflicts.length ? addConflicts(conflicts).then(renderConflicts) : null))
-    .then(() => { if (d && d.stats) renderStats(d.stats); });
+    // The server's new counts include the scans just sent: shown with what is still queued.
+    .then(() => updateQueue(d && d.stats ? d.stats : undefined));
 }
 
 /** Sends the oldest scans; answers "more" when some are still waiting after them. */
