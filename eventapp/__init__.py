@@ -81,10 +81,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from eventapp import cli, extensions, logsafe, models  # noqa: F401 (models: every table mapped)
     from eventapp.accounts import security
-    from eventapp.core import i18n, web
+    from eventapp.core import assets, compression, i18n, web
     from eventapp.core.database import init_database
     from eventapp.privacy import retention
 
+    # First of the after-request hooks, so the last to run: it compresses the finished answer.
+    compression.init_app(app)
+    assets.init_app(app)
     logsafe.init_app(app)  # before the engine is made: it hides statement parameters
     extensions.db.init_app(app)
     init_database(app)

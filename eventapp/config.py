@@ -96,6 +96,19 @@ DEFAULTS = dict(
     LOGIN_FAILURE_WINDOW=timedelta(minutes=15),
     PASSWORD_MIN_LENGTH=10,
     SMALL_COUNT_THRESHOLD=5,
+    # Compression (core/compression.py, Flask-Compress): brotli when the browser takes it, else
+    # gzip; text only, from 500 bytes (smaller gains less than its headers). PDF, PNG, JPEG, ZIP
+    # and XLSX are compressed already and are not in the list. Answers that carry a CSRF token
+    # are never compressed (BREACH): core.compression decides before Flask-Compress does.
+    COMPRESS_REGISTER=False,
+    COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+                        "application/json", "application/manifest+json", "image/svg+xml"],
+    COMPRESS_ALGORITHM=["br", "gzip"],
+    COMPRESS_ALGORITHM_STREAMING=["br", "gzip"],
+    COMPRESS_MIN_SIZE=500,
+    # Static files named without their version (core/assets.py) are kept this many seconds; a
+    # versioned URL is kept a year, immutable.
+    STATIC_MAX_AGE=300,
 )
 
 #: Settings that are durations: a number given for one of them is a number of seconds.

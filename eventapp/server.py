@@ -60,12 +60,34 @@ def local_addresses() -> list[str]:
     return sorted(a for a in addresses if not a.startswith("127."))
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool = False, threads: int = 16) -> None:
-    """Serve ``app`` until interrupted."""
+#: Idle keep-alive connections the server keeps open. cheroot's default, 10, made it answer
+#: ``Connection: close`` once ten connections were waiting: with 32 doors, one answer in eight
+#: closed its connection, and the phone reconnected (with a new TLS handshake under --https) in
+#: the middle of the rush. A phone opens up to six connections while it loads the page; 256
+#: covers forty doors doing so at once, and stays under the 512 sockets select() takes on Windows.
+KEEP_ALIVE_CONNECTIONS = 256
+
+#: Seconds an idle connection is kept (cheroot's ``timeout``, default 10), and the longest wait
+#: for a request's next bytes. A door between two arrivals still asks for its counts and roster
+#: every 20 s: at 60 s its connection, and its TLS session, last the whole morning. Idle
+#: connections wait in cheroot's selector, not in a worker thread, so this costs no thread.
+KEEP_ALIVE_SECONDS = 60
+
+
+def make_server(app: Flask, host: str, port: int, threads: int = 16):
+    """The cheroot server for ``app``, tuned for many doors on keep-alive connections."""
     from cheroot import wsgi
 
     # A deep accept queue: thirty doors reconnecting at once must not be reset.
-    server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp", request_queue_size=256)
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="eventapp", request_queue_size=256,
+                         timeout=KEEP_ALIVE_SECONDS)
+    server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+    return server
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, use_https: bool = False, threads: int = 16) -> None:
+    """Serve ``app`` until interrupted."""
+    server = make_server(app, host, port, threads)
     from eventapp.logsafe import error_log
 
     server.error_log = error_log  # its tracebacks, like the app's, without messages or values

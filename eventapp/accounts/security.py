@@ -66,6 +66,12 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session, response) -> None:
+        if request.endpoint == "static":
+            # A static file is the same for everyone and its view never reads the session (only
+            # Flask-Login's after-request peeks at it): no cookie refreshed on every file, and no
+            # "Vary: Cookie", which made browsers revalidate versioned files each time the
+            # cookie's timestamp had moved, and shared caches keep one copy per cookie.
+            return
         # An empty session left empty (API clients, anonymous pages) has no cookie to write or
         # delete: skip working out the cookie's settings.
         if not session and not session.modified:

@@ -3,9 +3,10 @@ pairing, the live board and the check-in log with its exports.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from datetime import date
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from flask_login import current_user
 
 from eventapp.accounts.security import can_access_event, roles_required
 from eventapp.audit.services import record
+from eventapp.core.assets import current_table
 from eventapp.core.documents.qr import qr_svg_data_uri
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import current_language
@@ -91,11 +93,31 @@ def scan(slug: str):
                            agenda_items=event.agenda_items)
 
 
+#: What the door page loads (base.html and door/scan.html), kept by the service worker when it
+#: installs, with every module ``js/door/main.js`` imports.
+DOOR_CODE = ("css/app.css", "css/door.css", "img/icon.svg", "vendor/jsqr/jsQR.js", "js/door/main.js")
+
+
+def door_code_urls() -> list[str]:
+    """The versioned URLs of the door's code: the very URLs the page loads, so that the service
+    worker finds them in the browser's HTTP cache instead of downloading them a second time."""
+    return [url_for("static", filename=name) for name in current_table().with_imports(DOOR_CODE)]
+
+
 @bp.route("/door-sw.js")
 def service_worker():
-    """The service worker, served from the root so that its scope covers every door page."""
-    path = Path(current_app.static_folder) / "js" / "door-sw.js"
-    response = Response(path.read_text(encoding="utf-8"), mimetype="text/javascript")
+    """The service worker, served from the root so that its scope covers every door page.
+
+    Its first line names the door's code by versioned URL and the cache that keeps it (named
+    after those URLs): a new release changes the worker's bytes, so phones install the new
+    worker, which keeps the new code and drops the old cache. The worker itself is never kept
+    long by the browser (``no-cache``): it is how a phone learns of a release.
+    """
+    urls = door_code_urls()
+    release = hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
+    head = "var DOOR = " + json.dumps({"cache": "eventapp-door-" + release, "code": urls}) + ";\n"
+    script = current_table().get("js/door-sw.js").body.decode("utf-8")
+    response = Response(head + script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -112,8 +134,7 @@ def manifest():
         "display": "standalone", "background_color": "#1b5e3a", "theme_color": "#1b5e3a",
         "icons": [{"src": url_for("static", filename="img/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
     }
-    return current_app.response_class(
-        __import__("json").dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+    return current_app.response_class(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
 
 
 # --- stations -------------------------------------------------------------------------

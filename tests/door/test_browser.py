@@ -50,6 +50,20 @@ def _sign_in(page, base, event):
     return user
 
 
+def until(page, promise_js: str, timeout: float = 15.0) -> None:
+    """Wait until the page's ``promise_js`` (an expression giving a promise) resolves truthy.
+
+    ``page.wait_for_function`` does not wait for a promise: a pending promise is an object,
+    truthy at once. This evaluates the expression (awaited) until it holds.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Promise.resolve({promise_js}).then(Boolean)"):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {promise_js}"
+        page.wait_for_timeout(100)
+
+
 def _count(model, **where):
     db.session.remove()
     query = select(func.count(model.id))
@@ -162,7 +176,7 @@ def test_offline_scans_survive_a_reload_and_sync(live_server, today_event):
         _sign_in(page, live_server, today_event)
         # The service worker controls the page and has kept it for a reload without network.
         page.evaluate("navigator.serviceWorker.ready")
-        page.wait_for_function("() => caches.match(location.pathname).then(r => !!r)", timeout=15000)
+        until(page, "caches.match(location.pathname)")
         context.set_offline(True)
         for n, token in enumerate(regs, start=1):
             page.focus("#wedge")
