@@ -1,5 +1,6 @@
 """The yardstick of the door benchmark: a bare Flask endpoint doing one indexed lookup and one
-insert on the same database as eventapp, served by the same server (cheroot).
+insert on the same database as eventapp, served by the same server (cheroot, as
+``eventapp.server.make_server`` sets it up).
 
     python -m tests.bench.bare_app DATABASE_URL PORT THREADS
 """
@@ -38,11 +39,11 @@ def make_app(url: str) -> Flask:
 
 
 if __name__ == "__main__":
-    from cheroot import wsgi
+    from eventapp.server import make_server
 
     url, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    server = wsgi.Server(("127.0.0.1", port), make_app(url), numthreads=threads, server_name="bare",
-                         request_queue_size=256)
+    # The same server, set up as `eventapp serve` sets it up (keep-alive, accept queue).
+    server = make_server(make_app(url), "127.0.0.1", port, threads)
     try:
         server.start()
     except KeyboardInterrupt:
