@@ -225,24 +225,36 @@ class _Funnel:
 
 def _funnel_cells(cells: _Cells, attendees: list[Attendee], registered: list[Attendee], days: list[date]) -> _Funnel:
     came = [a for a in attendees if a.attended]
-    funnel = _Funnel(
+
+    def with_status(status: str) -> int:
+        return sum(1 for a in attendees if a.status == status)
+
+    # In this order: a day's cells refer to the overall ones (see _registered_on).
+    overall = dict(
         invited=cells.cell(("invited",), sum(1 for a in attendees if a.invited)),
-        accepted=cells.cell(("accepted",), sum(1 for a in attendees if a.status == "accepted")),
+        accepted=cells.cell(("accepted",), with_status("accepted")),
         registered=cells.cell(("registered",), len(registered)),
-        declined=cells.cell(("declined",), sum(1 for a in attendees if a.status == "declined")),
-        cancelled=cells.cell(("cancelled",), sum(1 for a in attendees if a.status == "cancelled")),
+        declined=cells.cell(("declined",), with_status("declined")),
+        cancelled=cells.cell(("cancelled",), with_status("cancelled")),
         everyone=cells.cell(("N",), len(came)),
-        registered_keys=[_registered_on(cells, registered, d) for d in days],
-        day_keys=[cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days],
-        # Absent on a day: registered for that day and not there (not someone never meant to come).
-        absent_keys=[cells.cell(("absent", d), sum(1 for a in registered
-                                                   if a.registered_for(d) and d not in a.arrivals)) for d in days],
-        absent_all=cells.cell(("absent",), sum(1 for a in registered if not a.attended)),
     )
+    registered_keys, day_keys, absent_keys = _per_day_cells(cells, attendees, registered, days)
+    funnel = _Funnel(**overall, registered_keys=registered_keys, day_keys=day_keys, absent_keys=absent_keys,
+                     absent_all=cells.cell(("absent",), sum(1 for a in registered if not a.attended)))
     if len(days) == 1:  # present on the day is present at all
         cells.line(funnel.everyone, funnel.day_keys)
         cells.line(funnel.absent_all, funnel.absent_keys)
     return funnel
+
+
+def _per_day_cells(cells: _Cells, attendees: list[Attendee], registered: list[Attendee], days: list[date]):
+    """Per day, the cells of: who was registered for it, who came, who was absent."""
+    registered_keys = [_registered_on(cells, registered, d) for d in days]
+    day_keys = [cells.cell(("day", d), sum(1 for a in attendees if d in a.arrivals)) for d in days]
+    # Absent on a day: registered for that day and not there (not someone never meant to come).
+    absent_keys = [cells.cell(("absent", d), sum(1 for a in registered if a.registered_for(d) and d not in a.arrivals))
+                   for d in days]
+    return registered_keys, day_keys, absent_keys
 
 
 def _registered_on(cells: _Cells, registered: list[Attendee], day: date):
