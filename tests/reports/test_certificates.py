@@ -20,7 +20,7 @@ from eventapp.reports.models import Certificate
 from tests import reports_fixtures as kf
 from tests.factories import make_event, make_official
 from tests.netutil import free_port
-from tests.pdfutil import decode_qr_codes, page_count, pdf_text
+from tests.pdfutil import decode_qr_codes, page_count, pdf_text, pdf_words
 
 BASE = "http://192.168.1.10:5000/"
 
@@ -42,7 +42,7 @@ def test_one_pdf_for_everyone_who_came(event_with_official):
     text = pdf_text(data)
     assert "ATTESTATION DE PARTICIPATION" in text
     assert "M. Boubacar SOGOBA" in text and "Secrétaire général" in text
-    assert text.count("Atelier de restitution") >= 37
+    assert text.count("a pris part à l'atelier de restitution") == 37
     # Person 40 (voided only) and 59 (cancelled) have none; 1 certificate per attendee is stored.
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 37
     stored = {c.registration_id for c in db.session.scalars(db.select(Certificate))}
@@ -54,9 +54,9 @@ def test_qr_code_opens_the_public_page_with_only_name_and_event(event_with_offic
     data, name, _ = print_certificates(event, official_id=official.id, links=web.links(BASE),
                                        registration_ids=[regs[25].id], upload_dir=web.settings().upload_dir)
     assert name.endswith(".pdf")
-    text = pdf_text(data)
+    text = pdf_words(data)
     assert "Kadiatou Maïga" in text  # person 25
-    assert "mercredi 21 juin 2023" in text and "jeudi 22 juin 2023" in text  # both days attended
+    assert "et a assisté aux 2 journées." in text  # both days attended
     codes = decode_qr_codes(data)
     assert len(codes) == 1 and len(codes[0]) == 1
     url = codes[0][0]
