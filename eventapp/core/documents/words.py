@@ -261,12 +261,12 @@ def at_venue(venue: str, language: str, *, address: str = "", city: str = "", wr
     if written.strip():
         return written.strip()
     if not venue.strip():
-        return (f"à {city}" if _french(language) else f"in {city}") if city else ""
+        return (f"à{NBSP}{city}" if _french(language) else f"in {city}") if city else ""
     phrase = _french_at(venue) if _french(language) else _english_at(venue)
     if address.strip() and not _already_said(venue, address.strip()):
         phrase += f" ({address.strip()})"
     if city and not _already_said(venue + " " + address, city):
-        phrase += f", à {city}" if _french(language) else f", {city}"
+        phrase += f", à{NBSP}{city}" if _french(language) else f", {city}"
     return phrase
 
 

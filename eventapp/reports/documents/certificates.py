@@ -47,8 +47,9 @@ def signatory_clause(batch, _) -> str:
     name = words.without_civility(batch.signatory_name)
     signatory = ", ".join(p for p in (name, batch.signatory_function) if p)
     opening = words.undersigned(batch.signatory_sex, batch.language)
-    if opening is None:
-        return _("%(signatory)s certifies that") % {"signatory": signatory}
+    if opening is None:  # the function, in apposition, is closed by a comma: "Dr X, Président, atteste que"
+        subject = f"{signatory}," if batch.signatory_function else signatory
+        return _("%(signatory)s certifies that") % {"signatory": subject}
     return _("%(undersigned)s, %(signatory)s, certify that") % {"undersigned": opening, "signatory": signatory}
 
 
