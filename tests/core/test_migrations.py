@@ -80,3 +80,54 @@ def test_organizer_columns_renamed_with_their_values(empty_database_url, tmp_pat
             row = conn.execute(text("SELECT organiser, organiser_logo FROM events WHERE slug = 'mopti'")).one()
         assert tuple(row) == ("Association Maïga & N'Diaye", "mopti-logo.png")
         db.engine.dispose()
+
+
+def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empty_database_url, tmp_path):
+    """0011d_letters adds registrations.answer_code and fills it for the rows already there, with
+    plain ALTERs: a table copy on SQLite would delete the check-ins that reference the rows."""
+    import re
+
+    from flask_migrate import downgrade, upgrade
+
+    from eventapp.core.tokens import ANSWER_CODE_ALPHABET
+
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0010_names")
+        now = "'2023-06-01 10:00:00+00'"
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO events (slug, title, organizer, partner, venue_name, venue_address, city, start_date,"
+                " end_date, timezone, language, status, description, badge_layout, discreet_badges,"
+                " sheet_show_phone, registration_open, created_at, updated_at) VALUES ('mopti', 'Atelier', 'IMRAP',"
+                " '', '', '', 'Mopti', '2023-06-21', '2023-06-21', 'Africa/Bamako', 'fr', 'open', '', 'a6', FALSE,"
+                f" FALSE, FALSE, {now}, {now})"))
+            for n, name in enumerate(("Traoré", "Maïga", "N'Diaye"), start=1):
+                conn.execute(text(
+                    "INSERT INTO persons (honorific, first_name, last_name, sex, organisation, function, locality,"
+                    " name_key, notes, origin, created_at, updated_at) VALUES ('', 'Awa', :name, 'F', '', '', '',"
+                    f" '', '', 'organizer', {now}, {now})"), {"name": name})
+                conn.execute(text(
+                    "INSERT INTO registrations (event_id, person_id, status, source, checkin_token, answer_token,"
+                    " badge_print_count, notes, created_at, updated_at) VALUES (1, :n, 'registered', 'import',"
+                    f" :checkin, :answer, 0, '', {now}, {now})"),
+                    {"n": n, "checkin": f"CHECKIN{n:019d}", "answer": f"answer-{n}"})
+                conn.execute(text(
+                    "INSERT INTO checkins (event_id, registration_id, day, scanned_at, recorded_at, source, void_reason)"
+                    f" VALUES (1, :n, '2023-06-21', {now}, {now}, 'qr', '')"), {"n": n})
+        upgrade(directory=directory, revision="0011d_letters")
+        with db.engine.connect() as conn:
+            codes = [row[0] for row in conn.execute(text("SELECT answer_code FROM registrations ORDER BY id"))]
+            assert conn.execute(text("SELECT count(*) FROM checkins")).scalar() == 3
+            assert conn.execute(text("SELECT letter_reference_prefix, venue_phrase FROM events")).one() == ("", "")
+        assert len(set(codes)) == 3
+        assert all(re.fullmatch(f"[{ANSWER_CODE_ALPHABET}]{{12}}", code) for code in codes)
+        indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("registrations")}
+        assert indexes["ix_registrations_answer_code"]["unique"]
+        downgrade(directory=directory, revision="0010_names")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM checkins")).scalar() == 3
+            assert conn.execute(text("SELECT count(*) FROM registrations")).scalar() == 3
+        assert "answer_code" not in {c["name"] for c in inspect(db.engine).get_columns("registrations")}
+        db.engine.dispose()
