@@ -114,8 +114,8 @@ def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empt
                     f" :checkin, :answer, 0, '', {now}, {now})"),
                     {"n": n, "checkin": f"CHECKIN{n:019d}", "answer": f"answer-{n}"})
                 conn.execute(text(
-                    "INSERT INTO checkins (event_id, registration_id, day, scanned_at, recorded_at, source, void_reason)"
-                    f" VALUES (1, :n, '2023-06-21', {now}, {now}, 'qr', '')"), {"n": n})
+                    "INSERT INTO checkins (event_id, registration_id, day, scanned_at, recorded_at, source,"
+                    f" void_reason) VALUES (1, :n, '2023-06-21', {now}, {now}, 'qr', '')"), {"n": n})
         upgrade(directory=directory, revision="0011d_letters")
         with db.engine.connect() as conn:
             codes = [row[0] for row in conn.execute(text("SELECT answer_code FROM registrations ORDER BY id"))]

@@ -197,3 +197,37 @@ def test_codes_in_use_are_unique_in_the_database(app):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_letter_fields_are_on_the_event_form(app, client, login):
+    from tests.events.test_views import _form
+
+    login("organizer")
+    event = workshop(letter_reference_prefix="", letter_signatory_name="", letter_signatory_title="")
+    page = client.get(f"/events/{event.slug}/edit").get_data(as_text=True)
+    assert "<legend>Lettres d'invitation</legend>" in page and 'name="venue_phrase"' in page
+    response = client.post(f"/events/{event.slug}/edit", content_type="multipart/form-data", data=_form(
+        slug=event.slug, start_date="2027-01-15", end_date="2027-01-16", letter_reference_prefix=" IMRAP/DE ",
+        letter_signatory_name="Mme Awa N'Diaye", letter_signatory_title="La Directrice exécutive",
+        venue_phrase="au CICB, à Bamako"))
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert (event.letter_reference_prefix, event.letter_signatory_name, event.letter_signatory_title,
+            event.venue_phrase) == ("IMRAP/DE", "Mme Awa N'Diaye", "La Directrice exécutive", "au CICB, à Bamako")
+    traore, _maiga, _ndiaye = guests(event)
+    (text,) = pages(letters(event, [traore]))
+    assert text.endswith("La Directrice exécutive Mme Awa N'Diaye") and f"N° {traore.id:04d}/IMRAP/DE" in text
+    assert "au CICB, à Bamako." in text
+    assert 'value="au CICB, à Bamako"' in client.get(f"/events/{event.slug}/edit").get_data(as_text=True)
+
+
+def test_imported_participants_get_codes_too(app):
+    """Imports insert registrations in bulk, without the ORM: the column's default still gives codes."""
+    from eventapp.people import imports
+    from eventapp.registration.models import Registration
+
+    event = workshop()
+    csv = "Nom;Prénom\nTraoré;Moussa\nMaïga;Awa\nN'Diaye;Ousmane\n".encode()
+    imports.import_file(event, csv, "participants.csv", settings=web.settings())
+    codes = db.session.scalars(select(Registration.answer_code).where(Registration.event_id == event.id)).all()
+    assert len(codes) == 3 and len(set(codes)) == 3 and all(c and len(c) == 12 for c in codes)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from html import unescape
-from pathlib import Path
 from email import message_from_bytes
 from email.policy import default as default_policy
+from html import unescape
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -169,7 +169,7 @@ OUT = Path("/tmp/letters13")
 
 def three_day_workshop(language="fr", **kw):
     """A three-day workshop: Traoré came on two days, Maïga on all three, N'Diaye on one."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import UTC, date, datetime, timedelta
 
     from tests.factories import make_person, make_registration
 
@@ -183,7 +183,7 @@ def three_day_workshop(language="fr", **kw):
     for first, last, honorific, sex, came in people:
         reg = make_registration(event, make_person(first, last, honorific=honorific, sex=sex))
         for d in came:
-            kf.check_in(reg, days[d], datetime.combine(days[d], datetime.min.time(), timezone.utc)
+            kf.check_in(reg, days[d], datetime.combine(days[d], datetime.min.time(), UTC)
                         + timedelta(hours=8, minutes=len(regs)))
         regs.append(reg)
     db.session.commit()
