@@ -489,8 +489,11 @@ def certificates_command(event, official_id, out):
 
     ev = event_arg(event)
     address = public_base_url(current_app.config.get("EXTERNAL_URL"), None, local_addresses())
-    if not address.known:
+    if address.source == "lan":
         click.echo(f"No EXTERNAL_URL is set: the certificates' links point to {address.url}", err=True)
+    elif not address.known:
+        click.echo("No public address is known (EXTERNAL_URL, or a network address): the certificates carry "
+                   "no QR code.", err=True)
     base_url = address.url
     try:
         data, _name, _mimetype = print_certificates(ev, official_id=official_id, links=web.links(base_url),

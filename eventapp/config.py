@@ -159,7 +159,7 @@ def load_config(app, overrides: dict | None = None) -> None:
 class PublicAddress:
     """Where links meant for someone else's phone point, and how sure we are of it."""
 
-    url: str  # ends with "/"
+    url: str  # ends with "/"; empty when no address other phones can open is known
     source: str  # "setting" (EXTERNAL_URL), "request" (the address the server was reached at), "lan", "none"
 
     @property
@@ -188,8 +188,8 @@ def public_base_url(external_url: str | None, request_url: str | None = None,
     ``EXTERNAL_URL`` when set; else the address the server was reached at (``request_url``,
     e.g. ``http://192.168.1.10:5000/``) unless it is this machine's loopback; else the same
     scheme and port on the first LAN address ``serve`` prints. Never ``localhost`` or
-    127.0.0.1 while a LAN address is known; with none at all, the request's address, marked
-    ``source="none"`` so that the organizer is warned.
+    127.0.0.1: with no address at all, an empty ``url`` (``source="none"``), so that links are
+    left out and the organizer is warned.
     """
     if external_url:
         return PublicAddress(external_url.rstrip("/") + "/", "setting")
@@ -199,7 +199,7 @@ def public_base_url(external_url: str | None, request_url: str | None = None,
     port = f":{parts.port}" if parts.port else ""
     if lan_addresses:
         return PublicAddress(f"{parts.scheme}://{lan_addresses[0]}{port}/", "lan")
-    return PublicAddress(f"{parts.scheme}://{parts.netloc}/", "none")
+    return PublicAddress("", "none")
 
 
 def normalise_database_url(url: str) -> str:

@@ -11,6 +11,12 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def pdf_words(data: bytes) -> str:
+    """The text of a PDF with every run of white space (line ends, no-break spaces) as one space,
+    so that a phrase reads the same wherever the lines break."""
+    return " ".join(pdf_text(data).split())
+
+
 def page_count(data: bytes) -> int:
     """The number of pages of a PDF."""
     from pypdf import PdfReader

@@ -49,20 +49,36 @@ class Settings:
 
 @dataclass(frozen=True)
 class Links:
-    """The public links that emails, letters and certificates carry.
+    """Every link meant for someone else's phone: answer links, certificates' check pages, the
+    pairing of a door phone, the public form.
 
     ``base_url`` is the public address (``config.public_base_url``); the paths come from the
-    application's routes (``core.web.links()``), so no service spells a route.
+    application's routes (``core.web.links()``), so no service spells a route. An empty
+    ``base_url`` means that no address other phones can open is known: every link is then empty,
+    and documents leave it out rather than print one that leads nowhere.
     """
 
     base_url: str
-    answer_path: Callable[[str], str]  # answer token -> path of the personal answer page
+    answer_path: Callable[[str], str]  # answer code (or token) -> path of the personal answer page
     certificate_path: Callable[[str], str]  # certificate code -> path of its public check page
+    pairing_path: Callable[[str], str]  # pairing code -> the page a door phone opens
+    public_form_path: Callable[[str], str]  # event slug -> its public registration form
 
-    def answer(self, token: str) -> str:
-        """The personal answer link of a registration's answer token."""
-        return self.base_url.rstrip("/") + self.answer_path(token)
+    def _url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path if self.base_url else ""
+
+    def answer(self, code: str) -> str:
+        """The personal answer link of a registration's answer code (or older answer token)."""
+        return self._url(self.answer_path(code))
 
     def certificate(self, code: str) -> str:
         """The public check page of a certificate."""
-        return self.base_url.rstrip("/") + self.certificate_path(code)
+        return self._url(self.certificate_path(code))
+
+    def pairing(self, code: str) -> str:
+        """The page a door phone opens to become a station."""
+        return self._url(self.pairing_path(code))
+
+    def public_form(self, slug: str) -> str:
+        """The public registration form of an event."""
+        return self._url(self.public_form_path(slug))

@@ -30,6 +30,32 @@ def new_answer_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: The alphabet of answer codes: digits and capitals without the look-alikes 0/O, 1/I/L.
+ANSWER_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#: 12 characters of 31: 59 random bits. The answer page refuses a caller after a few unknown
+#: codes a minute (``registration.views``), so guessing one of the codes in use is hopeless.
+ANSWER_CODE_LENGTH = 12
+_ANSWER_CODE_RE = re.compile(f"[{ANSWER_CODE_ALPHABET}]{{{ANSWER_CODE_LENGTH}}}")
+
+
+def new_answer_code() -> str:
+    """A fresh short answer code, the one a printed letter asks to type by hand."""
+    return "".join(secrets.choice(ANSWER_CODE_ALPHABET) for _ in range(ANSWER_CODE_LENGTH))
+
+
+def spaced_answer_code(code: str) -> str:
+    """The code in groups of four, as printed and put in links: 'K7QM-4TXR-9PZC'."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def parse_answer_code(text: str) -> str | None:
+    """The answer code in what someone typed (any case, with or without its dashes or spaces), or None."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    code = re.sub(r"[\s-]", "", text).upper()
+    return code if _ANSWER_CODE_RE.fullmatch(code) else None
+
+
 def qr_payload(checkin_token: str) -> str:
     """The text put in a registration's QR code."""
     return PAYLOAD_PREFIX + checkin_token

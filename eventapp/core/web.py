@@ -26,7 +26,9 @@ def links(base_url: str) -> Links:
     adapter = current_app.url_map.bind("localhost")
     return Links(base_url=base_url,
                  answer_path=lambda token: adapter.build("public.answer", {"token": token}),
-                 certificate_path=lambda code: adapter.build("reports.certificate_check", {"code": code}))
+                 certificate_path=lambda code: adapter.build("reports.certificate_check", {"code": code}),
+                 pairing_path=lambda code: adapter.build("door.pair", {"code": code}),
+                 public_form_path=lambda slug: adapter.build("public.register", {"slug": slug}))
 
 
 def wants_json() -> bool:

@@ -32,6 +32,7 @@ from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import current_language
 from eventapp.core.input import db_int
 from eventapp.core.labels import choices
+from eventapp.core.web import links
 from eventapp.door import services as door_service
 from eventapp.door import stations as station_service
 from eventapp.door.models import CHECKIN_SOURCES, SCAN_RESULTS
@@ -161,9 +162,9 @@ def stations(slug: str):
 
 def _pairing(station) -> dict:
     code = station_service.pairing_code(station, current_app.config["SECRET_KEY"])
-    # Scanned by a door phone: never this computer's loopback address.
-    url = public_base_url(printing=True).rstrip("/") + url_for("door.pair", code=code)
-    return {"url": url, "qr": qr_svg_data_uri(url),
+    # Scanned by a door phone: never this computer's loopback address (empty when none is known).
+    url = links(public_base_url(printing=True)).pairing(code)
+    return {"url": url, "qr": qr_svg_data_uri(url) if url else None,
             "minutes": station_service.PAIRING_MAX_AGE // 60, "station": station}
 
 

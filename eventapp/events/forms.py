@@ -55,6 +55,10 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+#: The event's fields for its letters (registration.documents).
+LETTER_FIELDS = ("venue_phrase", "letter_reference_prefix", "letter_signatory_name", "letter_signatory_title")
+
+
 class EventForm(Form):
     """Create or edit an event."""
 
@@ -79,6 +83,10 @@ class EventForm(Form):
     discreet_badges = BooleanField(_l("Discreet badges (first name only)"))
     sheet_show_phone = BooleanField(_l("Show phone numbers on sign-in sheets"))
     retention_until = DateField(_l("Keep personal data until"), validators=[Optional()])
+    venue_phrase = StringField(_l("The venue in a sentence"), validators=[Length(max=300)])
+    letter_reference_prefix = StringField(_l("Reference of the letters"), validators=[Length(max=80)])
+    letter_signatory_name = StringField(_l("Letters signed by"), validators=[Length(max=200)])
+    letter_signatory_title = StringField(_l("Title of the signatory"), validators=[Length(max=300)])
     move_agenda = BooleanField(_l("Move the agenda with the dates (the event is postponed or brought forward)"))
 
     def __init__(self, *args, **kwargs):
@@ -93,11 +101,11 @@ class EventForm(Form):
         """The fields as ``services.events.save_event`` takes them."""
         names = ("title", "slug", "project", "organizer", "partner", "venue_name", "venue_address", "city",
                  "start_date", "end_date", "timezone", "language", "status", "description", "badge_layout",
-                 "discreet_badges", "sheet_show_phone", "retention_until", "move_agenda")
+                 "discreet_badges", "sheet_show_phone", "retention_until", "move_agenda", *LETTER_FIELDS)
         data = {name: getattr(self, name).data for name in names}
         data["slug"] = (data["slug"] or "").strip().lower()
         data["project"] = data["project"] or ""
-        for text in ("organizer", "partner", "venue_name", "venue_address", "city", "description"):
+        for text in ("organizer", "partner", "venue_name", "venue_address", "city", "description", *LETTER_FIELDS):
             data[text] = data[text] or ""
         return data
 

@@ -61,6 +61,12 @@ class Event(TimestampMixin, Base):
     badge_layout: Mapped[str] = mapped_column(String(40), default="a4-8")
     discreet_badges: Mapped[bool] = mapped_column(default=False)  # first name only on badges
     sheet_show_phone: Mapped[bool] = mapped_column(default=False)
+    # Invitation letters: their reference ("N° 0042/IMRAP/DE"), who signs them when no official
+    # is chosen at printing, and the venue as a sentence says it when the rule would get it wrong.
+    letter_reference_prefix: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    letter_signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    letter_signatory_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    venue_phrase: Mapped[str] = mapped_column(String(300), default="", server_default="")  # "au CICB, à Bamako"
     # Public registration form
     registration_open: Mapped[bool] = mapped_column(default=False)
     registration_capacity: Mapped[int | None]

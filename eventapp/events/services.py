@@ -24,7 +24,8 @@ from eventapp.registration.models import Registration, RegistrationDay
 
 EVENT_FIELDS = ("title", "slug", "organizer", "partner", "venue_name", "venue_address", "city",
                 "start_date", "end_date", "timezone", "language", "status", "description",
-                "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until")
+                "badge_layout", "discreet_badges", "sheet_show_phone", "retention_until",
+                "venue_phrase", "letter_reference_prefix", "letter_signatory_name", "letter_signatory_title")
 LOGO_KINDS = ("organizer_logo", "partner_logo")
 #: Slugs that name pages, not events (``/events/new``).
 RESERVED_SLUGS = frozenset({"new"})

@@ -66,17 +66,30 @@ def public_address() -> PublicAddress:
     return _public_base_url(current_app.config.get("EXTERNAL_URL"), request.host_url, local_addresses())
 
 
+def public_address_warning(address: PublicAddress | None = None) -> str | None:
+    """What the organizer must know when the public address is a guess (or unknown), else None.
+
+    Shown on the pages that print or send links (invitations, certificates, pairing, the public
+    form's settings) and flashed when they are printed or sent.
+    """
+    address = address or public_address()
+    if address.known:
+        return None
+    if address.source == "lan":
+        return _("No public address is set (EXTERNAL_URL): the links and QR codes point to %(url)s, this "
+                 "computer's address on the local network. Check that phones can open it.", url=address.url)
+    return _("No public address is known: the links and QR codes meant for other phones are left out. Set "
+             "EXTERNAL_URL, or open eventapp by this computer's address on the local network.")
+
+
 def public_base_url(*, printing: bool = False) -> str:
-    """The base of links for someone else's phone; warns the organizer when it is a guess.
+    """The base of links for someone else's phone (empty when none is known); warns the organizer
+    when it is a guess.
 
     ``printing``: the links go on paper or in mail, where a wrong address cannot be fixed later.
     """
     address = public_address()
-    if printing and not address.known:
-        flash(_("No public address is set (EXTERNAL_URL): the links and QR codes point to %(url)s, this "
-                "computer's address on the local network. Check that phones can open it.", url=address.url)
-              if address.source == "lan" else
-              _("No public address is known: the links and QR codes point to %(url)s, which other phones "
-                "cannot open. Set EXTERNAL_URL or open this page by the computer's network address.",
-                url=address.url), "warning")
+    warning = public_address_warning(address) if printing else None
+    if warning:
+        flash(warning, "warning")
     return address.url

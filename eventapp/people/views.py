@@ -34,6 +34,7 @@ from eventapp.events.view_helpers import (
     age_band_choices,
     event_or_404,
     form_errors_from,
+    public_address_warning,
     public_base_url,
     sex_choices,
 )
@@ -461,7 +462,8 @@ def invitations_page(slug: str):
     event = event_or_404(slug)
     return render_template("people/invitations.html", event=event, history=invitations.history(event),
                            waiting=invitations.not_answered(event), counts=registrations.status_counts(event),
-                           form=Form(), mail_server=current_app.config.get("MAIL_SERVER"))
+                           form=Form(), mail_server=current_app.config.get("MAIL_SERVER"),
+                           address_warning=public_address_warning())
 
 
 def _targets(event, scope: str):
@@ -518,8 +520,14 @@ def letters(slug: str):
     if not targets:
         flash(_("Select at least one participant."), "warning")
         return redirect(request.referrer or url_for("people.invitations_page", slug=event.slug))
-    pdf = invitations.print_letters(event, targets, links=links(public_base_url(printing=True)),
-                                    upload_dir=settings().upload_dir, actor=actor())
+    try:
+        pdf = invitations.print_letters(event, targets, links=links(public_base_url(printing=True)),
+                                        upload_dir=settings().upload_dir, actor=actor(),
+                                        signatory_id=request.form.get("signatory"))
+    except ValidationError as exc:
+        for message in exc.messages():
+            flash(message, "error")
+        return redirect(url_for("people.invitations_page", slug=event.slug))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{event.slug}-invitations.pdf"'})
 
@@ -549,8 +557,7 @@ def registration_settings(slug: str):
             flash(_("The public form settings have been saved."), "success")
             return redirect(url_for("people.registration_settings", slug=event.slug))
     return render_template("people/registration_settings.html", event=event, form=form,
-                           public_url=(public_base_url(printing=True).rstrip("/")
-                                       + url_for("public.register", slug=event.slug)),
+                           public_url=links(public_base_url(printing=True)).public_form(event.slug),
                            closed_reason=invitations.public_form_closed_reason(event),
                            taken=invitations.places_taken(event),
                            always=", ".join(_(f.label) for f in people.PERSON_FIELD_TABLE if f.public == "always"))

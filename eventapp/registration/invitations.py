@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents import words
 from eventapp.core.documents.qr import qr_png
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.i18n import format_day
 from eventapp.core.mail import InlineImage, Mail, MailSettings, send_messages
 from eventapp.core.models import utcnow
 from eventapp.core.settings import Links, Settings
-from eventapp.core.tokens import qr_payload
-from eventapp.events.models import Event
+from eventapp.core.tokens import parse_answer_code, qr_payload, spaced_answer_code
+from eventapp.events.models import Event, Official
 from eventapp.events.services import logo_bytes, venue_text
 from eventapp.extensions import db
 from eventapp.people.categories import list_categories
@@ -37,7 +38,7 @@ from eventapp.people.services import (
     clean_person_data,
     record_consent,
 )
-from eventapp.registration.documents import LetterEvent, LetterRecipient, invitation_letters
+from eventapp.registration.documents import LetterEvent, LetterRecipient, Signatory, invitation_letters
 from eventapp.registration.models import CONFIRMED_STATUSES, Invitation, Registration
 from eventapp.registration.services import Channel, enrol, mark_answered
 
@@ -67,7 +68,10 @@ Render = Callable[..., str]
 
 
 def answer_url(links: Links, registration: Registration) -> str:
-    """The personal answer link of a registration."""
+    """The personal answer link of a registration, with its short code ('…/r/K7QM-4TXR-9PZC'),
+    which can be typed by hand from a letter; empty when no public address is known."""
+    if registration.answer_code:
+        return links.answer(spaced_answer_code(registration.answer_code))
     return links.answer(registration.answer_token)
 
 
@@ -80,11 +84,9 @@ def presiding_official(event: Event):
 
 
 def event_dates(event: Event, language: str | None = None) -> str:
-    """The event's dates in words, in ``language`` (the event's by default)."""
-    language = language or event.language
-    if event.end_date == event.start_date:
-        return format_day(event.start_date, language)
-    return f"{format_day(event.start_date, language)} – {format_day(event.end_date, language)}"
+    """The event's dates in words, as a label ('du vendredi 15 au samedi 16 janvier 2027'), in
+    ``language`` (the event's by default)."""
+    return words.date_span(event.start_date, event.end_date, language or event.language)
 
 
 def programme_summary(event: Event) -> list[tuple[str, str]]:
@@ -99,12 +101,19 @@ def programme_summary(event: Event) -> list[tuple[str, str]]:
     return lines
 
 
+def official_name(official: Official, language: str) -> str:
+    """An official's name with their honorific as ``language`` writes it ('M.' is 'Mr' in English)."""
+    name = " ".join(p for p in (official.first_name, official.last_name) if p)
+    return words.with_honorific(name, official.honorific, None, language)
+
+
 def _presiding_text(event: Event) -> str:
     official = presiding_official(event)
     if official is None:
         return ""
+    name = official_name(official, event.language)
     extra = ", ".join(p for p in (official.function, official.institution) if p)
-    return f"{official.display_name} ({extra})" if extra else official.display_name
+    return f"{name} ({extra})" if extra else name
 
 
 # --- emails ------------------------------------------------------------------------------
@@ -119,6 +128,10 @@ def _build_mail(event: Event, registration: Registration, kind: str, links: Link
                     "confirmation": _("Registration confirmed: %(title)s", title=event.title)}
         context = dict(event=event, person=person, registration=registration, kind=kind,
                        link=answer_url(links, registration), dates=event_dates(event),
+                       to_event=words.event_phrase(event.title, event.language, "to"),
+                       for_event=words.event_phrase(event.title, event.language, "for"),
+                       salutation=words.salutation(person.honorific, person.sex, person.function, event.language,
+                                                   person.last_name),
                        venue=venue_text(event, with_address=True),
                        presiding=_presiding_text(event), programme=programme_summary(event), qr_cid=QR_CID,
                        payload=payload)
@@ -182,28 +195,60 @@ def send_reminders(event: Event, *, links: Links, settings: MailSettings, render
 # --- letters -----------------------------------------------------------------------------
 
 
-def letter_event(event: Event, upload_dir: Path) -> LetterEvent:
-    """The plain data of an event's letters."""
-    return LetterEvent(title=event.title, organizer=event.organizer, dates=event_dates(event),
-                       venue=venue_text(event, with_address=True),
-                       language=event.language, presiding=_presiding_text(event),
-                       programme=programme_summary(event), partner=event.partner,
+def letter_signatory(event: Event, official_id=None) -> Signatory | None:
+    """Who signs the letters: the official ``official_id`` of the event (their name, function and
+    institution), else the signatory entered on the event, else nobody (the organisation signs).
+
+    An id that is not one of the event's officials is refused with a clear message.
+    """
+    if official_id not in (None, ""):
+        try:
+            official = db.session.get(Official, int(official_id))
+        except (TypeError, ValueError):
+            official = None
+        if official is None or official.event_id != event.id:
+            raise ValidationError({"signatory": [_("Choose the official who signs, among the event's officials.")]})
+        return Signatory(name=official_name(official, event.language),
+                         title=", ".join(p for p in (official.function, official.institution) if p))
+    if event.letter_signatory_name.strip():
+        return Signatory(name=event.letter_signatory_name.strip(), title=event.letter_signatory_title.strip())
+    return None
+
+
+def letter_event(event: Event, upload_dir: Path, *, signatory: Signatory | None = None,
+                 written_on: date | None = None) -> LetterEvent:
+    """The plain data of an event's letters, dated ``written_on`` (today where the event is held)."""
+    return LetterEvent(title=event.title, organizer=event.organizer, start_date=event.start_date,
+                       end_date=event.end_date, written_on=written_on or event.local_today(),
+                       venue=event.venue_name, address=event.venue_address, city=event.city,
+                       venue_phrase=event.venue_phrase, language=event.language,
+                       reference_prefix=event.letter_reference_prefix, signatory=signatory,
+                       presiding=_presiding_text(event), programme=programme_summary(event), partner=event.partner,
                        organizer_logo=logo_bytes(event, "organizer_logo", upload_dir),
                        partner_logo=logo_bytes(event, "partner_logo", upload_dir))
 
 
+def letter_recipient(registration: Registration, links: Links) -> LetterRecipient:
+    """The plain data of one person's letter."""
+    person = registration.person
+    return LetterRecipient(name=person.full_name, honorific=person.honorific, sex=person.sex,
+                           last_name=person.last_name, function=person.function, organisation=person.organisation,
+                           qr_payload=qr_payload(registration.checkin_token), number=registration.id,
+                           answer_url=answer_url(links, registration))
+
+
 def print_letters(event: Event, registrations: list[Registration], *, links: Links, upload_dir: Path,
-                  actor: Actor | None = None, kind: str = "invitation") -> bytes:
+                  actor: Actor | None = None, kind: str = "invitation", signatory_id=None,
+                  written_on: date | None = None) -> bytes:
     """The invitation letters of ``registrations`` as one PDF (one page each), recorded as sent.
 
-    ``upload_dir`` is the instance's uploads folder (``Settings.upload_dir``), where the logos are.
+    ``upload_dir`` is the instance's uploads folder (``Settings.upload_dir``), where the logos are;
+    ``signatory_id`` the official who signs (see :func:`letter_signatory`).
     """
+    signatory = letter_signatory(event, signatory_id)
     chosen = [r for r in registrations if r.status != "cancelled"]
-    recipients = [LetterRecipient(name=r.person.full_name, honorific=r.person.honorific,
-                                  function=r.person.function, organisation=r.person.organisation,
-                                  qr_payload=qr_payload(r.checkin_token), answer_url=answer_url(links, r))
-                  for r in chosen]
-    pdf = invitation_letters(letter_event(event, upload_dir), recipients)
+    pdf = invitation_letters(letter_event(event, upload_dir, signatory=signatory, written_on=written_on),
+                             [letter_recipient(r, links) for r in chosen])
     for registration in chosen:
         db.session.add(Invitation(registration=registration, channel="letter", kind=kind, sent_at=utcnow(),
                                   sent_by_id=actor.user_id if actor else None, status="sent"))
@@ -216,8 +261,11 @@ def print_letters(event: Event, registrations: list[Registration], *, links: Lin
 
 
 def get_by_answer_token(token: str) -> Registration:
-    """The registration of a personal answer link; raises NotFound."""
-    registration = db.session.scalar(select(Registration).where(Registration.answer_token == (token or "")[:64]))
+    """The registration of a personal answer link, by its short code (typed in any case, with or
+    without dashes) or its long token (links sent before codes existed); raises NotFound."""
+    code = parse_answer_code(token)
+    column, value = (Registration.answer_code, code) if code else (Registration.answer_token, (token or "")[:64])
+    registration = db.session.scalar(select(Registration).where(column == value))
     if registration is None or registration.person.erased_at is not None:
         raise NotFound(_("This link is not valid."))
     return registration

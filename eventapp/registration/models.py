@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.models import Base, TimestampMixin, utcnow
+from eventapp.core.tokens import new_answer_code
 
 if TYPE_CHECKING:
     from eventapp.events.models import Event
@@ -52,6 +53,9 @@ class Registration(TimestampMixin, Base):
     checkin_token: Mapped[str] = mapped_column(String(32), unique=True)
     # A different secret for the personal answer link, so a badge photo can't answer for you.
     answer_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The short code of the same link, to type by hand from a letter (core.tokens: no 0/O, 1/I/L).
+    # Made by default, so that bulk inserts (imports) get one too; NULL only if a migration failed.
+    answer_code: Mapped[str | None] = mapped_column(String(16), unique=True, index=True, default=new_answer_code)
     responded_at: Mapped[datetime | None]
     badge_print_count: Mapped[int] = mapped_column(default=0)
     badge_printed_at: Mapped[datetime | None]

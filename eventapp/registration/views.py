@@ -73,8 +73,14 @@ def _submission_key(value) -> str | None:
     return value if isinstance(value, str) and _SUBMISSION_KEY.match(value) else None
 
 
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
 @bp.route("/r/<token>", methods=["GET", "POST"])
 @limiter.limit("30/minute", methods=["POST"])
+# Only unknown codes count: someone trying codes is stopped after a few, a real person never is.
+@limiter.limit("20/minute", deduct_when=_not_found)
 def answer(token: str):
     """A person's answer page: accept or decline, correct one's details, see the practical details."""
     try:

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -146,16 +145,10 @@ def local_time(value: datetime, tz: str) -> datetime:
 
 
 def period_text(event: Event, language: str | None = None) -> str:
-    """The event's dates in words: one day, or 'from … to …'."""
-    from eventapp.core.documents.words import translator
+    """The event's dates in words: '21 juin 2023', 'du 15 au 16 janvier 2027' (core.documents.words)."""
+    from eventapp.core.documents.words import date_span
 
-    language = language or event.language
-    _ = translator(language)
-    if event.start_date == event.end_date:
-        return babel_dates.format_date(event.start_date, format="long", locale=language)
-    return _("from %(start)s to %(end)s") % {
-        "start": babel_dates.format_date(event.start_date, format="long", locale=language),
-        "end": babel_dates.format_date(event.end_date, format="long", locale=language)}
+    return date_span(event.start_date, event.end_date, language or event.language, weekday=False)
 
 
 def logo_bytes(event: Event, upload_dir: Path) -> tuple[bytes | None, bytes | None]:

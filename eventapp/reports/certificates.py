@@ -7,22 +7,23 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape
 from pathlib import Path
 
-from babel import dates as babel_dates
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.audit.services import Actor, record
+from eventapp.core.documents import words
 from eventapp.core.documents.words import translator
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import Attachment, Mail, MailSettings, send_messages
 from eventapp.core.models import utcnow
 from eventapp.core.settings import Links
 from eventapp.events.models import Event, Official
-from eventapp.events.services import venue_text
 from eventapp.extensions import db
+from eventapp.registration.invitations import official_name
 from eventapp.registration.models import Registration
 from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
 from eventapp.reports.models import Certificate
@@ -32,11 +33,13 @@ from eventapp.reports.models import Certificate
 class CertificateData:
     """One certificate, as the document maker prints it."""
 
-    name: str
+    name: str  # first name and name
     honorific: str
-    days: list[str]
-    verify_url: str
+    days: list[date]  # the days attended
+    verify_url: str  # the public check page; empty when no public address is known
     code: str
+    sex: str | None = None  # 'F', 'M' or None: for the honorific when none is recorded
+    last_name: str = ""
     email: str | None = None
     registration_id: int = 0
 
@@ -48,15 +51,25 @@ class CertificateBatch:
     event_title: str
     organizer: str
     partner: str
-    venue: str
-    period: str
+    start_date: date
+    end_date: date
+    event_days: int  # how many days the event has ("2 of its 3 days")
     language: str
-    signatory_name: str
-    signatory_function: str
+    signatory_name: str  # with the honorific, as the official is listed ("Dr Boubacar DIALLO")
+    signatory_function: str  # function and institution
+    issued_on: date  # "Fait à Bamako, le 22 juin 2023"
+    venue: str = ""
+    city: str = ""
+    venue_phrase: str = ""  # the organizer's own words for the venue in a sentence
+    signatory_sex: str | None = None  # None when the honorific does not say ("Dr")
     certificates: list[CertificateData] = field(default_factory=list)
-    issued: str = ""  # "Done at Bamako, on 22 June 2023"
     organizer_logo: bytes | None = None
     partner_logo: bytes | None = None
+
+    @property
+    def period(self) -> str:
+        """The event's dates as a label: 'du 15 au 16 janvier 2027'."""
+        return words.date_span(self.start_date, self.end_date, self.language, weekday=False)
 
 
 @dataclass
@@ -133,21 +146,19 @@ def certificate_batch(event: Event, *, official_id, links: Links, registration_i
             if attempt:
                 raise
     organizer_logo, partner_logo = logo_bytes(event, upload_dir)
-    batch = CertificateBatch(
-        event_title=event.title, organizer=event.organizer, partner=event.partner, venue=venue_text(event),
-        period=period_text(event), language=event.language, signatory_name=official.display_name,
+    return CertificateBatch(
+        event_title=event.title, organizer=event.organizer, partner=event.partner, start_date=event.start_date,
+        end_date=event.end_date, event_days=len(event.days), language=event.language,
+        venue=event.venue_name, city=event.city, venue_phrase=event.venue_phrase,
+        signatory_name=official_name(official, event.language),
+        signatory_sex=words.sex_of(official.honorific),
         signatory_function=", ".join(x for x in (official.function, official.institution) if x),
+        issued_on=local_time(utcnow(), event.timezone).date(),
         organizer_logo=organizer_logo, partner_logo=partner_logo,
-        issued=_("Done at %(place)s, on %(date)s") % {
-            "place": event.city or venue_text(event) or "—",
-            "date": babel_dates.format_date(local_time(utcnow(), event.timezone).date(), format="long",
-                                            locale=event.language)},
         certificates=[CertificateData(
-            name=a.full_name, honorific=a.honorific,
-            days=[babel_dates.format_date(d, format="full", locale=event.language) for d in sorted(a.arrivals)],
+            name=a.full_name, honorific=a.honorific, sex=a.sex, last_name=a.last_name, days=sorted(a.arrivals),
             verify_url=links.certificate(cert.code), code=cert.code, email=a.email,
             registration_id=a.registration_id) for a, cert in items])
-    return batch
 
 
 def print_certificates(event: Event, *, official_id, links: Links, registration_ids: list[int] | None = None,
@@ -221,11 +232,11 @@ def email_certificates(event: Event, *, official_id, links: Links, settings: Mai
         pending.clear()
 
     for cert, pdf in certificate_pdfs(batch, only=lambda c: bool(c.email)):
-        lines = [_("Hello %(name)s,") % {"name": cert.name}, "",
-                 _("Please find attached your certificate of attendance of “%(event)s” (%(period)s).") % {
-                     "event": event.title, "period": batch.period},
-                 _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}, "",
-                 event.organizer]
+        lines = [words.salutation(cert.honorific, cert.sex, "", event.language, cert.last_name), "",
+                 _("Please find attached your certificate of attendance %(at_event)s (%(period)s).") % {
+                     "at_event": words.event_phrase(event.title, event.language, "at"), "period": batch.period},
+                 _("Anyone can check that it is genuine at %(url)s") % {"url": cert.verify_url}
+                 if cert.verify_url else "", "", event.organizer]
         html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
         pending.append((cert, Mail(to=cert.email, subject=subject, text="\n".join(lines), html=html,
                                    attachments=[Attachment(f"{event.slug}-certificate.pdf", pdf)],

@@ -17,7 +17,7 @@ from eventapp.core.documents.charts import bar_svg
 from eventapp.core.errors import NotFound, ValidationError
 from eventapp.core.mail import MailSettings
 from eventapp.core.web import links, settings
-from eventapp.events.view_helpers import actor, event_or_404, public_base_url
+from eventapp.events.view_helpers import actor, event_or_404, public_address_warning, public_base_url
 from eventapp.extensions import limiter
 from eventapp.reports import certificates as certificate_service
 from eventapp.reports import mobile_money
@@ -195,7 +195,7 @@ def _certificate_ids(form) -> list[int] | None:
 def _certificates_page(event, errors: dict[str, list[str]] | None = None):
     attendees = certificate_service.attendees_who_came(event)
     return render_template("reports/certificates.html", event=event, attendees=attendees, errors=errors or {},
-                           form=request.form), (400 if errors else 200)
+                           form=request.form, address_warning=public_address_warning()), (400 if errors else 200)
 
 
 @bp.route("/events/<slug>/certificates", methods=["GET", "POST"])

@@ -127,7 +127,14 @@ def test_migrating_an_sqlite_database_with_data_keeps_every_row(empty_database_u
 def test_consents_not_given_are_told_apart_from_withdrawn_ones(empty_database_url, tmp_path):
     """0011f_public_form: a consent not given is "withdrawn" only when one of its kind was given
     before (an unticked box on the public form, until then counted as withdrawn, is not given)."""
+def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empty_database_url, tmp_path):
+    """0011d_letters adds registrations.answer_code and fills it for the rows already there, with
+    plain ALTERs: a table copy on SQLite would delete the check-ins that reference the rows."""
+    import re
+
     from flask_migrate import downgrade, upgrade
+
+    from eventapp.core.tokens import ANSWER_CODE_ALPHABET
 
     app = make_app(empty_database_url, tmp_path / "instance")
     with app.app_context():
@@ -157,4 +164,39 @@ def test_consents_not_given_are_told_apart_from_withdrawn_ones(empty_database_ur
         downgrade(directory=directory, revision="0010_names")
         assert "withdrawn" not in {c["name"] for c in inspect(db.engine).get_columns("consents")}
         assert "public_form_fields" not in {c["name"] for c in inspect(db.engine).get_columns("events")}
+        now = "'2023-06-01 10:00:00+00'"
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO events (slug, title, organizer, partner, venue_name, venue_address, city, start_date,"
+                " end_date, timezone, language, status, description, badge_layout, discreet_badges,"
+                " sheet_show_phone, registration_open, created_at, updated_at) VALUES ('mopti', 'Atelier', 'IMRAP',"
+                " '', '', '', 'Mopti', '2023-06-21', '2023-06-21', 'Africa/Bamako', 'fr', 'open', '', 'a6', FALSE,"
+                f" FALSE, FALSE, {now}, {now})"))
+            for n, name in enumerate(("Traoré", "Maïga", "N'Diaye"), start=1):
+                conn.execute(text(
+                    "INSERT INTO persons (honorific, first_name, last_name, sex, organisation, function, locality,"
+                    " name_key, notes, origin, created_at, updated_at) VALUES ('', 'Awa', :name, 'F', '', '', '',"
+                    f" '', '', 'organizer', {now}, {now})"), {"name": name})
+                conn.execute(text(
+                    "INSERT INTO registrations (event_id, person_id, status, source, checkin_token, answer_token,"
+                    " badge_print_count, notes, created_at, updated_at) VALUES (1, :n, 'registered', 'import',"
+                    f" :checkin, :answer, 0, '', {now}, {now})"),
+                    {"n": n, "checkin": f"CHECKIN{n:019d}", "answer": f"answer-{n}"})
+                conn.execute(text(
+                    "INSERT INTO checkins (event_id, registration_id, day, scanned_at, recorded_at, source,"
+                    f" void_reason) VALUES (1, :n, '2023-06-21', {now}, {now}, 'qr', '')"), {"n": n})
+        upgrade(directory=directory, revision="0011d_letters")
+        with db.engine.connect() as conn:
+            codes = [row[0] for row in conn.execute(text("SELECT answer_code FROM registrations ORDER BY id"))]
+            assert conn.execute(text("SELECT count(*) FROM checkins")).scalar() == 3
+            assert conn.execute(text("SELECT letter_reference_prefix, venue_phrase FROM events")).one() == ("", "")
+        assert len(set(codes)) == 3
+        assert all(re.fullmatch(f"[{ANSWER_CODE_ALPHABET}]{{12}}", code) for code in codes)
+        indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("registrations")}
+        assert indexes["ix_registrations_answer_code"]["unique"]
+        downgrade(directory=directory, revision="0010_names")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM checkins")).scalar() == 3
+            assert conn.execute(text("SELECT count(*) FROM registrations")).scalar() == 3
+        assert "answer_code" not in {c["name"] for c in inspect(db.engine).get_columns("registrations")}
         db.engine.dispose()

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventapp.audit.services import Actor
 from eventapp.core import web
-from eventapp.core.tokens import qr_payload
+from eventapp.core.tokens import qr_payload, spaced_answer_code
 from eventapp.door import services as door_service
 from eventapp.door import stations as station_service
 from eventapp.door.models import CheckIn, ScanLog
@@ -173,7 +173,7 @@ def test_public_form_double_submit_makes_one_registration(app, client, smtp):
     assert "Inscription confirmée" in second.get_data(as_text=True)
     registration = db.session.scalar(select(Registration).where(Registration.event_id == event.id))
     assert count(Registration) == 1 and count(Person) == 1 and registration.client_id == key
-    assert f"/r/{registration.answer_token}" in second.get_data(as_text=True)
+    assert f"/r/{spaced_answer_code(registration.answer_code)}" in second.get_data(as_text=True)
     assert len(collector.messages) == 1  # one confirmation, not two
 
 

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from eventapp.audit.models import AuditEntry
 from eventapp.core import web
 from eventapp.core.mail import MailSettings
-from eventapp.core.tokens import qr_payload
+from eventapp.core.tokens import qr_payload, spaced_answer_code
 from eventapp.extensions import db
 from eventapp.registration import invitations
 from eventapp.registration.models import Invitation
 from tests import factories
-from tests.pdfutil import decode_qr_codes, page_count, pdf_text
+from tests.pdfutil import decode_qr_codes, page_count, pdf_text, pdf_words
 from tests.people_fixtures import smtp_fixture  # noqa: F401  (the ``smtp`` fixture)
 
 BASE = "http://192.168.1.10:5000/"
@@ -58,11 +58,13 @@ def test_emails_through_a_real_smtp_server(app, smtp):
     message = collector.messages[0]
     assert message["To"] == "awa@example.org" and message["From"] == "imrap@example.org"
     assert message["Subject"] == "Invitation : Atelier de restitution à Mopti"  # the event is in French
-    link = f"http://192.168.1.10:5000/r/{awa.answer_token}"
+    link = f"http://192.168.1.10:5000/r/{spaced_answer_code(awa.answer_code)}"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert link in text and f'href="{link}"' in html
-    assert "Mme Awa Traoré" in text and "Hôtel Ya Pas de Problème" in text
+    assert "Nous avons le plaisir de vous inviter à l'atelier de restitution à Mopti." in text
+    assert "\nMadame,\n" in text.replace("\r", "") and "Quand : le mercredi 21 juin 2023" not in text
+    assert "Quand : mercredi 21 juin 2023" in text.replace("\xa0", " ") and "Hôtel Ya Pas de Problème" in text
     assert "Organisé par : IMRAP" in text.replace("\xa0", " ") and "IMRAP" in html  # the event's organizer
     assert "Général Hamadoun DICKO" in text and "SOGOBA" not in text.split("Programme")[0]
     assert "Cérémonie d'ouverture" in text and "Cérémonie d&#39;ouverture" in html
@@ -80,12 +82,15 @@ def test_emails_through_a_real_smtp_server(app, smtp):
 def test_english_event_emails_are_in_english(app, smtp):
     port, collector = smtp
     event = workshop(language="en")
-    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org"))
+    reg = factories.make_registration(event, factories.make_person("Awa", "Traoré", email="awa@example.org",
+                                                                   sex="F"))
     invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template,
                             settings=MailSettings(server="127.0.0.1", port=port))
     message = collector.messages[0]
     assert message["Subject"] == "Invitation: Atelier de restitution à Mopti"
-    assert "Wednesday, June 21, 2023" in message.get_body(preferencelist=("plain",)).get_content()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "When: Wednesday 21 June 2023" in text and "Dear Ms Traoré," in text  # no honorific: from the sex
+    assert "We are pleased to invite you to “Atelier de restitution à Mopti”." in text
 
 
 def test_without_smtp_messages_go_to_the_outbox(app):
@@ -98,7 +103,7 @@ def test_without_smtp_messages_go_to_the_outbox(app):
     assert len(files) == 1
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == "awa@example.org"
-    assert reg.answer_token in message.get_body(preferencelist=("plain",)).get_content()
+    assert spaced_answer_code(reg.answer_code) in message.get_body(preferencelist=("plain",)).get_content()
     assert db.session.scalar(select(Invitation.status)) == "outbox"
 
 
@@ -150,10 +155,10 @@ def test_invitation_letters_carry_a_readable_qr_code(app):
     pdf = invitations.print_letters(event, [awa, ousmane], links=web.links(BASE), upload_dir=web.settings().upload_dir)
     assert page_count(pdf) == 2 and "sur 2" not in pdf_text(pdf)  # each page is a letter of its own
     assert decode_qr_codes(pdf) == [[qr_payload(awa.checkin_token)], [qr_payload(ousmane.checkin_token)]]
-    text = pdf_text(pdf)
-    for expected in ("Mme Awa Traoré", "Présidente", "N'Diaye", "Atelier de restitution à Mopti",
+    text = pdf_words(pdf)
+    for expected in ("Mme Awa Traoré", "Présidente", "N'Diaye", "l'atelier de restitution à Mopti",
                      "Général Hamadoun DICKO", "Secrétaire général", "Cérémonie d'ouverture", "Programme",
-                     "mercredi 21 juin 2023", awa.answer_token):
+                     "le mercredi 21 juin 2023", spaced_answer_code(awa.answer_code)):
         assert expected in text, expected
     sent = db.session.scalars(select(Invitation)).all()
     assert {(i.channel, i.status) for i in sent} == {("letter", "sent")} and len(sent) == 2
@@ -171,8 +176,8 @@ def test_letter_qr_code_is_at_least_25_mm(app):
 
 def test_html_in_names_stays_text_in_emails_and_letters(app):
     xss = "<script>alert(1)</script>"
-    event = workshop()
-    reg = factories.make_registration(event, factories.make_person(xss, "Traoré", organisation=xss,
+    event = workshop(language="en")  # an English greeting names the person: "Dear Ms <script>…"
+    reg = factories.make_registration(event, factories.make_person("Awa", xss, organisation=xss, sex="F",
                                                                    email="x@example.org"))
     invitations.send_emails(event, [reg], links=web.links(BASE), render=render_template, settings=web.settings().mail)
     from pathlib import Path

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventapp.audit.models import AuditEntry
+from eventapp.core.tokens import spaced_answer_code
 from eventapp.extensions import db
 from eventapp.registration.models import Invitation, Registration
 from tests import factories
@@ -126,12 +127,13 @@ def test_public_registration_with_confirmation_and_qr(app, client, smtp):
     assert reg.person.phone == "+22376123456" and reg.person.sex == "F"
     assert sorted((c.kind, c.given, c.source) for c in reg.person.consents) == [
         ("photos", True, "public_form"), ("recordings", False, "public_form"), ("share_funder", False, "public_form")]
-    assert "Inscription confirmée" in html and f"https://eventapp.local/r/{reg.answer_token}" in html
+    link = f"https://eventapp.local/r/{spaced_answer_code(reg.answer_code)}"  # the short code, to type by hand
+    assert "Inscription confirmée" in html and link in html
     assert qr_from_page(html) == ["EA1" + reg.checkin_token]
     assert len(collector.messages) == 1
     message = collector.messages[0]
     assert message["Subject"].startswith("Inscription confirmée")
-    assert f"https://eventapp.local/r/{reg.answer_token}" in message.get_body(("plain",)).get_content()
+    assert link in message.get_body(("plain",)).get_content()
     assert db.session.scalar(select(Invitation.kind)) == "confirmation"
 
 

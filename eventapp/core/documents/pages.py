@@ -120,8 +120,10 @@ class LetterheadDocument(BaseDocTemplate):
         draw_logo(canvas, lh.organizer_logo, MARGIN, top - logo_h, 35 * mm, logo_h, "left")
         draw_logo(canvas, lh.partner_logo, width - MARGIN - 35 * mm, top - logo_h, 35 * mm, logo_h, "right")
         canvas.setFillColor(colors.black)
-        canvas.setFont(BOLD, 10)
-        canvas.drawCentredString(width / 2, top - 8 * mm, _shorten(lh.title, BOLD, 10, width - 2 * MARGIN - 80 * mm))
+        room = width - 2 * MARGIN - 80 * mm
+        size = _fitting_size(lh.title, BOLD, room, 10, 8)  # a long name is made smaller before it is cut
+        canvas.setFont(BOLD, size)
+        canvas.drawCentredString(width / 2, top - 8 * mm, _shorten(lh.title, BOLD, size, room))
         if lh.subtitle:
             canvas.setFont(REGULAR, 8.5)
             canvas.setFillColor(GREY)
@@ -139,6 +141,16 @@ class LetterheadDocument(BaseDocTemplate):
         """Build the story and return the PDF's bytes."""
         self.build(story, canvasmaker=numbered_canvas(self.letterhead.language))
         return self.filename.getvalue()
+
+
+def _fitting_size(text: str, font: str, width: float, largest: float, smallest: float) -> float:
+    """The largest size from ``largest`` down to ``smallest`` (by half points) at which ``text`` fits."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    size = largest
+    while size > smallest and stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
 
 
 def _shorten(text: str, font: str, size: float, width: float) -> str:
