@@ -53,7 +53,7 @@ def clean_text(value: str, multiline: bool = False) -> str:
 #: Honorifics that say a person's grammatical gender (folded, see ``fold``); Dr, Pr, Me or a
 #: rank say nothing of it.
 _FEMININE_HONORIFICS = frozenset({"mme", "madame", "mlle", "mademoiselle", "mrs", "ms", "miss"})
-_MASCULINE_HONORIFICS = frozenset({"m", "monsieur", "mr", "imam", "abbe"})
+_MASCULINE_HONORIFICS = frozenset({"m", "monsieur", "mr", "sir", "imam", "abbe"})
 
 
 def grammatical_gender(honorific: str | None) -> str:

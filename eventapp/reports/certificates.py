@@ -42,6 +42,7 @@ class CertificateData:
     last_name: str = ""
     email: str | None = None
     registration_id: int = 0
+    of_days: int = 0  # the days the person was registered for, when only some of the event's
 
 
 @dataclass
@@ -151,12 +152,13 @@ def certificate_batch(event: Event, *, official_id, links: Links, registration_i
         end_date=event.end_date, event_days=len(event.days), language=event.language,
         venue=event.venue_name, city=event.city, venue_phrase=event.venue_phrase,
         signatory_name=official_name(official, event.language),
-        signatory_sex=words.sex_of(official.honorific),
+        signatory_sex=official.gender or None,
         signatory_function=", ".join(x for x in (official.function, official.institution) if x),
         issued_on=local_time(utcnow(), event.timezone).date(),
         organizer_logo=organizer_logo, partner_logo=partner_logo,
         certificates=[CertificateData(
             name=a.full_name, honorific=a.honorific, sex=a.sex, last_name=a.last_name, days=sorted(a.arrivals),
+            of_days=len(a.days),
             verify_url=links.certificate(cert.code), code=cert.code, email=a.email,
             registration_id=a.registration_id) for a, cert in items])
 

@@ -266,3 +266,16 @@ def test_the_qr_code_leads_to_the_check_page_at_the_public_address(app, client):
         assert url.startswith(BASE + "certificates/") and url in text
         page = client.get(urlsplit(url).path)
         assert page.status_code == 200 and reg.person.full_name in unescape(page.get_data(as_text=True))
+
+
+def test_a_certificate_counts_the_days_the_person_was_registered_for(app):
+    """Registered for two of the three days and there on both: all their days, not "2 of 3"."""
+    from eventapp.registration.services import set_registration_days
+
+    event, (traore, _maiga, ndiaye) = three_day_workshop()
+    set_registration_days(traore, [event.start_date, event.end_date])  # came on days 1 and 3
+    set_registration_days(ndiaye, [event.start_date, event.start_date.replace(day=16)])  # came on day 2
+    woman = make_official(event, "N'DIAYE", first_name="Aminata", honorific="Mme", function="Directrice exécutive")
+    _data, (_first, second, third) = certificate_pages(event, woman)
+    assert "M. Moussa Traoré a pris part" in third and "et a assisté aux 2 journées." in third
+    assert "et a assisté à 1 des 2 journées (samedi 16 janvier 2027)." in second

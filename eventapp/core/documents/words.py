@@ -24,6 +24,8 @@ from pathlib import Path
 
 from babel import dates as babel_dates
 
+from eventapp.core.text import grammatical_gender
+
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 
 
@@ -345,13 +347,11 @@ def _honorific_key(honorific: str) -> str:
 
 
 def sex_of(honorific: str, sex: str | None = None) -> str | None:
-    """'F' or 'M' from the honorific ("Mme", "M.") or else the recorded sex; None when neither says."""
-    key = _honorific_key(honorific)
-    if key in _MEN:
-        return "M"
-    if key in _WOMEN:
-        return "F"
-    return sex if sex in ("F", "M") else None
+    """'F' or 'M' from the honorific ("Mme", "M.") or else the recorded sex; None when neither says.
+
+    The honorific is read by ``core.text.grammatical_gender``, the one reading of it.
+    """
+    return grammatical_gender(honorific) or (sex if sex in ("F", "M") else None)
 
 
 def honorific_in(honorific: str, sex: str | None, language: str) -> str:

@@ -56,13 +56,15 @@ def signatory_clause(batch, _) -> str:
 def attendance_clause(batch, cert, _) -> str:
     """'a pris part à l'atelier …, le mercredi 21 juin 2023 à la salle …, à Bamako[, et a assisté …].'"""
     venue = words.at_venue(batch.venue, batch.language, city=batch.city, written=batch.venue_phrase)
+    # Out of the days the person was registered for (all of the event's unless only some).
+    total = max(cert.of_days or batch.event_days, len(cert.days))
     values = {"event": words.event_phrase(batch.event_title, batch.language, "in"),
               "dates": words.on_dates(batch.start_date, batch.end_date, batch.language),
-              "venue": f" {venue}" if venue else "", "total": batch.event_days, "attended": len(cert.days),
+              "venue": f" {venue}" if venue else "", "total": total, "attended": len(cert.days),
               "days": words.days_in_words(cert.days, batch.language)}
-    if batch.event_days < 2:
+    if total < 2:
         return _("took part %(event)s, held %(dates)s%(venue)s.") % values
-    if len(cert.days) >= batch.event_days:
+    if len(cert.days) >= total:
         return _("took part %(event)s, held %(dates)s%(venue)s, and attended all %(total)d days.") % values
     return _("took part %(event)s, held %(dates)s%(venue)s, and attended %(attended)d of its %(total)d days "
              "(%(days)s).") % values
