@@ -83,8 +83,9 @@ def test_the_roster_holds_only_what_the_door_shows(app, client, login):
                                                              organisation="CAFO", phone="+223 70 00 00 09"))
     login("door", events=[event])
     [entry] = client.get(f"/api/events/{event.slug}/roster").json["entries"]
+    # days: the days the registration is for (empty: every day), which the offline door enforces.
     assert set(entry) == {"token", "name", "organisation", "category_label", "status", "admitted",
-                          "checked_in_today", "checked_in_at", "checked_in_station", "search"}
+                          "checked_in_today", "checked_in_at", "checked_in_station", "search", "days"}
     assert entry["name"] == "Kadiatou Traoré" and entry["organisation"] == "CAFO"
 
 
