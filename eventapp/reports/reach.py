@@ -17,6 +17,7 @@ from eventapp.core.settings import Settings
 from eventapp.events.models import Project
 from eventapp.extensions import db
 from eventapp.people.models import Person
+from eventapp.registration.models import CONFIRMED_STATUSES
 from eventapp.reports.attendance import Attendee, load_attendees
 from eventapp.reports.services import (
     CountTable,
@@ -84,7 +85,7 @@ def _per_event_cells(cells: _Cells, events: list, language: str):
             if key not in reached:
                 reached[key] = a
                 new += 1
-        registered = sum(1 for a in attendees if a.status in ("accepted", "registered"))
+        registered = sum(1 for a in attendees if a.status in CONFIRMED_STATUSES)
         label = f"{event.title} ({babel_dates.format_date(event.start_date, format='medium', locale=language)})"
         per_event_keys.append((label, [cells.cell(("registered", event.id), registered),
                                        cells.cell(("attended", event.id), len(came)),

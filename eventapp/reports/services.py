@@ -26,6 +26,7 @@ from eventapp.events.officials import role_in
 from eventapp.events.services import venue_text
 from eventapp.extensions import db
 from eventapp.people.models import CONSENT_KINDS, CONSENT_STATES, Category, Consent
+from eventapp.registration.models import CONFIRMED_STATUSES
 from eventapp.reports.attendance import Attendee, load_attendees, local_time, logo_bytes, period_text
 from eventapp.reports.suppression import Line, suppress
 
@@ -405,7 +406,7 @@ def build_report(event: Event, *, settings: Settings, external: bool = False, th
     age_bands = age_bands if age_bands is not None else settings.age_bands
     attendees = load_attendees(event, language)
     came = [a for a in attendees if a.attended]
-    registered = [a for a in attendees if a.status in ("accepted", "registered")]
+    registered = [a for a in attendees if a.status in CONFIRMED_STATUSES]
     days = event.days
 
     # Every figure first, as cells tied by lines (the order of these steps is the cells' order).
