@@ -124,17 +124,13 @@ def test_migrating_an_sqlite_database_with_data_keeps_every_row(empty_database_u
         if db.engine.dialect.name == "sqlite":  # and the pooled connections still enforce foreign keys
             with db.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+
+
 def test_consents_not_given_are_told_apart_from_withdrawn_ones(empty_database_url, tmp_path):
     """0011f_public_form: a consent not given is "withdrawn" only when one of its kind was given
     before (an unticked box on the public form, until then counted as withdrawn, is not given)."""
-def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empty_database_url, tmp_path):
-    """0011d_letters adds registrations.answer_code and fills it for the rows already there, with
-    plain ALTERs: a table copy on SQLite would delete the check-ins that reference the rows."""
-    import re
-
     from flask_migrate import downgrade, upgrade
-
-    from eventapp.core.tokens import ANSWER_CODE_ALPHABET
 
     app = make_app(empty_database_url, tmp_path / "instance")
     with app.app_context():
@@ -164,6 +160,22 @@ def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empt
         downgrade(directory=directory, revision="0010_names")
         assert "withdrawn" not in {c["name"] for c in inspect(db.engine).get_columns("consents")}
         assert "public_form_fields" not in {c["name"] for c in inspect(db.engine).get_columns("events")}
+        db.engine.dispose()
+
+
+def test_answer_codes_given_to_existing_registrations_and_nothing_else_lost(empty_database_url, tmp_path):
+    """0011d_letters adds registrations.answer_code and fills it for the rows already there, with
+    plain ALTERs: a table copy on SQLite would delete the check-ins that reference the rows."""
+    import re
+
+    from flask_migrate import downgrade, upgrade
+
+    from eventapp.core.tokens import ANSWER_CODE_ALPHABET
+
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0010_names")
         now = "'2023-06-01 10:00:00+00'"
         with db.engine.begin() as conn:
             conn.execute(text(
